@@ -1,0 +1,43 @@
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Read from the environment here because gunicorn loads this file before the app exists.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "sync" if threads == 1 else "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# No control socket: nothing outside the process tree can drive the arbiter.
+control_socket_disable = True
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# The access line's fields come from record.args (see webapp.logs.GunicornAccessFormatter);
+# a JSON-shaped access_log_format string would break on backslashes in paths and agents.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "webapp.logs.JsonFormatter"},
+        "access": {"()": "webapp.logs.GunicornAccessFormatter"},
+    },
+    "handlers": {
+        "error": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        "access": {"class": "logging.StreamHandler", "formatter": "access", "stream": "ext://sys.stdout"},
+    },
+    # The app installs its own root handler (with request ids); gunicorn must not add a second.
+    "root": {"handlers": [], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["error"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    },
+}

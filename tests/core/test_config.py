@@ -1,0 +1,106 @@
+"""Configuration guards and per-backend database settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+from config import ROOT, normalise_database_url
+from webapp.extensions import db
+
+
+def _boot(env: dict[str, str], database_url: str | None = "sqlite:///:memory:") -> subprocess.CompletedProcess:
+    """Import wsgi in a clean interpreter with the given environment."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CERTQUEST_ENV", "REDIS_URL", "DATABASE_URL"}}
+    if database_url:
+        base["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-c", "import wsgi, json; print(json.dumps({k: str(wsgi.app.config[k]) for k in ('RATELIMIT_STORAGE_URI', 'CACHE_TYPE', 'PROXY_COUNT', 'SESSION_COOKIE_SECURE', 'SQLALCHEMY_DATABASE_URI')}))"],
+        cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_production_refuses_missing_secret():
+    """Production does not start without SECRET_KEY."""
+    result = _boot({"CERTQUEST_ENV": "production"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["changeme", "you-will-never-guess"])
+def test_production_refuses_known_default_secret(secret):
+    """Production does not start with a secret from a tutorial or our dev default."""
+    result = _boot({"CERTQUEST_ENV": "production", "SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "known default" in result.stderr
+
+
+def test_production_refuses_short_secret():
+    """Production does not start with a secret shorter than 32 bytes."""
+    result = _boot({"CERTQUEST_ENV": "production", "SECRET_KEY": "x" * 31})
+    assert result.returncode != 0
+    assert "at least 32 bytes" in result.stderr
+
+
+def test_production_starts_with_strong_secret():
+    """A 32-byte random secret is accepted; production trusts one proxy hop and secure cookies."""
+    result = _boot({"CERTQUEST_ENV": "production", "SECRET_KEY": "k" * 16 + "0123456789abcdef"})
+    assert result.returncode == 0, result.stderr
+    assert '"PROXY_COUNT": "1"' in result.stdout
+    assert '"SESSION_COOKIE_SECURE": "True"' in result.stdout
+
+
+def test_redis_url_switches_limiter_and_cache_storage():
+    """With REDIS_URL set, rate limits and the cache use Redis; otherwise memory."""
+    with_redis = _boot({"REDIS_URL": "redis://127.0.0.1:6399/0"})
+    assert with_redis.returncode == 0, with_redis.stderr
+    assert '"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6399/0"' in with_redis.stdout
+    assert '"CACHE_TYPE": "RedisCache"' in with_redis.stdout
+    without = _boot({})
+    assert '"RATELIMIT_STORAGE_URI": "memory://"' in without.stdout
+    assert '"CACHE_TYPE": "SimpleCache"' in without.stdout
+
+
+def test_unknown_environment_name_is_refused():
+    """A typo in CERTQUEST_ENV is an error, not a silent fallback."""
+    result = _boot({"CERTQUEST_ENV": "prod"})
+    assert result.returncode != 0
+    assert "CERTQUEST_ENV must be one of" in result.stderr
+
+
+def test_default_database_is_sqlite_under_instance():
+    """Without DATABASE_URL the development database is a SQLite file under instance/."""
+    result = _boot({}, database_url=None)
+    assert result.returncode == 0, result.stderr
+    expected = "sqlite:///" + str(ROOT / "instance" / "certquest.db")
+    assert f'"SQLALCHEMY_DATABASE_URI": "{expected}"' in result.stdout
+
+
+def test_postgres_urls_use_psycopg3():
+    """postgres:// and postgresql:// URLs are routed to the psycopg 3 driver."""
+    assert normalise_database_url("postgres://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("postgresql://u@h/d") == "postgresql+psycopg://u@h/d"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_max_content_length_is_one_mebibyte(app):
+    """Request bodies are capped at 1 MiB."""
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_database_connection_settings(app, db_label):
+    """SQLite enforces foreign keys, WAL and a busy timeout; PostgreSQL pre-pings with a connect timeout."""
+    with app.app_context():
+        with db.engine.connect() as conn:
+            if db_label == "sqlite":
+                assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+                assert conn.execute(sa.text("PRAGMA journal_mode")).scalar().lower() == "wal"
+                assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() >= 1000
+            else:
+                assert db.engine.pool._pre_ping is True
+                assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 2
+                assert conn.execute(sa.text("SELECT 1")).scalar() == 1

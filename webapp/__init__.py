@@ -1,0 +1,68 @@
+"""CertQuest: a study platform for CompTIA certification exams."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import ROOT, Config, config_for_environment
+
+
+def create_app(config_class: type[Config] | None = None) -> Flask:
+    """Build the application: a short list of register_* steps."""
+    config_class = config_class or config_for_environment()
+    config_class.validate()
+
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from webapp.logs import configure_logging, register_request_logging
+
+    configure_logging(app)
+    register_extensions(app)
+    register_request_logging(app)
+    register_blueprints(app)
+
+    from webapp.errors import register_error_handlers
+    from webapp.security import register_security_headers
+    from webapp.cli import register_cli
+
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_globals(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from webapp.database import configure_database
+    from webapp.extensions import cache, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    configure_database(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    import webapp.models  # noqa: F401  (registers every table on the metadata)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.api import register_api
+    from webapp.health.views import bp as health_bp
+    from webapp.main.views import bp as main_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(main_bp)
+    register_api(app, [])
+
+
+def register_template_globals(app: Flask) -> None:
+    app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]

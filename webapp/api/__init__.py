@@ -1,0 +1,103 @@
+"""The JSON API at `/api/v1`: flask-smorest blueprints over the same services as the HTML views.
+
+flask-smorest was chosen over spectree because it builds the OpenAPI document from the
+marshmallow schemas that also validate and serialise, so the document cannot drift from the
+code. Its own error handler is *not* installed: `webapp.errors` renders every error, JSON under
+`/api/` only, and validation failures are 400 `VALIDATION_ERROR` rather than webargs' 422.
+"""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask import Flask, request
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from webargs.flaskparser import FlaskParser
+
+from webapp.errors import AppError
+from webapp.extensions import csrf
+
+API_PREFIX = "/api/v1"
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    message = "Send the body as application/json."
+
+
+class Parser(FlaskParser):
+    """webargs parser whose validation errors are 400, matching the error policy."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(_Blueprint):
+    """A smorest blueprint using our parser."""
+
+    ARGUMENTS_PARSER = Parser()
+
+
+class ErrorSchema(ma.Schema):
+    """The error body every `/api/` error uses (documentation only)."""
+
+    error = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    field = ma.fields.String(allow_none=True)
+    request_id = ma.fields.String(allow_none=True)
+    errors = ma.fields.List(ma.fields.Dict())
+
+
+class Api(_Api):
+    """flask-smorest's Api without its global HTTPException handler."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:  # the app-wide policy in webapp.errors applies
+        return None
+
+
+def require_json_body() -> None:
+    """Bodies sent to the JSON API must be JSON (415 otherwise)."""
+    if request.method in BODY_METHODS and request.path.startswith("/api/"):
+        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding")
+        if has_body and not request.is_json:
+            raise UnsupportedMediaType()
+
+
+def _document_health(app: Flask, spec) -> None:
+    rules = {rule.rule: rule for rule in app.url_map.iter_rules()}
+    status = {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["healthy", "unhealthy"]},
+        "timestamp": {"type": "string", "format": "date-time"},
+        "database": {"type": "string", "enum": ["connected", "disconnected"]},
+        "version": {"type": "string"}},
+        "required": ["status", "timestamp", "database", "version"]}
+    spec.path(path="/health", rule=rules["/health"], operations={"get": {
+        "summary": "Readiness: the app and its database answer",
+        "tags": ["health"],
+        "responses": {
+            "200": {"description": "Healthy", "content": {"application/json": {"schema": status}}},
+            "503": {"description": "Database unreachable", "content": {"application/json": {"schema": status}}},
+        }}})
+    spec.path(path="/health/live", rule=rules["/health/live"], operations={"get": {
+        "summary": "Liveness: the process answers (no database access)",
+        "tags": ["health"],
+        "responses": {"200": {"description": "Alive", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}}}}}}})
+
+
+def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
+    """Initialise the API, register its blueprints under `/api/v1` and exempt them from CSRF.
+
+    Bearer tokens, not cookies, authenticate the API, so CSRF does not apply there.
+    """
+    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+    app.extensions["certquest_api"] = api
+    _document_health(app, api.spec)
+    for blueprint, prefix in blueprints:
+        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
+        csrf.exempt(blueprint)
+    app.before_request(require_json_body)

@@ -1,0 +1,30 @@
+"""Per-connection database settings.
+
+SQLite enforces foreign keys only when asked, per connection; WAL lets readers work while a
+writer commits, and busy_timeout makes a writer wait for a lock instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from webapp.extensions import db
+
+
+def configure_database(app: Flask) -> None:
+    """Attach the SQLite pragmas to every new connection of this app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @sa.event.listens_for(engine, "connect")
+    def set_sqlite_pragmas(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

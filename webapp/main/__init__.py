@@ -1,0 +1,1 @@
+"""Landing page and other site-wide pages."""
