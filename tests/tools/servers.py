@@ -116,10 +116,13 @@ class TcpProxy:
         """Refuse new connections and cut every open one."""
         self._running = False
         if self._server:
-            try:
-                self._server.close()
-            except OSError:
-                pass
+            # shutdown() wakes a thread blocked in accept() and stops listening at once; close()
+            # alone would leave the socket listening until that accept() returned.
+            for action in (lambda: self._server.shutdown(socket.SHUT_RDWR), self._server.close):
+                try:
+                    action()
+                except OSError:
+                    pass
         with self._lock:
             for conn in self._conns:
                 try:
