@@ -100,6 +100,12 @@ class Config:
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
+    # Accounts.
+    PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default, named so tests can choose a cheap one
+    LOGIN_RATE_LIMIT = "10 per minute"  # per IP, on sign-in, registration and the token endpoint
+    LOGIN_MAX_FAILURES_PER_HOUR = 20  # per account; more locks password sign-in for the hour
+    API_TOKEN_TTL_DAYS = 30
+
     # Rate limits and cache share Redis when several app servers run.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -140,7 +146,8 @@ class TestingConfig(Config):
     )
     SQLALCHEMY_ENGINE_OPTIONS = engine_options_for(SQLALCHEMY_DATABASE_URI)
     WTF_CSRF_ENABLED = False  # switched on explicitly by the CSRF tests
-    RATELIMIT_ENABLED = False  # switched on explicitly by the rate-limit tests
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production uses scrypt
+    LOGIN_RATE_LIMIT = "1000 per minute"  # the rate-limit tests use the production value
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"
 

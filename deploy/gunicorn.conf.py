@@ -15,6 +15,9 @@ graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
 keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# Load the app once in the master and fork workers from it: workers recycled by max_requests
+# start in milliseconds instead of re-importing everything (a visible p99 spike otherwise).
+preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # No control socket: nothing outside the process tree can drive the arbiter.
 control_socket_disable = True
@@ -41,3 +44,16 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def post_fork(server, worker):
+    """Drop database connections inherited from the master; each worker opens its own."""
+    import sys
+
+    wsgi = sys.modules.get("wsgi")
+    if wsgi is None:  # another app (the benchmark's bare route) is being served
+        return
+    from webapp.extensions import db
+
+    with wsgi.app.app_context():
+        db.engine.dispose(close=False)

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from config import TestingConfig
 from tests.tools.servers import free_port, strict
 from webapp import create_app
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -62,10 +62,11 @@ def clean_tables(application) -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_database(request):
-    """Every test that uses the app starts from empty tables."""
+    """Every test that uses the app starts from empty tables and empty rate-limit counters."""
     yield
     if "app" in request.fixturenames:
         clean_tables(request.getfixturevalue("app"))
+        limiter.reset()
 
 
 @pytest.fixture
@@ -113,3 +114,10 @@ def _push_request_context():
     """Overrides pytest-flask's autouse request context: tests see requests as production does,
     each with its own app context and `g`."""
     yield
+
+
+@pytest.fixture
+def client(app):
+    """A plain test client. pytest-flask's version keeps the last request context pushed, which
+    lets `g` (and so the signed-in user) leak into requests made by other clients."""
+    return app.test_client()

@@ -30,6 +30,10 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_request_logging(app)
     register_blueprints(app)
 
+    from webapp.auth.session import register_login
+
+    register_login(app)
+
     from webapp.errors import register_error_handlers
     from webapp.security import register_security_headers
     from webapp.cli import register_cli
@@ -55,13 +59,25 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from webapp.account.views import bp as account_bp
+    from webapp.admin.views import bp as admin_bp
     from webapp.api import register_api
+    from webapp.api.accounts import auth_bp as api_auth_bp
+    from webapp.api.accounts import users_bp as api_users_bp
+    from webapp.api.admin import admin_bp as api_admin_bp
+    from webapp.auth.views import bp as auth_bp
     from webapp.health.views import bp as health_bp
     from webapp.main.views import bp as main_bp
+    from webapp.questions.views import bp as questions_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(main_bp)
-    register_api(app, [])
+    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(questions_bp)
+    register_api(app, [
+        (api_auth_bp, "/auth"),
+        (api_users_bp, "/users"),
+        (api_admin_bp, "/admin"),
+    ])
 
 
 def register_template_globals(app: Flask) -> None:

@@ -6,5 +6,7 @@ Models live centrally because a question is used by nearly every feature.
 from __future__ import annotations
 
 from webapp.extensions import db
+from webapp.models.question import Choice, Domain, Exam, Objective, Question
+from webapp.models.user import ApiToken, AuditEvent, User
 
-__all__ = ["db"]
+__all__ = ["db", "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice"]

@@ -1,3 +1,4 @@
-"""The question bank: exams, objectives, questions, import/export and catalogue pages."""
+"""The question bank: exams, objectives, questions, import/export and catalogue pages.
 
-loader = None  # the bank loader arrives with the question-bank feature
+The rules live in `webapp.questions.services`; `flask load-bank` and `flask questions ...` call them.
+"""

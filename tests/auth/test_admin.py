@@ -1,0 +1,101 @@
+"""Admin access is closed by default: a URL-map walk checks every admin route."""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from tests.factories import bearer, gen_token, gen_user, login
+from webapp.extensions import db
+from webapp.models import AuditEvent, User
+
+
+def _admin_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/admin") or rule.rule.startswith("/api/v1/admin"):
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                yield rule, method
+
+
+def _url(rule) -> str:
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
+
+
+def test_admin_access_matrix(app):
+    """Anonymous → login/401, a normal user → 403, an admin → allowed, for every admin route."""
+    rules = list(_admin_rules(app))
+    assert any(r.rule.startswith("/admin") for r, _ in rules) and any(r.rule.startswith("/api/") for r, _ in rules)
+    learner = gen_user(app, username="plainuser")
+    admin = gen_user(app, username="boss", is_admin=True)
+    learner_token, admin_token = gen_token(app, learner), gen_token(app, admin)
+    anonymous, as_learner, as_admin = app.test_client(), app.test_client(), app.test_client()
+    login(as_learner, "plainuser")
+    login(as_admin, "boss")
+    for rule, method in rules:
+        url = _url(rule)
+        api = rule.rule.startswith("/api/")
+        anon = anonymous.open(url, method=method)
+        if api:
+            assert anon.status_code == 401, url
+            assert as_learner.open(url, method=method, headers=bearer(learner_token)).status_code == 403, url
+            assert as_admin.open(url, method=method, headers=bearer(admin_token)).status_code < 400, url
+            # A browser session does not open the admin API either.
+            assert as_admin.open(url, method=method).status_code == 401, url
+        else:
+            assert anon.status_code == 302 and "/auth/login" in anon.headers["Location"], url
+            assert as_learner.open(url, method=method).status_code == 403, url
+            assert as_admin.open(url, method=method).status_code < 400, url
+
+
+def test_admin_audit_page_lists_events(client, app):
+    """The audit log page shows events newest first, filterable by event."""
+    gen_user(app, username="auditor", is_admin=True)
+    login(client, "auditor")
+    html = client.get("/admin/audit?event=login_success").get_data(as_text=True)
+    assert "login_success" in html and "<table" in html
+
+
+def test_create_admin_generates_password_once(app):
+    """`flask create-admin --generate-password` creates an admin and prints the password once."""
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "chief@example.com", "--username", "chief", "--generate-password"])
+    assert result.exit_code == 0, result.output
+    password = re.search(r"shown once\): (\S+)", result.output).group(1)
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "chief"))
+        assert user.is_admin and user.password_hash != password
+        events = {e.event for e in db.session.scalars(sa.select(AuditEvent).where(AuditEvent.user_id == user.id))}
+        assert "admin_promotion" in events
+    assert login(app.test_client(), "chief", password=password).status_code == 302
+
+
+def test_create_admin_prompts_for_password(app):
+    """Without --generate-password the command prompts (twice) for the new admin's password."""
+    result = app.test_cli_runner().invoke(args=["create-admin", "typed@example.com", "--username", "typed"],
+                                          input="orchid lantern basalt 7\norchid lantern basalt 7\n")
+    assert result.exit_code == 0, result.output
+    assert "Generated password" not in result.output
+
+
+def test_create_admin_promotes_existing_user(app):
+    """An existing account is promoted, not duplicated."""
+    gen_user(app, username="risingstar", email="star@example.com")
+    result = app.test_cli_runner().invoke(args=["create-admin", "star@example.com"])
+    assert result.exit_code == 0 and "Promoted" in result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+        assert db.session.scalar(sa.select(User.is_admin).where(User.username == "risingstar")) is True
+
+
+def test_no_default_accounts_exist(app):
+    """A fresh database has no users at all, so no default admin."""
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_audit_rows_cannot_be_changed_through_any_route(app):
+    """No route updates or deletes audit rows: nothing under /admin or the API mutates them."""
+    for rule in app.url_map.iter_rules():
+        if "audit" in rule.rule:
+            assert (rule.methods or set()) <= {"GET", "HEAD", "OPTIONS"}, rule.rule

@@ -1,0 +1,94 @@
+"""Data export and account deletion, driven by the user-data registry."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+
+from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user, login
+from webapp.extensions import db
+from webapp.models import AuditEvent, User
+from webapp.privacy.services import USER_DATA, tables_pointing_at_users
+
+
+def test_registry_covers_every_table_pointing_at_users(app):
+    """Every table with a foreign key to users is in the export/delete registry."""
+    registered = {entry.table for entry in USER_DATA}
+    missing = tables_pointing_at_users() - registered
+    assert not missing, f"add these tables to webapp.privacy.services.USER_DATA: {sorted(missing)}"
+
+
+def test_browser_export_contains_the_users_data_without_secrets(client, app):
+    """The export downloads profile, tokens and audit rows, never hashes or token secrets."""
+    user = gen_user(app, username="exporter")
+    secret = gen_token(app, user)
+    login(client, "exporter")
+    assert client.post("/account/export", data={"current_password": "wrong"}).status_code == 400
+    response = client.post("/account/export", data={"current_password": DEFAULT_PASSWORD})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.get_data(as_text=True))
+    assert data["user"]["username"] == "exporter" and data["user"]["email"] == "exporter@example.com"
+    assert "password_hash" not in data["user"]
+    assert len(data["api_tokens"]) == 1 and "token_hash" not in data["api_tokens"][0]
+    assert {e["event"] for e in data["audit_events"]} >= {"register", "login_success", "token_create"}
+    raw = response.get_data(as_text=True)
+    assert secret not in raw and "pbkdf2" not in raw
+
+
+def test_api_export(client, app):
+    """GET /api/v1/users/me/export returns the same document for the token's owner."""
+    user = gen_user(app, username="apiexporter")
+    response = client.get("/api/v1/users/me/export", headers=bearer(gen_token(app, user)))
+    assert response.status_code == 200
+    assert response.get_json()["user"]["username"] == "apiexporter"
+
+
+def _rows_for(app, user_id: int) -> dict[str, int]:
+    counts = {}
+    with app.app_context():
+        for table_name in tables_pointing_at_users():
+            table = db.metadata.tables[table_name]
+            for fk in table.foreign_keys:
+                if fk.column.table.name == "users":
+                    counts[table_name] = db.session.scalar(
+                        sa.select(sa.func.count()).select_from(table).where(fk.parent == user_id))
+        counts["users"] = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.id == user_id))
+    return counts
+
+
+def test_deletion_leaves_no_rows_and_anonymises_audit(client, app):
+    """Deleting the account removes every personal row at once; audit rows keep their event with no user."""
+    user = gen_user(app, username="leaver", email="leaver@example.com")
+    gen_token(app, user)
+    bystander = gen_user(app, username="bystander")
+    gen_token(app, bystander)
+    login(client, "leaver")
+    assert client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD, "confirm": "nope"}).status_code == 400
+    response = client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD,
+                                                    "confirm": "delete my account"})
+    assert response.status_code == 302
+    assert all(count == 0 for count in _rows_for(app, user.id).values())
+    with app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent.event).where(AuditEvent.user_id.is_(None))).all()
+        assert {"register", "login_success", "account_delete"} <= set(events)
+        assert _rows_for(app, bystander.id)["api_tokens"] == 1
+    assert client.get("/account").status_code == 302
+
+
+def test_same_email_can_register_again_after_deletion(client, app):
+    """After deletion the email and username are free again."""
+    gen_user(app, username="phoenix", email="phoenix@example.com")
+    login(client, "phoenix")
+    client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD, "confirm": "delete my account"})
+    again = client.post("/auth/register", data={"email": "phoenix@example.com", "username": "phoenix",
+                                                "password": DEFAULT_PASSWORD})
+    assert again.status_code == 302
+
+
+def test_foreign_keys_are_enforced_during_deletion(app, db_label):
+    """The deletion test runs with foreign keys on (SQLite pragma; always on in PostgreSQL)."""
+    if db_label == "sqlite":
+        with app.app_context():
+            assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1

@@ -1,0 +1,194 @@
+"""The bundled question bank meets every content rule a program can check (no database needed).
+
+The rules are those of docs/QUESTION_FORMAT.md. Each exam is checked on its own, so a failure
+names the exam that breaks a rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+BANK = Path(__file__).resolve().parents[2] / "webapp" / "questions" / "bank"
+EXPECTED_EXAMS = {"security", "network", "aplus-core1", "aplus-core2"}
+MIN_QUESTIONS = {"security": 150}
+MIN_QUESTIONS_DEFAULT = 90
+MIN_PER_OBJECTIVE = {"security": 4}
+MIN_PER_OBJECTIVE_DEFAULT = 3
+MIN_MULTIPLE_SHARE = 0.10
+MAX_POSITION_SHARE = 0.35
+NEAR_DUPLICATE_JACCARD = 0.8
+
+EXAMS = sorted(folder.name for folder in BANK.iterdir() if (folder / "exam.json").is_file())
+
+
+@lru_cache(maxsize=None)
+def load_exam(slug: str) -> tuple[dict, tuple[tuple[str, dict], ...]]:
+    """exam.json and every question of one exam folder, each with the file it came from."""
+    folder = BANK / slug
+    exam = json.loads((folder / "exam.json").read_text(encoding="utf-8"))
+    questions = []
+    for path in sorted(folder.glob("questions*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        assert document.get("exam") == slug, f"{path.name} says exam {document.get('exam')!r}"
+        questions.extend((path.name, entry) for entry in document["questions"])
+    return exam, tuple(questions)
+
+
+def objective_codes(exam: dict) -> list[str]:
+    return [objective["code"] for domain in exam["domains"] for objective in domain["objectives"]]
+
+
+def normalise(stem: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", stem.lower()))
+
+
+def where(file: str, entry: dict) -> str:
+    return f"{file}:{entry.get('external_id', '?')}"
+
+
+def test_bundled_bank_has_the_four_exams():
+    """The bank ships one folder per exam: Security+, Network+, A+ Core 1 and A+ Core 2."""
+    assert EXPECTED_EXAMS <= set(EXAMS)
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_blueprint_is_well_formed(slug):
+    """Domain weights add up to 100 and objective codes are unique and sit in their domain."""
+    exam, _ = load_exam(slug)
+    assert exam["slug"] == slug
+    assert sum(domain["weight_percent"] for domain in exam["domains"]) == 100
+    codes = objective_codes(exam)
+    assert len(codes) == len(set(codes)), "an objective code is listed twice"
+    for domain in exam["domains"]:
+        for objective in domain["objectives"]:
+            assert objective["code"].split(".")[0] + ".0" == domain["number"], objective["code"]
+            assert objective["title"].strip()
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_exam_has_enough_questions(slug):
+    """Security+ has at least 150 questions; every other exam at least 90."""
+    _, questions = load_exam(slug)
+    assert len(questions) >= MIN_QUESTIONS.get(slug, MIN_QUESTIONS_DEFAULT)
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_every_objective_is_covered(slug):
+    """Every objective of exam.json has its minimum (4 for Security+, 3 otherwise); none is skipped."""
+    exam, questions = load_exam(slug)
+    counts = Counter(entry["objective"] for _, entry in questions)
+    minimum = MIN_PER_OBJECTIVE.get(slug, MIN_PER_OBJECTIVE_DEFAULT)
+    short = {code: counts[code] for code in objective_codes(exam) if counts[code] < minimum}
+    assert not short, f"objectives below {minimum} questions: {short}"
+    unknown = set(counts) - set(objective_codes(exam))
+    assert not unknown, f"questions name objectives that exam.json lacks: {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_questions_follow_the_format(slug):
+    """Types, select counts, choice and correct counts, difficulty and every text field are valid."""
+    _, questions = load_exam(slug)
+    wrong = []
+    for file, entry in questions:
+        choices = entry.get("choices") or []
+        correct = sum(1 for choice in choices if choice.get("correct") is True)
+        if entry.get("type") == "single":
+            if entry.get("select_count") != 1 or len(choices) != 4 or correct != 1:
+                wrong.append(f"{where(file, entry)}: single needs select_count 1, 4 choices, 1 correct")
+        elif entry.get("type") == "multiple":
+            select = entry.get("select_count")
+            if select not in (2, 3) or not 5 <= len(choices) <= 6 or correct != select:
+                wrong.append(f"{where(file, entry)}: multiple needs select_count 2-3, 5-6 choices, select_count correct")
+        else:
+            wrong.append(f"{where(file, entry)}: type {entry.get('type')!r}")
+        if entry.get("difficulty") not in (1, 2, 3):
+            wrong.append(f"{where(file, entry)}: difficulty {entry.get('difficulty')!r}")
+        for name in ("stem", "explanation"):
+            if not str(entry.get(name) or "").strip():
+                wrong.append(f"{where(file, entry)}: empty {name}")
+        for index, choice in enumerate(choices):
+            if not str(choice.get("text") or "").strip() or not str(choice.get("rationale") or "").strip():
+                wrong.append(f"{where(file, entry)}: choice {index} lacks text or rationale")
+        if "reference" in entry and not str(entry["reference"] or "").strip():
+            wrong.append(f"{where(file, entry)}: empty reference")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_enough_multiple_answer_questions(slug):
+    """At least 10% of an exam's questions are multiple-answer."""
+    _, questions = load_exam(slug)
+    multiple = sum(1 for _, entry in questions if entry.get("type") == "multiple")
+    assert questions and multiple / len(questions) >= MIN_MULTIPLE_SHARE, f"{multiple} of {len(questions)}"
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_correct_answer_positions_are_spread(slug):
+    """No choice position holds the answer of more than 35% of the exam's single-answer questions."""
+    _, questions = load_exam(slug)
+    positions = Counter(
+        next(index for index, choice in enumerate(entry["choices"]) if choice.get("correct") is True)
+        for _, entry in questions
+        if entry.get("type") == "single" and any(choice.get("correct") is True for choice in entry["choices"]))
+    total = sum(positions.values())
+    assert total
+    crowded = {position: count for position, count in positions.items() if count / total > MAX_POSITION_SHARE}
+    assert not crowded, f"answer positions over {MAX_POSITION_SHARE:.0%} of {total}: {crowded}"
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_external_ids_match_prefix_and_objective(slug):
+    """Every external_id is `<id_prefix>-<objective>-NNN` for its own objective."""
+    exam, questions = load_exam(slug)
+    pattern = re.compile(rf"^{re.escape(exam['id_prefix'])}-(\d+\.\d+)-(\d{{3}})$")
+    wrong = []
+    for file, entry in questions:
+        match = pattern.match(str(entry.get("external_id")))
+        if not match or match.group(1) != entry.get("objective"):
+            wrong.append(where(file, entry))
+    assert not wrong, f"malformed external_ids: {wrong}"
+
+
+def test_external_ids_are_unique_across_the_bank():
+    """No external_id appears twice, within a file, across files or across exams."""
+    counts = Counter(entry.get("external_id") for slug in EXAMS for _, entry in load_exam(slug)[1])
+    assert not {key: count for key, count in counts.items() if count > 1}
+
+
+def test_id_prefixes_are_unique():
+    """Each exam has its own id_prefix, so external_ids cannot collide between exams."""
+    prefixes = [load_exam(slug)[0]["id_prefix"] for slug in EXAMS]
+    assert len(prefixes) == len(set(prefixes))
+
+
+def test_no_two_stems_are_the_same():
+    """No two stems in the whole bank are equal once case, punctuation and spacing are ignored."""
+    seen: dict[str, str] = {}
+    duplicates = []
+    for slug in EXAMS:
+        for file, entry in load_exam(slug)[1]:
+            key = normalise(entry.get("stem", ""))
+            if key in seen:
+                duplicates.append(f"{where(file, entry)} repeats {seen[key]}")
+            seen.setdefault(key, where(file, entry))
+    assert not duplicates, "\n".join(duplicates)
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_no_near_duplicate_stems(slug):
+    """No two stems of one exam share 80% or more of their words (Jaccard similarity of word sets)."""
+    _, questions = load_exam(slug)
+    words = [(where(file, entry), set(normalise(entry.get("stem", "")).split())) for file, entry in questions]
+    similar = []
+    for (left, left_words), (right, right_words) in itertools.combinations(words, 2):
+        union = left_words | right_words
+        if union and len(left_words & right_words) / len(union) >= NEAR_DUPLICATE_JACCARD:
+            similar.append(f"{left} ~ {right}")
+    assert not similar, "\n".join(similar)

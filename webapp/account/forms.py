@@ -1,0 +1,41 @@
+"""Account forms. Every sensitive action asks for the current password."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ProfileForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    timezone = SelectField("Time zone", validators=[DataRequired()],
+                           description="Streaks and daily goals count days in this time zone.")
+    show_on_leaderboard = BooleanField("Show me on the leaderboard")
+    current_password = PasswordField("Current password (only to change your email)", validators=[Optional()])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
+                                 description="At least 12 characters. Signing in elsewhere ends when you change it.")
+
+
+class TokenForm(FlaskForm):
+    name = StringField("Token name", validators=[DataRequired(), Length(max=64)],
+                       description="For example the script or device that will use it.")
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+
+
+class RevokeTokenForm(FlaskForm):
+    """CSRF-protected POST to revoke a token."""
+
+
+class ExportForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    confirm = StringField('Type "delete my account" to confirm', validators=[DataRequired()])

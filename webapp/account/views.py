@@ -1,0 +1,148 @@
+"""/account: profile, password, tokens, export and deletion. Thin views over the services."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
+
+from webapp.audit.meta import current_request_meta
+from webapp.auth import services
+from webapp.auth.views import start_session
+from webapp.account.forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, RevokeTokenForm, TokenForm
+from webapp.errors import AppError
+from webapp.privacy.services import delete_user_account, export_json, export_user_data
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+DELETE_CONFIRMATION = "delete my account"
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every account page needs a signed-in user."""
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _profile_form(formdata=True) -> ProfileForm:
+    user = _user()
+    form = ProfileForm(obj=user) if formdata else ProfileForm(formdata=None, obj=user)
+    form.timezone.choices = services.timezone_choices()
+    return form
+
+
+def _render(status: int = 200, new_token: str | None = None, **forms) -> tuple[str, int]:
+    context = {
+        "profile_form": forms.get("profile_form") or _profile_form(formdata=False),
+        "password_form": forms.get("password_form") or PasswordForm(formdata=None),
+        "token_form": forms.get("token_form") or TokenForm(formdata=None),
+        "export_form": forms.get("export_form") or ExportForm(formdata=None),
+        "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
+        "revoke_form": RevokeTokenForm(formdata=None),
+        "tokens": services.list_tokens(_user()),
+        "token_is_live": services.token_is_live,
+        "new_token": new_token,
+    }
+    return render_template("account/page.html", **context), status
+
+
+def _attach(form, exc: AppError, default_field: str) -> None:
+    field = getattr(form, exc.field or default_field, None) or getattr(form, default_field)
+    field.errors = list(field.errors) + [exc.message]
+
+
+@bp.get("")
+def page():
+    return _render()
+
+
+@bp.post("/profile")
+def update_profile():
+    form = _profile_form()
+    if form.validate_on_submit():
+        changes = services.ProfileChanges(username=form.username.data, email=form.email.data,
+                                          timezone=form.timezone.data,
+                                          show_on_leaderboard=form.show_on_leaderboard.data)
+        try:
+            services.update_profile(_user(), changes, current_request_meta(), form.current_password.data)
+        except AppError as exc:
+            _attach(form, exc, "username")
+        else:
+            flash("Profile saved.", "success")
+            return redirect(url_for("account.page"))
+    return _render(400, profile_form=form)
+
+
+@bp.post("/password")
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.change_password(_user(), form.current_password.data, form.new_password.data,
+                                            current_request_meta())
+        except AppError as exc:
+            _attach(form, exc, "new_password")
+        else:
+            start_session(user, remember=False)  # this session continues; every other one ended
+            flash("Password changed. You were signed out everywhere else.", "success")
+            return redirect(url_for("account.page"))
+    return _render(400, password_form=form)
+
+
+@bp.post("/tokens")
+def create_token():
+    form = TokenForm()
+    if form.validate_on_submit():
+        try:
+            services.require_current_password(_user(), form.current_password.data)
+            issued = services.create_token(_user(), form.name.data, current_request_meta())
+        except AppError as exc:
+            _attach(form, exc, "current_password")
+        else:
+            # Shown once, in this response only; it is not stored anywhere readable.
+            return _render(201, new_token=issued.secret)
+    return _render(400, token_form=form)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    if RevokeTokenForm().validate_on_submit():
+        services.revoke_token(_user(), token_id, current_request_meta())
+        flash("Token revoked.", "success")
+    return redirect(url_for("account.page") + "#tokens")
+
+
+@bp.post("/export")
+def export():
+    form = ExportForm()
+    if form.validate_on_submit():
+        try:
+            services.require_current_password(_user(), form.current_password.data)
+        except AppError as exc:
+            _attach(form, exc, "current_password")
+        else:
+            body = export_json(export_user_data(_user(), current_request_meta()))
+            return Response(body, mimetype="application/json", headers={
+                "Content-Disposition": 'attachment; filename="certquest-export.json"',
+                "Cache-Control": "no-store"})
+    return _render(400, export_form=form)
+
+
+@bp.post("/delete")
+def delete():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.require_current_password(_user(), form.current_password.data)
+            if form.confirm.data.strip().lower() != DELETE_CONFIRMATION:
+                raise AppError(f'Type "{DELETE_CONFIRMATION}" to confirm.', field="confirm", code="NOT_CONFIRMED")
+        except AppError as exc:
+            _attach(form, exc, "current_password")
+        else:
+            delete_user_account(_user(), current_request_meta())
+            logout_user()
+            flash("Your account and its data were deleted.", "info")
+            return redirect(url_for("main.index"))
+    return _render(400, delete_form=form)

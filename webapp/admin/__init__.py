@@ -1,0 +1,1 @@
+"""Admin pages. Closed by default: the blueprint checks admin rights before every request."""

@@ -1,0 +1,88 @@
+"""`/api/v1/auth` and `/api/v1/users`: registration, tokens and the caller's own account."""
+
+from __future__ import annotations
+
+from flask import jsonify
+
+from webapp.api import Blueprint
+from webapp.api.auth import api_token, api_user, token_required
+from webapp.api.schemas import (RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
+                                UserPatchSchema, UserSchema)
+from webapp.audit.meta import current_request_meta
+from webapp.auth import services
+from webapp.auth.views import login_rate_limit
+from webapp.extensions import limiter
+from webapp.gamification.levels import level_for_xp
+from webapp.privacy.services import export_user_data
+
+auth_bp = Blueprint("api_auth", __name__, description="Registration and bearer tokens")
+users_bp = Blueprint("api_users", __name__, description="The caller's own account")
+BEARER = [{"bearerAuth": []}]
+
+
+def user_body(user) -> dict:
+    return {"id": user.id, "username": user.username, "email": user.email, "timezone": user.timezone,
+            "xp": user.xp, "level": level_for_xp(user.xp), "is_admin": user.is_admin,
+            "created_at": user.created_at}
+
+
+@auth_bp.route("/register", methods=["POST"])
+@auth_bp.arguments(RegisterSchema)
+@auth_bp.response(201, UserEnvelopeSchema)
+@limiter.limit(login_rate_limit, methods=["POST"])
+def register(body):
+    """Create an account. Passwords follow the same policy as the web form."""
+    user = services.register_user(body["email"], body["username"], body["password"], current_request_meta())
+    return {"user": user_body(user)}
+
+
+@auth_bp.route("/token", methods=["POST"])
+@auth_bp.arguments(TokenRequestSchema)
+@auth_bp.response(200, TokenSchema)
+@limiter.limit(login_rate_limit, methods=["POST"])
+def create_token(body):
+    """Exchange an email or username and password for a bearer token (30 days)."""
+    issued = services.issue_token_for_login(body["login"], body["password"], current_request_meta())
+    return {"access_token": issued.secret, "token_type": "bearer", "expires_at": issued.token.expires_at}
+
+
+@auth_bp.route("/token", methods=["DELETE"])
+@auth_bp.doc(security=BEARER)
+@auth_bp.response(204)
+@token_required
+def revoke_token():
+    """Revoke the token used for this request."""
+    services.revoke_token(api_user(), api_token().id, current_request_meta())
+    return ""
+
+
+@users_bp.route("/me", methods=["GET"])
+@users_bp.doc(security=BEARER)
+@users_bp.response(200, UserSchema)
+@token_required
+def me():
+    """The caller's profile."""
+    return user_body(api_user())
+
+
+@users_bp.route("/me", methods=["PATCH"])
+@users_bp.doc(security=BEARER)
+@users_bp.arguments(UserPatchSchema)
+@users_bp.response(200, UserSchema)
+@token_required
+def update_me(body):
+    """Change username, timezone or leaderboard visibility. Any other key is refused."""
+    changes = services.ProfileChanges(username=body.get("username"), timezone=body.get("timezone"),
+                                      show_on_leaderboard=body.get("show_on_leaderboard"))
+    return user_body(services.update_profile(api_user(), changes, current_request_meta()))
+
+
+@users_bp.route("/me/export", methods=["GET"])
+@users_bp.doc(security=BEARER)
+@users_bp.response(200)
+@token_required
+def export_me():
+    """Everything stored about the caller, as JSON (no hashes or token secrets)."""
+    response = jsonify(export_user_data(api_user(), current_request_meta()))
+    response.headers["Cache-Control"] = "no-store"
+    return response

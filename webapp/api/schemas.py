@@ -1,0 +1,78 @@
+"""marshmallow schemas shared by the API blueprints (validation and the OpenAPI document)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+
+class RegisterSchema(ma.Schema):
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
+    username = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024), load_only=True)
+
+
+class TokenRequestSchema(ma.Schema):
+    login = ma.fields.String(required=True, validate=ma.validate.Length(max=254),
+                             metadata={"description": "email or username"})
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024), load_only=True)
+
+
+class TokenSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True, metadata={"example": "bearer"})
+    expires_at = ma.fields.DateTime(required=True)
+
+
+class StreakSchema(ma.Schema):
+    current = ma.fields.Integer()
+    longest = ma.fields.Integer()
+    freezes = ma.fields.Integer()
+
+
+class UserSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    username = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    timezone = ma.fields.String(required=True)
+    xp = ma.fields.Integer(required=True)
+    level = ma.fields.Integer(required=True)
+    is_admin = ma.fields.Boolean(required=True)
+    created_at = ma.fields.DateTime(required=True)
+
+
+class UserEnvelopeSchema(ma.Schema):
+    user = ma.fields.Nested(UserSchema, required=True)
+
+
+class UserPatchSchema(ma.Schema):
+    """Only these keys may change through the API; any other key is a 400 (no mass assignment)."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+    username = ma.fields.String(validate=ma.validate.Length(max=64))
+    timezone = ma.fields.String(validate=ma.validate.Length(max=64))
+    show_on_leaderboard = ma.fields.Boolean()
+
+
+class PageArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    user_id = ma.fields.Integer(allow_none=True)
+    event = ma.fields.String()
+    ip = ma.fields.String(allow_none=True)
+    user_agent = ma.fields.String(allow_none=True)
+    request_id = ma.fields.String(allow_none=True)
+    details = ma.fields.Dict(allow_none=True)
+    created_at = ma.fields.DateTime()
+
+
+class AuditPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AuditEventSchema))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()

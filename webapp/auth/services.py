@@ -1,0 +1,413 @@
+"""Accounts: registration, sign-in with lockout, profile and password changes, API tokens.
+
+Services take plain values and a `RequestMeta` for the audit log, raise `AppError` subclasses,
+and own the commit. They never touch `request`, `session` or `g`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from limits import RateLimitItemPerHour
+from limits.strategies import MovingWindowRateLimiter
+
+from webapp.audit.services import RequestMeta, record_event
+from webapp.auth.passwords import hash_password, password_problems, verify_password
+from webapp.errors import AppError, Conflict, FieldError, NotFound, ValidationError
+from webapp.extensions import db, limiter
+from webapp.models import ApiToken, User
+from webapp.models.base import utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,32}$")
+TOKEN_PREFIX = "cq_"
+TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits of randomness
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "INVALID_CREDENTIALS"
+    message = "Incorrect email/username or password."
+
+
+class AccountLocked(AppError):
+    status = 429
+    code = "ACCOUNT_LOCKED"
+    message = "Too many failed sign-in attempts. Password sign-in is paused for up to an hour."
+
+
+class WrongPassword(AppError):
+    status = 400
+    code = "WRONG_PASSWORD"
+    message = "Your current password is not correct."
+
+    def __init__(self) -> None:
+        super().__init__(field="current_password")
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def normalise_email(raw: str) -> str:
+    """Validate an email address and return its canonical, lower-cased form."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValidationError(f"Enter a valid email address ({exc}).", field="email",
+                              errors=[FieldError("email", "Enter a valid email address.", "INVALID")]) from exc
+    return result.normalized.lower()
+
+
+def normalise_username(raw: str) -> str:
+    username = (raw or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise ValidationError("Usernames are 3–32 characters: lower-case letters, digits, _ and -.",
+                              field="username")
+    return username
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(name: str) -> str:
+    if name not in _timezones():
+        raise ValidationError("Choose a time zone from the list (an IANA name such as Europe/London).",
+                              field="timezone")
+    return name
+
+
+def timezone_choices() -> list[str]:
+    return sorted(_timezones())
+
+
+def check_password_policy(password: str, username: str, email: str, field: str = "password") -> None:
+    problems = password_problems(password, username=username, email=email)
+    if problems:
+        raise ValidationError(" ".join(problems), field=field)
+
+
+def _hash(password: str) -> str:
+    return hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+
+
+# --- registration and sign-in ----------------------------------------------------------------
+
+
+def register_user(email: str, username: str, password: str, meta: RequestMeta) -> User:
+    """Create a learner account. Raises ValidationError or Conflict."""
+    email = normalise_email(email)
+    username = normalise_username(username)
+    check_password_policy(password, username, email)
+    _ensure_unique(email=email, username=username)
+    user = User(email=email, username=username, password_hash=_hash(password))
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:  # a concurrent registration won the race
+        db.session.rollback()
+        raise Conflict("That email or username is already registered.", code="ACCOUNT_EXISTS") from exc
+    record_event("register", meta, user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def _ensure_unique(email: str | None = None, username: str | None = None, exclude_id: int | None = None) -> None:
+    checks = [(User.email, email, "email", "That email is already registered."),
+              (User.username, username, "username", "That username is taken.")]
+    for column, value, field, message in checks:
+        if value is None:
+            continue
+        query = sa.select(User.id).where(column == value)
+        if exclude_id is not None:
+            query = query.where(User.id != exclude_id)
+        if db.session.scalar(query) is not None:
+            raise Conflict(message, field=field, code="ACCOUNT_EXISTS" if field == "email" else "USERNAME_TAKEN")
+
+
+def find_user_by_login(login: str) -> User | None:
+    """Look a user up by email or username, case-insensitively."""
+    value = (login or "").strip().lower()
+    if not value:
+        return None
+    column = User.email if "@" in value else User.username
+    return db.session.scalar(sa.select(User).where(column == value))
+
+
+class LoginThrottle:
+    """Counts failed password sign-ins per account in the rate-limit storage (Redis when set).
+
+    More than `max_failures` in an hour locks password sign-in for that key until the oldest
+    failures age out. Unknown logins are counted under their own key, so a lock never reveals
+    whether an account exists.
+    """
+
+    NAMESPACE = "login-failures"
+
+    def __init__(self, max_failures: int) -> None:
+        # Room for max_failures + 1 entries: the (max_failures + 1)th failure fills the window,
+        # and a full window is the lock.
+        self.item = RateLimitItemPerHour(max_failures + 1)
+        self.strategy = MovingWindowRateLimiter(limiter.storage)
+
+    def is_locked(self, key: str) -> bool:
+        return not self.strategy.test(self.item, self.NAMESPACE, key)
+
+    def record_failure(self, key: str) -> bool:
+        """Count a failure; True when this failure is the one that locks the key."""
+        self.strategy.hit(self.item, self.NAMESPACE, key)
+        return self.is_locked(key)
+
+
+def _throttle_key(user: User | None, login: str) -> str:
+    if user is not None:
+        return f"user:{user.id}"
+    return "login:" + hashlib.sha256((login or "").strip().lower().encode()).hexdigest()
+
+
+_DUMMY_HASH: str | None = None
+
+
+def _burn_hash_time(password: str) -> None:
+    """Spend the same time as a real check, so response time does not reveal unknown accounts."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = _hash(secrets.token_urlsafe(16))
+    verify_password(_DUMMY_HASH, password)
+
+
+def authenticate(login: str, password: str, meta: RequestMeta) -> User:
+    """Check credentials. Raises InvalidCredentials or AccountLocked; records the outcome."""
+    user = find_user_by_login(login)
+    throttle = LoginThrottle(current_app.config["LOGIN_MAX_FAILURES_PER_HOUR"])
+    key = _throttle_key(user, login)
+    if throttle.is_locked(key):
+        record_event("login_failure", meta, user_id=user.id if user else None, details={"reason": "locked"},
+                     commit=True)
+        raise AccountLocked()
+    if user is None:
+        _burn_hash_time(password)
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password) and user.is_active
+    if not ok:
+        locked_now = throttle.record_failure(key)
+        record_event("login_failure", meta, user_id=user.id if user else None)
+        if locked_now:
+            record_event("lockout", meta, user_id=user.id if user else None)
+        db.session.commit()
+        if locked_now:
+            raise AccountLocked()
+        raise InvalidCredentials()
+    user.last_login_at = utcnow()
+    record_event("login_success", meta, user_id=user.id)
+    db.session.commit()
+    return user
+
+
+def load_session_user(session_key: str) -> User | None:
+    """Resolve Flask-Login's `id:session_version` key; stale versions resolve to nobody."""
+    try:
+        raw_id, raw_version = session_key.split(":", 1)
+        user_id, version = int(raw_id), int(raw_version)
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_version != version:
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session and remember-me cookie of `user` (server side)."""
+    user.session_version = User.session_version + 1
+
+
+def logout_user_everywhere(user: User, meta: RequestMeta) -> None:
+    """Sign out: the session version moves on, so no copy of an old cookie works again."""
+    end_all_sessions(user)
+    record_event("logout", meta, user_id=user.id)
+    db.session.commit()
+
+
+# --- profile and password --------------------------------------------------------------------
+
+
+def require_current_password(user: User, password: str) -> None:
+    if not password or not verify_password(user.password_hash, password):
+        raise WrongPassword()
+
+
+@dataclass(frozen=True)
+class ProfileChanges:
+    username: str | None = None
+    email: str | None = None
+    timezone: str | None = None
+    show_on_leaderboard: bool | None = None
+
+
+def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, current_password: str | None = None) -> User:
+    """Change profile fields. Changing the email needs the current password."""
+    username = normalise_username(changes.username) if changes.username is not None else None
+    email = normalise_email(changes.email) if changes.email is not None else None
+    if email is not None and email != user.email:
+        require_current_password(user, current_password or "")
+    _ensure_unique(email=email if email != user.email else None,
+                   username=username if username != user.username else None, exclude_id=user.id)
+    if username is not None:
+        user.username = username
+    if email is not None and email != user.email:
+        user.email = email
+        record_event("email_change", meta, user_id=user.id)
+    if changes.timezone is not None:
+        user.timezone = validate_timezone(changes.timezone)
+    if changes.show_on_leaderboard is not None:
+        user.show_on_leaderboard = bool(changes.show_on_leaderboard)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("That email or username is already registered.", code="ACCOUNT_EXISTS") from exc
+    return user
+
+
+def change_password(user: User, current_password: str, new_password: str, meta: RequestMeta) -> User:
+    """Set a new password and end every session; the caller signs the current one in again."""
+    require_current_password(user, current_password)
+    check_password_policy(new_password, user.username, user.email, field="new_password")
+    user.password_hash = _hash(new_password)
+    end_all_sessions(user)
+    record_event("password_change", meta, user_id=user.id)
+    db.session.commit()
+    db.session.refresh(user)
+    return user
+
+
+def set_active(user: User, active: bool, meta: RequestMeta) -> None:
+    """Deactivate (or reactivate) an account; deactivation ends its sessions and tokens."""
+    user.is_active = active
+    if not active:
+        end_all_sessions(user)
+        now = utcnow()
+        for token in user.tokens:
+            token.revoked_at = token.revoked_at or now
+        record_event("account_deactivate", meta, user_id=user.id)
+    db.session.commit()
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str  # shown once, never stored
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(user: User, name: str, meta: RequestMeta, ttl_days: int | None = None) -> IssuedToken:
+    """Issue a bearer token; only its hash is stored."""
+    name = (name or "").strip()[:64] or "API token"
+    ttl = ttl_days or current_app.config["API_TOKEN_TTL_DAYS"]
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+    token = ApiToken(user_id=user.id, name=name, token_hash=hash_token(secret), prefix=secret[:10],
+                     expires_at=utcnow() + timedelta(days=ttl))
+    db.session.add(token)
+    db.session.flush()
+    record_event("token_create", meta, user_id=user.id, details={"token_id": token.id})
+    db.session.commit()
+    return IssuedToken(token, secret)
+
+
+def issue_token_for_login(login: str, password: str, meta: RequestMeta) -> IssuedToken:
+    """The API's sign-in: check the credentials, then issue a token."""
+    user = authenticate(login, password, meta)
+    return create_token(user, "API sign-in", meta)
+
+
+def resolve_token(secret: str) -> ApiToken | None:
+    """The live token for a presented secret, or None if unknown, expired, revoked or inactive."""
+    if not secret or not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    # Touch last_used_at at most once a minute to keep reads cheap.
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now
+        db.session.commit()
+    return token
+
+
+def revoke_token(user: User, token_id: int, meta: RequestMeta) -> ApiToken:
+    """Revoke one of the user's tokens (idempotent). Another user's token is NotFound."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("No such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        record_event("token_revoke", meta, user_id=user.id, details={"token_id": token.id})
+        db.session.commit()
+    return token
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+
+
+def token_is_live(token: ApiToken, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return token.revoked_at is None and token.expires_at > now
+
+
+# --- admins ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AdminResult:
+    user: User
+    created: bool
+    generated_password: str | None
+
+
+def create_or_promote_admin(email: str, username: str | None, password: str | None, meta: RequestMeta) -> AdminResult:
+    """`flask create-admin`: promote an existing account or create an admin one.
+
+    With no password given for a new account, a strong one is generated and returned once.
+    """
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is not None:
+        user.is_admin = True
+        record_event("admin_promotion", meta, user_id=user.id)
+        db.session.commit()
+        return AdminResult(user, False, None)
+    if not username:
+        raise ValidationError("A new admin needs --username.", field="username")
+    generated = None
+    if not password:
+        generated = password = secrets.token_urlsafe(18)
+    username = normalise_username(username)
+    check_password_policy(password, username, email)
+    _ensure_unique(email=email, username=username)
+    user = User(email=email, username=username, password_hash=_hash(password), is_admin=True)
+    db.session.add(user)
+    db.session.flush()
+    record_event("register", meta, user_id=user.id)
+    record_event("admin_promotion", meta, user_id=user.id)
+    db.session.commit()
+    return AdminResult(user, True, generated)

@@ -1,0 +1,91 @@
+"""Browser sign-in: /auth/register, /auth/login and POST /auth/logout."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from webapp.audit.meta import current_request_meta
+from webapp.auth import services
+from webapp.auth.forms import LoginForm, LogoutForm, RegisterForm
+from webapp.errors import AppError
+from webapp.extensions import limiter
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are accepted as a post-login destination (no open redirect)."""
+    fallback = url_for("main.index")
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def start_session(user, remember: bool) -> None:
+    """A fresh session at sign-in, so a planted session id is worthless (no fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = remember
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.username.data, form.password.data,
+                                          current_request_meta())
+        except AppError as exc:
+            getattr(form, exc.field or "email").errors.append(exc.message)
+        else:
+            start_session(user, remember=False)
+            flash(f"Welcome to CertQuest, {user.username}!", "success")
+            return redirect(url_for("main.index"))
+    status = 400 if form.errors else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_rate_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data, form.password.data, current_request_meta())
+        except (services.InvalidCredentials, services.AccountLocked) as exc:
+            error, status = exc.message, exc.status
+        else:
+            start_session(user, remember=form.remember.data)
+            return redirect(safe_next(request.args.get("next")))
+    elif form.errors:
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    form = LogoutForm()
+    if form.validate_on_submit():
+        services.logout_user_everywhere(current_user._get_current_object(), current_request_meta())
+        logout_user()
+        session.clear()
+        flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))

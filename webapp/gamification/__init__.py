@@ -1,0 +1,1 @@
+"""XP, levels, streaks and achievements."""

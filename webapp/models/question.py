@@ -1,0 +1,177 @@
+"""The question bank: exams, their domains and objectives, questions and their choices.
+
+Questions carry learners' history (attempts, bookmarks, feedback), so they are never removed by
+a cascade: an objective or exam that still has questions cannot be deleted (RESTRICT), and a
+question is retired with `is_active = false` instead. The blueprint itself (domains,
+objectives) cascades from its exam.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import UTCDateTime, utcnow
+
+QUESTION_TYPES = ("single", "multiple")
+
+
+class Exam(db.Model):
+    """One exam version (SY0-701, N10-009...): its format and the blueprint it is tested on."""
+
+    __tablename__ = "exams"
+    # CompTIA reports scaled scores from 100 to 900.
+    SCORE_SCALE = (100, 900)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The URL and API key (`exam_type` in the JSON API).
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    vendor: Mapped[str] = mapped_column(sa.String(60))
+    # Starts every external_id of this exam's questions, so it must not be shared.
+    id_prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    question_count: Mapped[int]
+    duration_minutes: Mapped[int]
+    passing_score: Mapped[int]
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    domains: Mapped[list["Domain"]] = relationship(
+        back_populates="exam", order_by="Domain.position", cascade="all, delete-orphan", passive_deletes=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("question_count > 0", name="question_count_positive"),
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint("passing_score BETWEEN 100 AND 900", name="passing_score_range"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Exam {self.slug} {self.code}>"
+
+
+class Domain(db.Model):
+    """A numbered domain of an exam ("2.0 Threats, Vulnerabilities, and Mitigations") and its weight."""
+
+    __tablename__ = "domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(sa.String(10))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    weight_percent: Mapped[int]
+    position: Mapped[int]
+
+    exam: Mapped[Exam] = relationship(back_populates="domains")
+    objectives: Mapped[list["Objective"]] = relationship(
+        back_populates="domain", order_by="Objective.position", cascade="all, delete-orphan",
+        passive_deletes=True)
+
+    __table_args__ = (
+        sa.UniqueConstraint("exam_id", "number"),
+        sa.CheckConstraint("weight_percent BETWEEN 0 AND 100", name="weight_percent_range"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Domain {self.exam_id} {self.number}>"
+
+
+class Objective(db.Model):
+    """An exam objective ("2.3 Explain various types of vulnerabilities"); questions map to one."""
+
+    __tablename__ = "objectives"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="CASCADE"))
+    domain_id: Mapped[int] = mapped_column(sa.ForeignKey("domains.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(10))
+    title: Mapped[str] = mapped_column(sa.String(300))
+    position: Mapped[int]
+
+    exam: Mapped[Exam] = relationship()
+    domain: Mapped[Domain] = relationship(back_populates="objectives")
+
+    __table_args__ = (sa.UniqueConstraint("exam_id", "code"),)
+
+    def __repr__(self) -> str:
+        return f"<Objective {self.exam_id} {self.code}>"
+
+
+class Question(db.Model):
+    """A multiple-choice question. `version` counts content changes, so history can tell them apart."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="RESTRICT"))
+    objective_id: Mapped[int] = mapped_column(sa.ForeignKey("objectives.id", ondelete="RESTRICT"))
+    # Stable forever: `<id_prefix>-<objective>-<NNN>`; imports upsert on it.
+    external_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(10))
+    select_count: Mapped[int]
+    stem: Mapped[str] = mapped_column(sa.Text)
+    explanation: Mapped[str] = mapped_column(sa.Text)
+    reference: Mapped[str | None] = mapped_column(sa.Text)
+    difficulty: Mapped[int]
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    is_flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the content last changed (set by the import, not on every write such as a flag).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    exam: Mapped[Exam] = relationship()
+    objective: Mapped[Objective] = relationship()
+    choices: Mapped[list["Choice"]] = relationship(
+        back_populates="question", order_by="Choice.position", cascade="all, delete-orphan",
+        passive_deletes=True)
+
+    __table_args__ = (
+        sa.CheckConstraint("type IN ('single', 'multiple')", name="type_known"),
+        sa.CheckConstraint("select_count BETWEEN 1 AND 3", name="select_count_range"),
+        sa.CheckConstraint(
+            "(type = 'single' AND select_count = 1) OR (type = 'multiple' AND select_count >= 2)",
+            name="select_count_matches_type"),
+        sa.CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
+        sa.CheckConstraint("flag_count >= 0", name="flag_count_non_negative"),
+        sa.CheckConstraint("version >= 1", name="version_positive"),
+        # Quiz draws pick active questions by exam or by objective.
+        sa.Index("ix_questions_exam_id_is_active", "exam_id", "is_active"),
+        sa.Index("ix_questions_objective_id_is_active", "objective_id", "is_active"),
+    )
+
+    @property
+    def correct_positions(self) -> list[int]:
+        """Positions of the correct choices, in order."""
+        return [choice.position for choice in self.choices if choice.is_correct]
+
+    def __repr__(self) -> str:
+        return f"<Question {self.external_id} v{self.version}>"
+
+
+class Choice(db.Model):
+    """One answer option of a question, with why it is right or wrong."""
+
+    __tablename__ = "choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="CASCADE"))
+    # 0-based, in the author's order; quizzes shuffle per attempt.
+    position: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+    is_correct: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    rationale: Mapped[str] = mapped_column(sa.Text)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "position"),
+        sa.CheckConstraint("position >= 0", name="position_non_negative"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Choice {self.question_id}#{self.position}>"

@@ -1,0 +1,100 @@
+"""GDPR-style export and deletion.
+
+`USER_DATA` lists every table with a foreign key to `users`, how to find the user's rows and
+what deletion does to them. A test walks the metadata and fails when a table pointing at
+`users` is missing here, so each new feature must decide what export and deletion mean for it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp.audit.services import RequestMeta, record_event
+from webapp.extensions import db
+from webapp.models import User
+
+DELETE = "delete"  # the rows are the user's own data and go with the account
+ANONYMISE = "anonymise"  # the rows stay (audit trail) with the user column set to null
+
+
+@dataclass(frozen=True)
+class UserOwnedTable:
+    table: str
+    user_column: str
+    on_delete: str
+    export_key: str
+    never_export: frozenset[str] = frozenset()
+
+
+USER_DATA: list[UserOwnedTable] = [
+    UserOwnedTable("api_tokens", "user_id", DELETE, "api_tokens", frozenset({"token_hash"})),
+    UserOwnedTable("audit_events", "user_id", ANONYMISE, "audit_events"),
+]
+USER_FIELDS_NEVER_EXPORTED = frozenset({"password_hash", "session_version"})
+
+
+def register_user_table(entry: UserOwnedTable) -> None:
+    """Features that add a table pointing at users call this from their models module."""
+    if all(existing.table != entry.table for existing in USER_DATA):
+        USER_DATA.append(entry)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _table(name: str) -> sa.Table:
+    return db.metadata.tables[name]
+
+
+def export_user_data(user: User, meta: RequestMeta) -> dict:
+    """Everything stored about `user`, as JSON-ready data, minus hashes and token secrets."""
+    profile = {c.name: _jsonable(getattr(user, c.key)) for c in User.__table__.columns
+               if c.name not in USER_FIELDS_NEVER_EXPORTED}
+    data: dict[str, Any] = {"format": "certquest-export/1", "user": profile}
+    for entry in USER_DATA:
+        table = _table(entry.table)
+        rows = db.session.execute(sa.select(table).where(table.c[entry.user_column] == user.id)
+                                  .order_by(*table.primary_key.columns)).mappings()
+        data[entry.export_key] = [{k: _jsonable(v) for k, v in row.items() if k not in entry.never_export}
+                                  for row in rows]
+    record_event("data_export", meta, user_id=user.id)
+    db.session.commit()
+    return data
+
+
+def export_json(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+
+
+def delete_user_account(user: User, meta: RequestMeta) -> None:
+    """Remove the account and every personal row at once; audit rows lose their user id."""
+    user_id = user.id
+    for entry in USER_DATA:
+        table = _table(entry.table)
+        condition = table.c[entry.user_column] == user_id
+        if entry.on_delete == DELETE:
+            db.session.execute(sa.delete(table).where(condition))
+        else:
+            db.session.execute(sa.update(table).where(condition).values({entry.user_column: None}))
+    db.session.delete(user)
+    record_event("account_delete", meta, user_id=None)
+    db.session.commit()
+
+
+def tables_pointing_at_users() -> set[str]:
+    """Every table with a foreign key to users.id (what the registry must cover)."""
+    found = set()
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == "users":
+                found.add(table.name)
+    return found
+
