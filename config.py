@@ -106,6 +106,13 @@ class Config:
     LOGIN_MAX_FAILURES_PER_HOUR = 20  # per account; more locks password sign-in for the hour
     API_TOKEN_TTL_DAYS = 30
 
+    # Quizzes.
+    QUIZ_MIN_COUNT = 5
+    QUIZ_MAX_COUNT = 90
+    QUIZ_DEFAULT_COUNT = 30
+    QUIZ_SECONDS_PER_QUESTION = 72  # the real exams' pace: 90 questions in 90 minutes
+    QUIZ_MAX_SECONDS_PER_ACTION = 600  # time credited to a question per action, at most
+
     # Rate limits and cache share Redis when several app servers run.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 
+import sqlalchemy as sa
+
 from webapp.audit.services import RequestMeta
 from webapp.auth import services as auth_services
 from webapp.extensions import db
-from webapp.models import User
+from webapp.models import Choice, Domain, Exam, Objective, Question, User
 
 DEFAULT_PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)
@@ -49,3 +51,87 @@ def login(client, login_name: str, password: str = DEFAULT_PASSWORD, remember: b
         data["remember"] = "y"
     url = "/auth/login" + (f"?next={next_url}" if next_url else "")
     return client.post(url, data=data)
+
+
+DEMO_DOMAINS = [
+    {"number": "1.0", "name": "Foundations", "weight_percent": 60, "objectives": [
+        {"code": "1.1", "title": "Explain the basics"},
+        {"code": "1.2", "title": "Compare the options"},
+    ]},
+    {"number": "2.0", "name": "Operations", "weight_percent": 40, "objectives": [
+        {"code": "2.1", "title": "Given a scenario, troubleshoot"},
+    ]},
+]
+
+
+def gen_exam(app, slug: str | None = None, is_active: bool = True, domains: list[dict] | None = None,
+             **fields) -> Exam:
+    """A saved exam with its domains and objectives (the demo blueprint unless given)."""
+    n = next(_counter)
+    slug = slug or f"exam{n}"
+    with app.app_context():
+        exam = Exam(slug=slug, code=fields.pop("code", f"EX0-{n:03d}"), name=fields.pop("name", f"Exam {n}"),
+                    vendor="CompTIA", id_prefix=fields.pop("id_prefix", f"e{n}"), question_count=90,
+                    duration_minutes=90, passing_score=750, is_active=is_active, **fields)
+        for d_position, raw in enumerate(domains or DEMO_DOMAINS):
+            domain = Domain(number=raw["number"], name=raw["name"], weight_percent=raw["weight_percent"],
+                            position=d_position)
+            exam.domains.append(domain)
+            for o_position, objective in enumerate(raw["objectives"]):
+                domain.objectives.append(Objective(exam=exam, code=objective["code"], title=objective["title"],
+                                                   position=o_position))
+        db.session.add(exam)
+        db.session.commit()
+        db.session.refresh(exam)
+        db.session.expunge(exam)
+    return exam
+
+
+def gen_question(app, exam: Exam, objective: str = "1.1", is_active: bool = True, **fields) -> Question:
+    """A saved single-answer question with four choices under `exam`'s objective `objective`."""
+    n = next(_counter)
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Objective).where(Objective.exam_id == exam.id, Objective.code == objective)).one()
+        question = Question(exam_id=exam.id, objective=found, external_id=fields.pop("external_id", f"q-{n}"),
+                            type="single", select_count=1, difficulty=2,
+                            stem=fields.pop("stem", f"Question {n}?"), explanation="Because.",
+                            is_active=is_active, **fields)
+        question.choices = [Choice(position=i, text=f"Choice {i}", is_correct=i == 0, rationale="Reason.")
+                            for i in range(4)]
+        db.session.add(question)
+        db.session.commit()
+        db.session.refresh(question)
+        db.session.expunge(question)
+    return question
+
+
+def gen_multiple_question(app, exam: Exam, objective: str = "2.1", select_count: int = 2, **fields) -> Question:
+    """A saved multiple-answer question: five choices, the first `select_count` correct."""
+    n = next(_counter)
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Objective).where(Objective.exam_id == exam.id, Objective.code == objective)).one()
+        question = Question(exam_id=exam.id, objective=found, external_id=fields.pop("external_id", f"m-{n}"),
+                            type="multiple", select_count=select_count, difficulty=2,
+                            stem=fields.pop("stem", f"Multiple {n}? (Choose {select_count}.)"),
+                            explanation="Because.", **fields)
+        question.choices = [Choice(position=i, text=f"Option {i}", is_correct=i < select_count, rationale="Reason.")
+                            for i in range(5)]
+        db.session.add(question)
+        db.session.commit()
+        db.session.refresh(question)
+        db.session.expunge(question)
+    return question
+
+
+def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objective: int = 0) -> Exam:
+    """An exam on the demo blueprint with `per_objective` single questions in every objective."""
+    exam = gen_exam(app, slug=slug)
+    for raw in DEMO_DOMAINS:
+        for objective in raw["objectives"]:
+            for _ in range(per_objective):
+                gen_question(app, exam, objective=objective["code"])
+            for _ in range(multiple_per_objective):
+                gen_multiple_question(app, exam, objective=objective["code"])
+    return exam

@@ -65,6 +65,8 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.accounts import auth_bp as api_auth_bp
     from webapp.api.accounts import users_bp as api_users_bp
     from webapp.api.admin import admin_bp as api_admin_bp
+    from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
+    from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.health.views import bp as health_bp
     from webapp.main.views import bp as main_bp
@@ -77,6 +79,8 @@ def register_blueprints(app: Flask) -> None:
         (api_auth_bp, "/auth"),
         (api_users_bp, "/users"),
         (api_admin_bp, "/admin"),
+        (api_catalogue_bp, ""),
+        (api_quizzes_bp, "/quizzes"),
     ])
 
 

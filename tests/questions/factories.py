@@ -1,32 +1,15 @@
 """Plain functions that build question-bank documents, files and records for tests.
 
-They live beside the feature's tests rather than in tests/factories.py while the accounts work
-owns that file; moving them there later changes only import lines.
+Records in the database come from tests/factories.py (gen_exam, gen_question).
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 from pathlib import Path
 
-import sqlalchemy as sa
-
-from webapp.extensions import db
-from webapp.models import Choice, Domain, Exam, Objective, Question
-
-_counter = itertools.count(1)
-
-DEMO_DOMAINS = [
-    {"number": "1.0", "name": "Foundations", "weight_percent": 60, "objectives": [
-        {"code": "1.1", "title": "Explain the basics"},
-        {"code": "1.2", "title": "Compare the options"},
-    ]},
-    {"number": "2.0", "name": "Operations", "weight_percent": 40, "objectives": [
-        {"code": "2.1", "title": "Given a scenario, troubleshoot"},
-    ]},
-]
+from tests.factories import DEMO_DOMAINS
 
 
 def exam_document(slug: str = "demo", id_prefix: str = "dmo", **overrides) -> dict:
@@ -95,45 +78,3 @@ def write_bank_folder(folder: Path, exam: dict | None = None, questions: list[di
     write_question_file(folder / "questions.json", demo_questions() if questions is None else questions,
                         exam=exam["slug"])
     return folder
-
-
-def gen_exam(app, slug: str | None = None, is_active: bool = True, domains: list[dict] | None = None,
-             **fields) -> Exam:
-    """A saved exam with its domains and objectives (the demo blueprint unless given)."""
-    n = next(_counter)
-    slug = slug or f"exam{n}"
-    with app.app_context():
-        exam = Exam(slug=slug, code=fields.pop("code", f"EX0-{n:03d}"), name=fields.pop("name", f"Exam {n}"),
-                    vendor="CompTIA", id_prefix=fields.pop("id_prefix", f"e{n}"), question_count=90,
-                    duration_minutes=90, passing_score=750, is_active=is_active, **fields)
-        for d_position, raw in enumerate(domains or DEMO_DOMAINS):
-            domain = Domain(number=raw["number"], name=raw["name"], weight_percent=raw["weight_percent"],
-                            position=d_position)
-            exam.domains.append(domain)
-            for o_position, objective in enumerate(raw["objectives"]):
-                domain.objectives.append(Objective(exam=exam, code=objective["code"], title=objective["title"],
-                                                   position=o_position))
-        db.session.add(exam)
-        db.session.commit()
-        db.session.refresh(exam)
-        db.session.expunge(exam)
-    return exam
-
-
-def gen_question(app, exam: Exam, objective: str = "1.1", is_active: bool = True, **fields) -> Question:
-    """A saved single-answer question with four choices under `exam`'s objective `objective`."""
-    n = next(_counter)
-    with app.app_context():
-        found = db.session.scalars(
-            sa.select(Objective).where(Objective.exam_id == exam.id, Objective.code == objective)).one()
-        question = Question(exam_id=exam.id, objective=found, external_id=fields.pop("external_id", f"q-{n}"),
-                            type="single", select_count=1, difficulty=2,
-                            stem=fields.pop("stem", f"Question {n}?"), explanation="Because.",
-                            is_active=is_active, **fields)
-        question.choices = [Choice(position=i, text=f"Choice {i}", is_correct=i == 0, rationale="Reason.")
-                            for i in range(4)]
-        db.session.add(question)
-        db.session.commit()
-        db.session.refresh(question)
-        db.session.expunge(question)
-    return question

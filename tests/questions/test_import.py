@@ -8,11 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from tests.factories import gen_exam, gen_question
 from tests.questions.factories import (
     demo_questions,
     exam_document,
-    gen_exam,
-    gen_question,
     multiple_question,
     single_question,
     write_bank_folder,

@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.questions.factories import gen_exam, gen_question
+from tests.factories import gen_exam, gen_question
 from webapp.extensions import db
 
 

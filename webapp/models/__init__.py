@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from webapp.extensions import db
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
+from webapp.models.quiz import Answer, AttemptQuestion, AttemptResult, QuizAttempt
 from webapp.models.user import ApiToken, AuditEvent, User
 
-__all__ = ["db", "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice"]
+__all__ = ["db", "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
+           "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer"]

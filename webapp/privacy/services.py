@@ -31,8 +31,13 @@ class UserOwnedTable:
     never_export: frozenset[str] = frozenset()
 
 
+# Deletion runs in this order: children before the tables they point at.
 USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("api_tokens", "user_id", DELETE, "api_tokens", frozenset({"token_hash"})),
+    UserOwnedTable("answers", "user_id", DELETE, "answers"),
+    UserOwnedTable("attempt_results", "user_id", DELETE, "quiz_results"),
+    # attempt_questions go with their attempt (ON DELETE CASCADE).
+    UserOwnedTable("quiz_attempts", "user_id", DELETE, "quiz_attempts"),
     UserOwnedTable("audit_events", "user_id", ANONYMISE, "audit_events"),
 ]
 USER_FIELDS_NEVER_EXPORTED = frozenset({"password_hash", "session_version"})

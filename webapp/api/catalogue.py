@@ -1,0 +1,127 @@
+"""`/api/v1/exams` and `/api/v1/questions`: the bank, read-only, for token holders."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from webapp.api import Blueprint
+from webapp.api.auth import api_user, token_required
+from webapp.api.schemas import PageArgsSchema
+from webapp.questions import browse
+from webapp.questions.services import list_exam_catalogue
+
+catalogue_bp = Blueprint("api_catalogue", __name__, description="Exams and questions (read-only)")
+BEARER = [{"bearerAuth": []}]
+
+
+class ObjectiveOut(ma.Schema):
+    code = ma.fields.String()
+    title = ma.fields.String()
+    question_count = ma.fields.Integer()
+
+
+class DomainOut(ma.Schema):
+    number = ma.fields.String()
+    name = ma.fields.String()
+    weight_percent = ma.fields.Integer()
+    objectives = ma.fields.List(ma.fields.Nested(ObjectiveOut))
+
+
+class ExamOut(ma.Schema):
+    slug = ma.fields.String()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    question_count = ma.fields.Integer(metadata={"description": "questions on the real exam (and a simulation)"})
+    duration_minutes = ma.fields.Integer()
+    passing_score = ma.fields.Integer()
+    domains = ma.fields.List(ma.fields.Nested(DomainOut))
+
+
+class ChoiceOut(ma.Schema):
+    id = ma.fields.Integer()
+    text = ma.fields.String()
+
+
+class AnswerOut(ma.Schema):
+    correct_choice_ids = ma.fields.List(ma.fields.Integer())
+    explanation = ma.fields.String()
+    rationales = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class QuestionOut(ma.Schema):
+    id = ma.fields.Integer()
+    exam_type = ma.fields.String()
+    domain = ma.fields.String(metadata={"description": "the objective code, e.g. 2.3"})
+    domain_name = ma.fields.String(metadata={"description": "the objective title"})
+    type = ma.fields.String()
+    select_count = ma.fields.Integer()
+    stem = ma.fields.String()
+    choices = ma.fields.List(ma.fields.Nested(ChoiceOut))
+    answer = ma.fields.Nested(AnswerOut, metadata={"description": "only for admins and questions you have answered"})
+
+
+class QuestionPage(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(QuestionOut))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class QuestionArgs(PageArgsSchema):
+    exam_type = ma.fields.String()
+    domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
+
+
+def question_body(question, show_answer: bool, choices=None) -> dict:
+    """The public form of a question; `choices` lets a quiz pass its shuffled order."""
+    shown = choices if choices is not None else question.choices
+    body = {"id": question.id, "exam_type": question.exam.slug, "domain": question.objective.code,
+            "domain_name": question.objective.title, "type": question.type,
+            "select_count": question.select_count, "stem": question.stem,
+            "choices": [{"id": c.id, "text": c.text} for c in shown]}
+    if show_answer:
+        body["answer"] = {"correct_choice_ids": [c.id for c in shown if c.is_correct],
+                          "explanation": question.explanation,
+                          "rationales": {str(c.id): c.rationale for c in shown}}
+    return body
+
+
+@catalogue_bp.route("/exams", methods=["GET"])
+@catalogue_bp.doc(security=BEARER)
+@catalogue_bp.response(200, ExamOut(many=True))
+@token_required
+def list_exams():
+    """Every active exam with its format, domains, objectives and active-question counts."""
+    return [{
+        "slug": s.exam.slug, "code": s.exam.code, "name": s.exam.name, "question_count": s.exam.question_count,
+        "duration_minutes": s.exam.duration_minutes, "passing_score": s.exam.passing_score,
+        "domains": [{"number": d.domain.number, "name": d.domain.name, "weight_percent": d.domain.weight_percent,
+                     "objectives": [{"code": o.objective.code, "title": o.objective.title,
+                                     "question_count": o.active} for o in d.objectives]}
+                    for d in s.domains],
+    } for s in list_exam_catalogue()]
+
+
+@catalogue_bp.route("/questions", methods=["GET"])
+@catalogue_bp.doc(security=BEARER)
+@catalogue_bp.arguments(QuestionArgs, location="query")
+@catalogue_bp.response(200, QuestionPage)
+@token_required
+def list_questions(args):
+    """Questions filtered by exam and objective (per_page at most 100)."""
+    viewer = api_user()
+    page = browse.list_questions(viewer, args.get("exam_type"), args.get("domain"), args["page"], args["per_page"])
+    visible = browse.answer_visible_for(viewer, [q.id for q in page.items])
+    return {"items": [question_body(q, q.id in visible) for q in page.items], "page": page.page,
+            "per_page": page.per_page, "total": page.total}
+
+
+@catalogue_bp.route("/questions/<int:question_id>", methods=["GET"])
+@catalogue_bp.doc(security=BEARER)
+@catalogue_bp.response(200, QuestionOut)
+@token_required
+def get_question(question_id: int):
+    """One question; the answer only for admins or once you have answered it."""
+    viewer = api_user()
+    question = browse.get_question(viewer, question_id)
+    return question_body(question, question.id in browse.answer_visible_for(viewer, [question.id]))

@@ -1,0 +1,156 @@
+"""`/api/v1/quizzes`: start, take, submit and review quizzes. Thin views over quiz services."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from webapp.api import Blueprint
+from webapp.api.auth import api_user, token_required
+from webapp.api.catalogue import QuestionOut, question_body
+from webapp.api.schemas import PageArgsSchema
+from webapp.quiz import services
+
+quizzes_bp = Blueprint("api_quizzes", __name__, description="Practice quizzes and exam simulations")
+BEARER = [{"bearerAuth": []}]
+
+
+class StartQuizIn(ma.Schema):
+    exam_type = ma.fields.String(required=True)
+    mode = ma.fields.String(load_default="practice", validate=ma.validate.OneOf(["practice", "exam"]))
+    count = ma.fields.Integer()
+    domains = ma.fields.List(ma.fields.String(), metadata={"description": "objective codes, practice only"})
+    timed = ma.fields.Boolean(load_default=True)
+
+
+class AnswerIn(ma.Schema):
+    choice_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    marked = ma.fields.Boolean()
+
+
+class QuizOut(ma.Schema):
+    id = ma.fields.Integer()
+    exam_type = ma.fields.String()
+    mode = ma.fields.String()
+    status = ma.fields.String()
+    started_at = ma.fields.DateTime()
+    expires_at = ma.fields.DateTime(allow_none=True)
+    time_limit_seconds = ma.fields.Integer(allow_none=True)
+    questions = ma.fields.List(ma.fields.Nested(QuestionOut))
+    answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict())
+    result = ma.fields.Dict(allow_none=True)
+
+
+class SavedOut(ma.Schema):
+    saved = ma.fields.Boolean()
+
+
+class QuizSummaryOut(ma.Schema):
+    id = ma.fields.Integer()
+    exam_type = ma.fields.String()
+    mode = ma.fields.String()
+    status = ma.fields.String()
+    question_count = ma.fields.Integer()
+    started_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+    score_percent = ma.fields.Float(allow_none=True)
+    scaled_score = ma.fields.Integer(allow_none=True)
+    passed = ma.fields.Boolean(allow_none=True)
+
+
+class QuizPageOut(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(QuizSummaryOut))
+    page = ma.fields.Integer()
+    per_page = ma.fields.Integer()
+    total = ma.fields.Integer()
+
+
+class HistoryArgs(PageArgsSchema):
+    status = ma.fields.String(validate=ma.validate.OneOf(["in_progress", "completed", "abandoned"]))
+
+
+def quiz_body(attempt, with_answers: bool = False) -> dict:
+    """The quiz as the learner sees it: no field reveals correctness before submission."""
+    body = {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
+            "started_at": attempt.started_at, "expires_at": attempt.expires_at,
+            "time_limit_seconds": attempt.time_limit_seconds,
+            "questions": [question_body(aq.question, False, services.shown_choices(aq)) for aq in attempt.questions]}
+    if with_answers:
+        body["answers"] = {str(aq.question_id): {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked}
+                           for aq in attempt.questions}
+        body["result"] = services.stored_result(attempt.id) if attempt.status == "completed" else None
+    return body
+
+
+@quizzes_bp.route("", methods=["POST"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.arguments(StartQuizIn)
+@quizzes_bp.response(201, QuizOut)
+@token_required
+def start(body):
+    """Start a practice quiz or an exam simulation (409 QUIZ_IN_PROGRESS if one is open)."""
+    request = services.QuizRequest(exam_slug=body["exam_type"], mode=body["mode"], count=body.get("count"),
+                                   objective_codes=body.get("domains"), timed=body["timed"])
+    return quiz_body(services.start_quiz(api_user(), request))
+
+
+@quizzes_bp.route("", methods=["GET"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.arguments(HistoryArgs, location="query")
+@quizzes_bp.response(200, QuizPageOut)
+@token_required
+def history(args):
+    """Your quizzes, newest first."""
+    page = services.list_attempts(api_user(), args.get("status"), args["page"], args["per_page"])
+    results = services.results_for([a.id for a in page.items])
+    items = []
+    for attempt in page.items:
+        result = results.get(attempt.id)
+        items.append({"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode,
+                      "status": attempt.status, "question_count": attempt.question_count,
+                      "started_at": attempt.started_at, "finished_at": attempt.finished_at,
+                      "score_percent": result.score_percent if result else None,
+                      "scaled_score": result.scaled_score if result else None,
+                      "passed": result.passed if result else None})
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
+@quizzes_bp.route("/<int:quiz_id>", methods=["GET"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.response(200, QuizOut)
+@token_required
+def get(quiz_id: int):
+    """One of your quizzes with your saved answers (another user's quiz is a 404)."""
+    return quiz_body(services.get_attempt(api_user(), quiz_id), with_answers=True)
+
+
+@quizzes_bp.route("/<int:quiz_id>/answers/<int:question_id>", methods=["PUT"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.arguments(AnswerIn)
+@quizzes_bp.response(200, SavedOut)
+@token_required
+def save_answer(body, quiz_id: int, question_id: int):
+    """Save the choices for one question (409 ATTEMPT_CLOSED after submission or the deadline)."""
+    services.save_answer(api_user(), quiz_id, question_id, body["choice_ids"], body.get("marked"),
+                         require_complete=True)
+    return {"saved": True}
+
+
+@quizzes_bp.route("/<int:quiz_id>/submit", methods=["POST"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.response(200)
+@token_required
+def submit(quiz_id: int):
+    """Score the quiz. Repeating the call returns the identical result."""
+    return services.submit_attempt(api_user(), quiz_id)
+
+
+@quizzes_bp.route("/<int:quiz_id>/abandon", methods=["POST"])
+@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.response(200, QuizSummaryOut)
+@token_required
+def abandon(quiz_id: int):
+    """Abandon an open quiz: no XP, and its answers never count in analytics."""
+    attempt = services.abandon_attempt(api_user(), quiz_id)
+    return {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
+            "question_count": attempt.question_count, "started_at": attempt.started_at,
+            "finished_at": attempt.finished_at, "score_percent": None, "scaled_score": None, "passed": None}

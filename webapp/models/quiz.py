@@ -1,0 +1,140 @@
+"""Quiz attempts, their questions, their stored result, and the answer history.
+
+- `QuizAttempt`: one practice quiz, exam simulation or (later) study session of one user.
+- `AttemptQuestion`: a question as drawn into an attempt, with its shuffled choice order and
+  the learner's current selection. Saved on every click, so nothing is lost on refresh.
+- `AttemptResult`: the scored result, one row per attempt (its primary key is the attempt id),
+  so a second submission cannot store a second result.
+- `Answer`: the permanent history, one row per question of every *completed* attempt. Analytics
+  and the "unseen first" draw read this table, so it is indexed for per-user time ranges,
+  per-objective aggregates and per-question recency.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import UTCDateTime, utcnow
+
+MODES = ("practice", "exam", "study")
+STATUSES = ("in_progress", "completed", "abandoned")
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="RESTRICT"))
+    mode: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(12), default="in_progress", server_default="in_progress")
+    question_count: Mapped[int]
+    # Objective codes the learner chose (practice only); null means the whole exam.
+    objective_codes: Mapped[list | None] = mapped_column(sa.JSON)
+    timed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    time_limit_seconds: Mapped[int | None]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The server's deadline; the countdown in the page only displays it.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    current_position: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    questions: Mapped[list["AttemptQuestion"]] = relationship(
+        back_populates="attempt", order_by="AttemptQuestion.position", cascade="all, delete-orphan",
+        passive_deletes=True)
+    exam = relationship("Exam")
+
+    __table_args__ = (
+        sa.CheckConstraint("mode IN ('practice', 'exam', 'study')", name="mode_known"),
+        sa.CheckConstraint("status IN ('in_progress', 'completed', 'abandoned')", name="status_known"),
+        sa.CheckConstraint("question_count > 0", name="question_count_positive"),
+        # At most one quiz in progress per user, enforced by the database on both backends.
+        sa.Index("uq_quiz_attempts_one_in_progress", "user_id", unique=True,
+                 sqlite_where=sa.text("status = 'in_progress'"),
+                 postgresql_where=sa.text("status = 'in_progress'")),
+        sa.Index("ix_quiz_attempts_user_id_started_at", "user_id", "started_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "in_progress"
+
+
+class AttemptQuestion(db.Model):
+    __tablename__ = "attempt_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
+    position: Mapped[int]
+    # Choice ids in the order shown to this learner (shuffled once, at the start).
+    choice_order: Mapped[list] = mapped_column(sa.JSON)
+    selected_choice_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    marked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    time_spent_ms: Mapped[int] = mapped_column(default=0, server_default="0")
+    is_correct: Mapped[bool | None]
+
+    attempt: Mapped[QuizAttempt] = relationship(back_populates="questions")
+    question = relationship("Question")
+
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "position"),
+        sa.UniqueConstraint("attempt_id", "question_id"),
+    )
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.selected_choice_ids)
+
+
+class AttemptResult(db.Model):
+    """The scored result of an attempt, stored once: the primary key is the attempt."""
+
+    __tablename__ = "attempt_results"
+
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    correct: Mapped[int]
+    total: Mapped[int]
+    score_percent: Mapped[float] = mapped_column(sa.Float)
+    scaled_score: Mapped[int | None]
+    passed: Mapped[bool | None]
+    time_used_seconds: Mapped[int]
+    xp_earned: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The complete submit response, so every later submit returns the identical body.
+    body: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Answer(db.Model):
+    """One answered question of a completed attempt: the history analytics aggregate."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="RESTRICT"))
+    exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="RESTRICT"))
+    objective_id: Mapped[int] = mapped_column(sa.ForeignKey("objectives.id", ondelete="RESTRICT"))
+    mode: Mapped[str] = mapped_column(sa.String(10))
+    is_correct: Mapped[bool]
+    time_spent_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "question_id"),
+        # Trends over time ranges, per user.
+        sa.Index("ix_answers_user_id_answered_at", "user_id", "answered_at"),
+        # Weak areas: accuracy per objective, per user.
+        sa.Index("ix_answers_user_id_objective_id", "user_id", "objective_id", "is_correct"),
+        # "Unseen first, then longest ago" draws and the "answered before" API rule.
+        sa.Index("ix_answers_user_id_question_id_answered_at", "user_id", "question_id", "answered_at"),
+    )

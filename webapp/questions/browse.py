@@ -1,0 +1,64 @@
+"""Reading the bank through the API: filtered pages of questions and the answer-visibility rule.
+
+The answer (correct choices, explanation, rationales) is shown only to admins and for
+questions the caller has already answered in a completed quiz, so the API cannot be used to
+farm quiz scores or the leaderboard.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from webapp.errors import NotFound, ValidationError
+from webapp.extensions import db
+from webapp.models import Answer, Exam, Objective, Question, User
+
+
+def _exam_by_slug(slug: str) -> Exam:
+    exam = db.session.scalar(sa.select(Exam).where(Exam.slug == slug))
+    if exam is None:
+        raise ValidationError(f"Unknown exam_type {slug!r}.", field="exam_type", code="UNKNOWN_EXAM")
+    return exam
+
+
+def list_questions(viewer: User, exam_slug: str | None, objective_code: str | None, page: int, per_page: int):
+    """A page of questions, filtered by exam and objective; inactive ones only for admins."""
+    query = (sa.select(Question).options(selectinload(Question.choices), selectinload(Question.objective),
+                                         selectinload(Question.exam))
+             .order_by(Question.exam_id, Question.objective_id, Question.id))
+    if objective_code and not exam_slug:
+        raise ValidationError("Filtering by domain needs exam_type too (objective codes repeat across exams).",
+                              field="domain", code="EXAM_TYPE_REQUIRED")
+    if exam_slug:
+        exam = _exam_by_slug(exam_slug)
+        query = query.where(Question.exam_id == exam.id)
+        if objective_code:
+            objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.exam_id == exam.id,
+                                                                         Objective.code == objective_code))
+            if objective_id is None:
+                raise ValidationError(f"{exam.code} has no objective {objective_code!r}.", field="domain",
+                                      code="UNKNOWN_OBJECTIVE")
+            query = query.where(Question.objective_id == objective_id)
+    if not viewer.is_admin:
+        query = query.where(Question.is_active.is_(True))
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+
+
+def get_question(viewer: User, question_id: int) -> Question:
+    question = db.session.get(Question, question_id)
+    if question is None or (not question.is_active and not viewer.is_admin):
+        raise NotFound("No such question.")
+    return question
+
+
+def answer_visible_for(viewer: User, question_ids: list[int]) -> set[int]:
+    """Which of `question_ids` may show their answer to `viewer`."""
+    if viewer.is_admin:
+        return set(question_ids)
+    if not question_ids:
+        return set()
+    rows = db.session.scalars(sa.select(Answer.question_id).where(Answer.user_id == viewer.id,
+                                                                  Answer.question_id.in_(question_ids))
+                              .distinct())
+    return set(rows)

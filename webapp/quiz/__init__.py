@@ -1,0 +1,1 @@
+"""The quiz engine: practice quizzes and exam simulations."""

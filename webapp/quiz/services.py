@@ -1,0 +1,572 @@
+"""The quiz engine: draw, take, time, score and review practice quizzes and exam simulations.
+
+Rules written once here serve the HTML views and the JSON API alike:
+
+- Draws use active questions only, unseen first, then those answered longest ago; exam
+  simulations follow the official domain weights with largest-remainder rounding.
+- Choice order is shuffled once per attempt and stored.
+- The server owns the time: an attempt stores its deadline, answers after it are refused, and
+  an expired attempt is scored on its next access with unanswered questions counted wrong.
+- Submitting is idempotent: a conditional UPDATE (in_progress -> completed) decides the one
+  winner inside the transaction, and `attempt_results` has the attempt as its primary key, so a
+  second result cannot be stored. Every later submit returns the stored body.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from webapp.errors import Conflict, NotFound, ValidationError
+from webapp.extensions import db
+from webapp.models import (Answer, AttemptQuestion, AttemptResult, Choice, Domain, Exam, Objective, Question,
+                           QuizAttempt, User)
+from webapp.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+PRACTICE, EXAM, STUDY = "practice", "exam", "study"
+SCORED_MODES = (PRACTICE, EXAM)
+
+
+class QuizInProgress(Conflict):
+    code = "QUIZ_IN_PROGRESS"
+    message = "You already have a quiz in progress. Resume it or abandon it first."
+
+    def __init__(self, quiz_id: int) -> None:
+        super().__init__(extra={"quiz_id": quiz_id})
+        self.quiz_id = quiz_id
+
+
+class AttemptClosed(Conflict):
+    code = "ATTEMPT_CLOSED"
+    message = "This quiz is closed: it was submitted, abandoned or its time ran out."
+
+
+class UnknownExam(ValidationError):
+    code = "UNKNOWN_EXAM"
+    message = "There is no such exam."
+
+    def __init__(self) -> None:
+        super().__init__(field="exam_type")
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def _cfg(key: str) -> int:
+    return int(current_app.config[key])
+
+
+# --- drawing questions ----------------------------------------------------------------------
+
+
+def largest_remainder(weights: list[int], total: int) -> list[int]:
+    """Split `total` in proportion to `weights`; leftover units go to the largest remainders.
+
+    Ties go to the earlier domain, so the split is deterministic: 90 Security+ questions with
+    weights 12/22/18/28/20 become 11/20/16/25/18.
+    """
+    weight_sum = sum(weights)
+    quotas = [total * w / weight_sum for w in weights]
+    counts = [math.floor(q) for q in quotas]
+    leftover = total - sum(counts)
+    order = sorted(range(len(weights)), key=lambda i: (-(quotas[i] - counts[i]), i))
+    for i in order[:leftover]:
+        counts[i] += 1
+    return counts
+
+
+@dataclass(frozen=True)
+class QuizRequest:
+    """What a learner asked for. `count`, `objective_codes` and `timed` apply to practice only."""
+
+    exam_slug: str
+    mode: str = PRACTICE
+    count: int | None = None
+    objective_codes: list[str] | None = None
+    timed: bool = True
+
+
+def get_exam(slug: str) -> Exam:
+    exam = db.session.scalar(sa.select(Exam).where(Exam.slug == slug, Exam.is_active.is_(True)))
+    if exam is None:
+        raise UnknownExam()
+    return exam
+
+
+def _candidates(exam: Exam, objective_ids: list[int] | None) -> list[tuple[int, int, int]]:
+    """(question_id, objective_id, domain_id) of every active question in scope."""
+    query = (sa.select(Question.id, Question.objective_id, Objective.domain_id)
+             .join(Objective, Objective.id == Question.objective_id)
+             .where(Question.exam_id == exam.id, Question.is_active.is_(True)))
+    if objective_ids:
+        query = query.where(Question.objective_id.in_(objective_ids))
+    return [tuple(row) for row in db.session.execute(query)]
+
+
+def _last_answered(user_id: int, exam_id: int) -> dict[int, datetime]:
+    """When the user last answered each question of this exam (served by an index on answers)."""
+    rows = db.session.execute(
+        sa.select(Answer.question_id, sa.func.max(Answer.answered_at))
+        .where(Answer.user_id == user_id, Answer.exam_id == exam_id)
+        .group_by(Answer.question_id))
+    return {qid: when for qid, when in rows}
+
+
+def _freshness_order(question_ids: list[int], last_seen: dict[int, datetime], rng: random.Random) -> list[int]:
+    """Never-seen questions first (in random order), then the ones answered longest ago."""
+    shuffled = list(question_ids)
+    rng.shuffle(shuffled)  # random among equals: sorted() is stable
+    epoch = datetime.min
+    return sorted(shuffled, key=lambda q: (q in last_seen, last_seen.get(q, epoch).replace(tzinfo=None)))
+
+
+def resolve_objectives(exam: Exam, codes: list[str] | None) -> list[Objective]:
+    if not codes:
+        return []
+    found = list(db.session.scalars(sa.select(Objective).where(Objective.exam_id == exam.id,
+                                                                Objective.code.in_(codes))))
+    unknown = sorted(set(codes) - {o.code for o in found})
+    if unknown:
+        raise ValidationError(f"Unknown objective for {exam.code}: {', '.join(unknown)}.", field="domains",
+                              code="UNKNOWN_OBJECTIVE")
+    return found
+
+
+def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Objective],
+          rng: random.Random) -> list[int]:
+    candidates = _candidates(exam, [o.id for o in objectives] or None)
+    last_seen = _last_answered(user.id, exam.id)
+    if mode == EXAM:
+        domains = list(db.session.scalars(sa.select(Domain).where(Domain.exam_id == exam.id)
+                                          .order_by(Domain.position)))
+        per_domain = largest_remainder([d.weight_percent for d in domains], count)
+        drawn: list[int] = []
+        for domain, wanted in zip(domains, per_domain):
+            pool = [qid for qid, _obj, dom in candidates if dom == domain.id]
+            if len(pool) < wanted:
+                raise ValidationError(
+                    f"The bank has {len(pool)} active questions for domain {domain.number}, "
+                    f"but a full simulation needs {wanted}.", field="count", code="NOT_ENOUGH_QUESTIONS")
+            drawn.extend(_freshness_order(pool, last_seen, rng)[:wanted])
+        rng.shuffle(drawn)  # the real exam does not group questions by domain
+        return drawn
+    pool = [qid for qid, _obj, _dom in candidates]
+    if len(pool) < count:
+        raise ValidationError(f"Only {len(pool)} active questions match; choose {len(pool)} or fewer.",
+                              field="count", code="NOT_ENOUGH_QUESTIONS")
+    return _freshness_order(pool, last_seen, rng)[:count]
+
+
+def in_progress_attempt(user: User, now: datetime | None = None) -> QuizAttempt | None:
+    """The user's open quiz, after scoring it if its time has run out."""
+    attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id,
+                                                             QuizAttempt.status == "in_progress"))
+    if attempt is not None and _is_expired(attempt, now or utcnow()):
+        finalize_attempt(attempt, now or utcnow())
+        return None
+    return attempt
+
+
+def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
+               rng: random.Random | None = None) -> QuizAttempt:
+    """Draw questions and open an attempt. Raises QuizInProgress, ValidationError."""
+    now = now or utcnow()
+    rng = rng or random.SystemRandom()
+    if request.mode not in SCORED_MODES:
+        raise ValidationError("Mode must be practice or exam.", field="mode")
+    exam = get_exam(request.exam_slug)
+    current = in_progress_attempt(user, now)
+    if current is not None:
+        raise QuizInProgress(current.id)
+
+    if request.mode == EXAM:
+        count, objectives, timed = exam.question_count, [], True
+        limit = exam.duration_minutes * 60
+    else:
+        count = request.count if request.count is not None else _cfg("QUIZ_DEFAULT_COUNT")
+        low, high = _cfg("QUIZ_MIN_COUNT"), _cfg("QUIZ_MAX_COUNT")
+        if not low <= count <= high:
+            raise ValidationError(f"Choose between {low} and {high} questions.", field="count")
+        objectives = resolve_objectives(exam, request.objective_codes)
+        timed = request.timed
+        limit = count * _cfg("QUIZ_SECONDS_PER_QUESTION") if timed else None
+
+    question_ids = _draw(user, exam, request.mode, count, objectives, rng)
+    choice_ids = defaultdict(list)
+    for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
+                                       .where(Choice.question_id.in_(question_ids))):
+        choice_ids[qid].append(cid)
+
+    attempt = QuizAttempt(
+        user_id=user.id, exam_id=exam.id, mode=request.mode, status="in_progress", question_count=count,
+        objective_codes=sorted(o.code for o in objectives) or None, timed=timed, time_limit_seconds=limit,
+        started_at=now, last_activity_at=now, expires_at=now + timedelta(seconds=limit) if limit else None)
+    for position, qid in enumerate(question_ids):
+        order = list(choice_ids[qid])
+        rng.shuffle(order)
+        attempt.questions.append(AttemptQuestion(question_id=qid, position=position, choice_order=order,
+                                                 selected_choice_ids=[]))
+    db.session.add(attempt)
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:  # a concurrent start won the one-in-progress index
+        db.session.rollback()
+        current = in_progress_attempt(user, now)
+        if current is not None:
+            raise QuizInProgress(current.id) from exc
+        raise
+    logger.info("quiz started", extra={"attempt_id": attempt.id, "exam_type": exam.slug, "mode": attempt.mode,
+                                       "question_count": count})
+    return attempt
+
+
+# --- taking a quiz --------------------------------------------------------------------------
+
+
+def _is_expired(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.status == "in_progress" and attempt.expires_at is not None and now >= attempt.expires_at
+
+
+def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> QuizAttempt:
+    """The user's attempt (404 for anyone else's), scored first if its time ran out."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound("No such quiz.")
+    now = now or utcnow()
+    if _is_expired(attempt, now):
+        finalize_attempt(attempt, now)
+        db.session.refresh(attempt)
+    return attempt
+
+
+def _open_attempt(user: User, attempt_id: int, now: datetime) -> QuizAttempt:
+    attempt = get_attempt(user, attempt_id, now)
+    if attempt.status != "in_progress":
+        raise AttemptClosed()
+    return attempt
+
+
+def attempt_question_at(attempt: QuizAttempt, position: int) -> AttemptQuestion:
+    if not 0 <= position < len(attempt.questions):
+        raise NotFound("That question is not part of this quiz.")
+    return attempt.questions[position]
+
+
+def _attempt_question_for(attempt: QuizAttempt, question_id: int) -> AttemptQuestion:
+    for aq in attempt.questions:
+        if aq.question_id == question_id:
+            return aq
+    raise NotFound("That question is not part of this quiz.")
+
+
+def _credit_time(attempt: QuizAttempt, aq: AttemptQuestion, now: datetime) -> None:
+    """Add the time since the learner's last action to this question (capped per action)."""
+    elapsed = (now - attempt.last_activity_at).total_seconds()
+    cap = _cfg("QUIZ_MAX_SECONDS_PER_ACTION")
+    aq.time_spent_ms += int(max(0.0, min(elapsed, cap)) * 1000)
+    attempt.last_activity_at = now
+
+
+def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[int],
+                marked: bool | None = None, require_complete: bool = False,
+                now: datetime | None = None) -> AttemptQuestion:
+    """Store the learner's selection for one question at once.
+
+    `require_complete` (the API) insists on exactly `select_count` choices; the browser may
+    save a partial multiple-answer selection while the learner is still ticking boxes.
+    """
+    now = now or utcnow()
+    attempt = _open_attempt(user, attempt_id, now)
+    aq = _attempt_question_for(attempt, question_id)
+    wanted = aq.question.select_count
+    unique_ids = list(dict.fromkeys(int(c) for c in choice_ids))
+    foreign = [c for c in unique_ids if c not in aq.choice_order]
+    if foreign:
+        raise ValidationError("A choice does not belong to this question.", field="choice_ids",
+                              code="INVALID_CHOICE")
+    if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
+        raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
+    if aq.question.type == "single" and len(unique_ids) > 1:
+        raise ValidationError("Choose one answer.", field="choice_ids", code="WRONG_CHOICE_COUNT")
+    _credit_time(attempt, aq, now)
+    aq.selected_choice_ids = unique_ids
+    aq.answered_at = now if unique_ids else None
+    if marked is not None:
+        aq.marked = bool(marked)
+    attempt.current_position = aq.position
+    db.session.commit()
+    return aq
+
+
+def set_marked(user: User, attempt_id: int, position: int, marked: bool, now: datetime | None = None) -> AttemptQuestion:
+    """Mark or unmark a question for review."""
+    now = now or utcnow()
+    attempt = _open_attempt(user, attempt_id, now)
+    aq = attempt_question_at(attempt, position)
+    aq.marked = bool(marked)
+    db.session.commit()
+    return aq
+
+
+def visit_question(user: User, attempt_id: int, position: int, now: datetime | None = None) -> AttemptQuestion:
+    """Record that the learner is looking at `position` (for resume and time per question)."""
+    now = now or utcnow()
+    attempt = get_attempt(user, attempt_id, now)
+    aq = attempt_question_at(attempt, position)
+    if attempt.status == "in_progress" and attempt.current_position != position:
+        previous = attempt_question_at(attempt, attempt.current_position)
+        _credit_time(attempt, previous, now)
+        attempt.current_position = position
+        db.session.commit()
+    return aq
+
+
+@dataclass(frozen=True)
+class SubmitSummary:
+    total: int
+    answered: int
+    unanswered: int
+    marked: int
+
+
+def submit_summary(attempt: QuizAttempt) -> SubmitSummary:
+    answered = sum(1 for aq in attempt.questions if aq.is_answered)
+    marked = sum(1 for aq in attempt.questions if aq.marked)
+    return SubmitSummary(len(attempt.questions), answered, len(attempt.questions) - answered, marked)
+
+
+def abandon_attempt(user: User, attempt_id: int, now: datetime | None = None) -> QuizAttempt:
+    """Close an open attempt without scoring: no XP, and its answers never reach the history."""
+    now = now or utcnow()
+    attempt = _open_attempt(user, attempt_id, now)
+    result = db.session.execute(sa.update(QuizAttempt)
+                                .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
+                                .values(status="abandoned", finished_at=now))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise AttemptClosed()
+    db.session.commit()
+    db.session.refresh(attempt)
+    logger.info("quiz abandoned", extra={"attempt_id": attempt.id})
+    return attempt
+
+
+# --- scoring --------------------------------------------------------------------------------
+
+
+def scaled_score(percent: float) -> int:
+    """Map raw percent to CompTIA's 100–900 scale: linear, 0% → 100 and 100% → 900.
+
+    CompTIA does not publish its mapping; a linear one is transparent and makes the pass mark
+    for each exam easy to state (Security+ 750 needs 81.25%, Network+ 720 needs 77.5%).
+    """
+    low, high = Exam.SCORE_SCALE
+    return int(round(low + (high - low) * max(0.0, min(percent, 100.0)) / 100))
+
+
+def _accuracy(correct: int, total: int) -> float:
+    return round(100.0 * correct / total, 1) if total else 0.0
+
+
+@dataclass
+class _Tally:
+    correct: int = 0
+    total: int = 0
+
+
+def submit_attempt(user: User, attempt_id: int, now: datetime | None = None) -> dict:
+    """Score the attempt once and return its result; repeats return the identical stored body."""
+    now = now or utcnow()
+    attempt = get_attempt(user, attempt_id, now)
+    if attempt.status == "abandoned":
+        raise AttemptClosed()
+    if attempt.status == "in_progress":
+        return finalize_attempt(attempt, now)
+    return stored_result(attempt.id)
+
+
+def stored_result(attempt_id: int) -> dict:
+    result = db.session.get(AttemptResult, attempt_id)
+    if result is None:
+        raise AttemptClosed()
+    return result.body
+
+
+def finalize_attempt(attempt: QuizAttempt, now: datetime) -> dict:
+    """Close and score `attempt` in one transaction; exactly one caller ever does the work."""
+    finished = min(now, attempt.expires_at) if attempt.expires_at else now
+    attempt_id, user_id = attempt.id, attempt.user_id
+    db.session.commit()  # end any read transaction: the UPDATE below must start the write
+    won = db.session.execute(
+        sa.update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == "in_progress")
+        .values(status="completed", finished_at=finished)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not won:
+        db.session.rollback()
+        db.session.expire_all()
+        return stored_result(attempt_id)
+    try:
+        body = _score(attempt_id, user_id, finished)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    logger.info("quiz submitted", extra={"attempt_id": attempt_id, "score_percent": body["score_percent"],
+                                         "xp_earned": body["xp_earned"]})
+    return body
+
+
+def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
+    from webapp.gamification.services import record_quiz_completion
+
+    db.session.expire_all()
+    attempt = db.session.scalar(
+        sa.select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+        .options(selectinload(QuizAttempt.questions).selectinload(AttemptQuestion.question)
+                 .selectinload(Question.choices),
+                 selectinload(QuizAttempt.questions).selectinload(AttemptQuestion.question)
+                 .selectinload(Question.objective).selectinload(Objective.domain)))
+    exam = db.session.get(Exam, attempt.exam_id)
+    by_objective: dict[int, _Tally] = defaultdict(_Tally)
+    by_domain: dict[int, _Tally] = defaultdict(_Tally)
+    review, answers = [], []
+    correct_total = 0
+    for aq in attempt.questions:
+        question = aq.question
+        correct_ids = [c.id for c in question.choices if c.is_correct]
+        chosen = list(aq.selected_choice_ids or [])
+        is_correct = bool(chosen) and sorted(chosen) == sorted(correct_ids)
+        aq.is_correct = is_correct
+        correct_total += is_correct
+        for tally in (by_objective[question.objective_id], by_domain[question.objective.domain_id]):
+            tally.total += 1
+            tally.correct += is_correct
+        # Correct ids listed in the order the learner saw the choices.
+        shown_correct = [cid for cid in aq.choice_order if cid in correct_ids]
+        review.append({"question_id": question.id, "choice_ids": chosen, "correct_choice_ids": shown_correct,
+                       "is_correct": is_correct, "explanation": question.explanation})
+        answers.append({"user_id": user_id, "attempt_id": attempt.id, "question_id": question.id,
+                        "exam_id": attempt.exam_id, "objective_id": question.objective_id, "mode": attempt.mode,
+                        "is_correct": is_correct, "time_spent_seconds": aq.time_spent_ms // 1000,
+                        "answered_at": aq.answered_at or finished})
+    total = len(attempt.questions)
+    percent = _accuracy(correct_total, total)
+    objectives = {aq.question.objective_id: aq.question.objective for aq in attempt.questions}
+    domains = {o.domain_id: o.domain for o in objectives.values()}
+    is_exam = attempt.mode == EXAM
+    scaled = scaled_score(percent) if is_exam else None
+    time_used = int((finished - attempt.started_at).total_seconds())
+    if attempt.time_limit_seconds:
+        time_used = min(time_used, attempt.time_limit_seconds)
+
+    if attempt.mode in SCORED_MODES:
+        db.session.execute(sa.insert(Answer), answers)
+    body = {
+        "id": attempt.id,
+        "status": "completed",
+        "exam_type": exam.slug,
+        "mode": attempt.mode,
+        "score_percent": percent,
+        "correct": correct_total,
+        "total": total,
+        "scaled_score": scaled,
+        "passed": (scaled >= exam.passing_score) if is_exam else None,
+        "passing_score": exam.passing_score if is_exam else None,
+        "time_used_seconds": max(0, time_used),
+        "domains": [{"domain": o.code, "domain_name": o.title, "correct": by_objective[oid].correct,
+                     "total": by_objective[oid].total, "accuracy": _accuracy(by_objective[oid].correct,
+                                                                             by_objective[oid].total)}
+                    for oid, o in sorted(objectives.items(), key=lambda kv: _code_key(kv[1].code))],
+        "exam_domains": [{"number": d.number, "name": d.name, "correct": by_domain[did].correct,
+                          "total": by_domain[did].total,
+                          "accuracy": _accuracy(by_domain[did].correct, by_domain[did].total)}
+                         for did, d in sorted(domains.items(), key=lambda kv: kv[1].position)],
+        "review": review,
+    }
+    outcome = record_quiz_completion(attempt, body)
+    body["xp_earned"] = outcome.xp_earned
+    body["new_achievements"] = outcome.new_achievements
+    db.session.add(AttemptResult(attempt_id=attempt.id, user_id=user_id, correct=correct_total, total=total,
+                                 score_percent=percent, scaled_score=scaled, passed=body["passed"],
+                                 time_used_seconds=body["time_used_seconds"], xp_earned=outcome.xp_earned,
+                                 body=body))
+    db.session.flush()
+    return body
+
+
+def _code_key(code: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in code.split(".") if part.isdigit())
+
+
+# --- history and review ---------------------------------------------------------------------
+
+
+def list_attempts(user: User, status: str | None, page: int, per_page: int):
+    """The user's attempts, newest first."""
+    query = sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)
+    if status:
+        if status not in ("in_progress", "completed", "abandoned"):
+            raise ValidationError("Status must be in_progress, completed or abandoned.", field="status")
+        query = query.where(QuizAttempt.status == status)
+    query = query.order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+
+
+def results_for(attempt_ids: list[int]) -> dict[int, AttemptResult]:
+    if not attempt_ids:
+        return {}
+    rows = db.session.scalars(sa.select(AttemptResult).where(AttemptResult.attempt_id.in_(attempt_ids)))
+    return {r.attempt_id: r for r in rows}
+
+
+@dataclass
+class ReviewItem:
+    position: int
+    question: Question
+    choices: list[Choice]
+    selected: list[int]
+    correct_ids: list[int]
+    is_correct: bool
+    marked: bool
+
+
+REVIEW_FILTERS = ("all", "wrong", "marked")
+
+
+def review_items(user: User, attempt_id: int, which: str = "all") -> tuple[QuizAttempt, list[ReviewItem]]:
+    """Every question of a finished attempt with choices in the learner's order, filtered."""
+    attempt = get_attempt(user, attempt_id)
+    if attempt.status != "completed":
+        raise AttemptClosed("Review opens once the quiz is submitted.")
+    if which not in REVIEW_FILTERS:
+        which = "all"
+    items = []
+    for aq in attempt.questions:
+        by_id = {c.id: c for c in aq.question.choices}
+        item = ReviewItem(aq.position, aq.question, [by_id[c] for c in aq.choice_order if c in by_id],
+                          list(aq.selected_choice_ids or []), [c.id for c in aq.question.choices if c.is_correct],
+                          bool(aq.is_correct), aq.marked)
+        if which == "wrong" and item.is_correct:
+            continue
+        if which == "marked" and not item.marked:
+            continue
+        items.append(item)
+    return attempt, items
+
+
+def shown_choices(aq: AttemptQuestion) -> list[Choice]:
+    """The question's choices in this attempt's stored order."""
+    by_id = {c.id: c for c in aq.question.choices}
+    return [by_id[c] for c in aq.choice_order if c in by_id]
+
