@@ -70,9 +70,10 @@ def register_blueprints(app: Flask) -> None:
     from webapp.auth.views import bp as auth_bp
     from webapp.health.views import bp as health_bp
     from webapp.main.views import bp as main_bp
+    from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
 
-    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp):
+    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(questions_bp)
     register_api(app, [
@@ -85,4 +86,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_globals(app: Flask) -> None:
+    from webapp.models.base import utcnow
+
     app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]
+    app.jinja_env.globals["now_utc"] = utcnow

@@ -1,0 +1,75 @@
+/* Quiz page: keyboard shortcuts and the countdown display.
+ * The server owns the deadline; this only shows it and reloads when it passes. */
+(function () {
+  "use strict";
+
+  function isTyping(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) &&
+      !/^(radio|checkbox)$/.test(target.type || ""));
+  }
+
+  function clickKey(selector) {
+    var element = document.querySelector(selector);
+    if (element) { element.click(); return true; }
+    return false;
+  }
+
+  /* A key pressed while htmx is still swapping in the next question would act on a form htmx
+   * has not wired up yet, and the answer would not be saved: run it once the swap settles. */
+  function whenSettled(action) {
+    if (!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")) {
+      action();
+      return;
+    }
+    document.addEventListener("htmx:afterSettle", function once() {
+      document.removeEventListener("htmx:afterSettle", once);
+      whenSettled(action);
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+    if (!/^[1-6a-fnpm]$/i.test(event.key)) { return; }
+    event.preventDefault();
+    var pressed = event.key;
+    whenSettled(function () { handleKey(pressed); });
+  });
+
+  function handleKey(pressed) {
+    var key = pressed.toLowerCase();
+    var index = "123456".indexOf(key);
+    if (index < 0) { index = "abcdef".indexOf(key); }
+    var handled = false;
+    if (index >= 0 && key.length === 1) {
+      handled = clickKey('#quiz-panel input[name="choice"][data-key="' + (index + 1) + '"]');
+      if (handled) { document.querySelector('#quiz-panel input[data-key="' + (index + 1) + '"]').focus(); }
+    } else if (key === "n") {
+      handled = clickKey('#quiz-panel [data-key="next"]');
+    } else if (key === "p") {
+      handled = clickKey('#quiz-panel [data-key="prev"]');
+    } else if (key === "m") {
+      handled = clickKey('#quiz-panel [data-key="mark"]');
+    }
+    return handled;
+  }
+
+  var countdown = document.getElementById("countdown");
+  if (countdown && countdown.dataset.deadline) {
+    var deadline = Date.parse(countdown.dataset.deadline);
+    var value = countdown.querySelector(".countdown-value");
+    var tick = function () {
+      var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var minutes = Math.floor(left / 60);
+      var seconds = left % 60;
+      value.textContent = minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+      countdown.classList.toggle("is-low", left <= 300);
+      if (left === 0) {
+        clearInterval(timer);
+        value.textContent = "Time is up";
+        window.location.assign(countdown.dataset.expiredUrl);
+      }
+    };
+    var timer = setInterval(tick, 1000);
+    tick();
+  }
+})();
