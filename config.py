@@ -113,6 +113,13 @@ class Config:
     QUIZ_SECONDS_PER_QUESTION = 72  # the real exams' pace: 90 questions in 90 minutes
     QUIZ_MAX_SECONDS_PER_ACTION = 600  # time credited to a question per action, at most
 
+    # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
+    XP_PER_CORRECT_ANSWER = 10
+    XP_BONUS_MIN_QUESTIONS = 10  # completion and perfect-score bonuses need at least this many
+    XP_COMPLETION_BONUS = 50
+    XP_PERFECT_SCORE_BONUS = 100
+    XP_SIMULATION_PASSED = 200
+
     # Rate limits and cache share Redis when several app servers run.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True

@@ -440,7 +440,10 @@ TABLES = ("users", "exams", "domains", "objectives", "questions", "choices", "qu
 
 
 def count_rows(conn: sa.Connection) -> dict[str, int]:
-    return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in TABLES}
+    """Rows per table: the quiz tables first, then whatever else the schema has (gamification...)."""
+    present = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
+    names = [t for t in TABLES if t in present] + sorted(present - set(TABLES))
+    return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in names}
 
 
 def default_anchor() -> datetime:
@@ -451,7 +454,7 @@ def default_anchor() -> datetime:
 def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS,
              answers: int = DEFAULT_ANSWERS, days: int = DEFAULT_DAYS, heavy_answers: int = DEFAULT_HEAVY_ANSWERS,
              zipf_s: float = DEFAULT_ZIPF_S, batch_rows: int = DEFAULT_BATCH_ROWS, anchor: datetime | None = None,
-             log: Log = print) -> GenerationReport:
+             gamification: bool = False, log: Log = print) -> GenerationReport:
     """Create the schema and fill an empty database at `url` (default: a new temp SQLite file)."""
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='certquest-data-')}/bench.db"
@@ -512,6 +515,12 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
             "created_at": _ts(u.created_at),
             "last_login_at": _ts(last_activity[u.rank]) if last_activity[u.rank] else None,
         } for u in sorted(plan, key=lambda u: u.user_id)]
+        user_columns = set(tables["users"].c.keys())
+        for row in user_rows:  # columns added since (gamification): set the ones we know, defaults otherwise
+            if "xp_reached_at" in user_columns:
+                row["xp_reached_at"] = row["created_at"]
+            for key in set(row) - user_columns:
+                del row[key]
         for start in range(0, len(user_rows), batch_rows):
             with engine.begin() as conn:
                 conn.execute(tables["users"].insert(), user_rows[start:start + batch_rows])
@@ -520,6 +529,10 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
 
         _load_history(engine, tables, attempts, by_rank, history, exams, questions, answers, batch_rows, log)
         t = phase("history", t)
+
+        if gamification:
+            _recompute_gamification(app, log)
+            t = phase("gamification", t)
 
         with engine.begin() as conn:
             if backend == "postgresql":
@@ -546,6 +559,27 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
     for line in report.summary_lines():
         log("[gen] " + line)
     return report
+
+
+def _recompute_gamification(app, log: Log) -> None:
+    """XP ledger, weekly XP, streaks and achievements rebuilt from the history by the app itself.
+
+    Uses `recompute_all` (what `flask gamification recompute` runs): one ORM pass per user, so it
+    takes minutes, which is why it is opt-in. Without it every user has 0 XP and no ledger,
+    streak or achievement, which is consistent too (history from before gamification).
+    """
+    from webapp.extensions import db
+
+    try:
+        from webapp.gamification.services import recompute_all
+    except ImportError as exc:
+        log(f"[gen] gamification: skipped, recompute_all is not available ({exc})")
+        return
+    with app.app_context():
+        drift = recompute_all()
+        db.session.remove()
+        db.engine.dispose()
+    log(f"[gen] gamification: {drift.summary() if hasattr(drift, 'summary') else drift}")
 
 
 def _tables() -> dict[str, sa.Table]:
@@ -681,6 +715,8 @@ def main() -> int:
                         help="about how many answers the heaviest user gets")
     parser.add_argument("--zipf-s", type=float, default=DEFAULT_ZIPF_S)
     parser.add_argument("--batch-rows", type=int, default=DEFAULT_BATCH_ROWS)
+    parser.add_argument("--gamification", action="store_true",
+                        help="also rebuild XP, streaks and achievements from the history (slow: minutes)")
     parser.add_argument("--anchor", default=None,
                         help="ISO time the history ends at (default: today 00:00 UTC)")
     args = parser.parse_args()
@@ -688,7 +724,8 @@ def main() -> int:
     if anchor is not None and anchor.tzinfo is None:
         anchor = anchor.replace(tzinfo=timezone.utc)
     generate(args.database_url, seed=args.seed, users=args.users, answers=args.answers, days=args.days,
-             heavy_answers=args.heavy_answers, zipf_s=args.zipf_s, batch_rows=args.batch_rows, anchor=anchor)
+             heavy_answers=args.heavy_answers, zipf_s=args.zipf_s, batch_rows=args.batch_rows, anchor=anchor,
+             gamification=args.gamification)
     return 0
 
 

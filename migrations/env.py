@@ -4,6 +4,8 @@ from flask import current_app
 
 from alembic import context
 
+from webapp.database import include_in_autogenerate
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -104,6 +106,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
+            include_object=include_in_autogenerate,
             **conf_args
         )
 

@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from webapp.errors import AppError
+from webapp.gamification.cli import gamification_cli
 from webapp.questions.cli import exit_with_error, questions_cli
 
 
@@ -53,3 +54,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(load_bank_command)
     app.cli.add_command(questions_cli)
     app.cli.add_command(create_admin_command)
+    app.cli.add_command(gamification_cli)

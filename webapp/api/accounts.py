@@ -13,6 +13,7 @@ from webapp.auth import services
 from webapp.auth.views import login_rate_limit
 from webapp.extensions import limiter
 from webapp.gamification.levels import level_for_xp
+from webapp.gamification.services import user_streak
 from webapp.privacy.services import export_user_data
 
 auth_bp = Blueprint("api_auth", __name__, description="Registration and bearer tokens")
@@ -21,9 +22,11 @@ BEARER = [{"bearerAuth": []}]
 
 
 def user_body(user) -> dict:
+    streak = user_streak(user)
     return {"id": user.id, "username": user.username, "email": user.email, "timezone": user.timezone,
             "xp": user.xp, "level": level_for_xp(user.xp), "is_admin": user.is_admin,
-            "created_at": user.created_at}
+            "created_at": user.created_at,
+            "streak": {"current": streak.current, "longest": streak.longest, "freezes": streak.freezes}}
 
 
 @auth_bp.route("/register", methods=["POST"])

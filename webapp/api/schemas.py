@@ -38,6 +38,7 @@ class UserSchema(ma.Schema):
     level = ma.fields.Integer(required=True)
     is_admin = ma.fields.Boolean(required=True)
     created_at = ma.fields.DateTime(required=True)
+    streak = ma.fields.Nested(StreakSchema)
 
 
 class UserEnvelopeSchema(ma.Schema):

@@ -1,12 +1,37 @@
-"""Gamification hook called by the quiz engine when an attempt is completed.
+"""XP, streaks, achievements and leaderboards.
 
-`record_quiz_completion` runs inside the quiz's submit transaction, so whatever it awards is
-committed (or rolled back) together with the result.
+`record_quiz_completion` is the quiz engine's hook: it runs inside the submit transaction, so
+XP, the streak day and new achievements commit (or roll back) together with the result.
+
+Every XP award is a ledger row keyed by (user, reason, source). Awards are inserted with
+ON CONFLICT DO NOTHING and the user's total grows only by rows actually inserted, so repeats
+and races can never double-count and `users.xp` always equals the ledger's sum.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp.extensions import db
+from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
+from webapp.gamification.levels import level_for_xp, level_progress
+from webapp.models import (AttemptResult, Answer, Exam, QuizAttempt, Streak, User, UserAchievement, WeeklyXp,
+                           XpEvent)
+from webapp.models.base import utcnow
+
+logger = logging.getLogger(__name__)
+
+MAX_FREEZES = 2
+FREEZE_EVERY_DAYS = 7
+LEADERBOARD_SIZE = 50
+PERIODS = ("all", "week")
 
 
 @dataclass(frozen=True)
@@ -15,6 +40,428 @@ class CompletionOutcome:
     new_achievements: list[dict] = field(default_factory=list)
 
 
-def record_quiz_completion(attempt, result: dict) -> CompletionOutcome:
-    """Award XP, streak days and achievements for a completed attempt."""
-    return CompletionOutcome()
+# --- XP ---------------------------------------------------------------------------------------
+
+
+def xp_awards_for(mode: str, correct: int, total: int, passed: bool | None) -> list[tuple[str, int]]:
+    """(reason, amount) pairs a completed attempt earns under the configured rules."""
+    cfg = current_app.config
+    if mode not in ("practice", "exam"):
+        return []  # study mode and anything else earns nothing
+    awards = [("correct_answers", correct * cfg["XP_PER_CORRECT_ANSWER"])]
+    if total >= cfg["XP_BONUS_MIN_QUESTIONS"]:
+        awards.append(("completion_bonus", cfg["XP_COMPLETION_BONUS"]))
+        if correct == total:
+            awards.append(("perfect_score", cfg["XP_PERFECT_SCORE_BONUS"]))
+    if mode == "exam" and passed:
+        awards.append(("simulation_passed", cfg["XP_SIMULATION_PASSED"]))
+    return [(reason, amount) for reason, amount in awards if amount > 0]
+
+
+def iso_week_start(moment: datetime) -> date:
+    """Monday of the ISO week (UTC) that `moment` falls in."""
+    day = moment.astimezone(ZoneInfo("UTC")).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _insert_ignoring_duplicates(table, values: dict):
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).values(**values).on_conflict_do_nothing()
+
+
+def _upsert_weekly(user_id: int, week: date, amount: int, when: datetime) -> None:
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(WeeklyXp).values(week_start=week, user_id=user_id, xp=amount, reached_at=when)
+    statement = statement.on_conflict_do_update(
+        index_elements=[WeeklyXp.week_start, WeeklyXp.user_id],
+        set_={"xp": WeeklyXp.xp + statement.excluded.xp, "reached_at": statement.excluded.reached_at})
+    db.session.execute(statement)
+
+
+def award_xp(user_id: int, reason: str, source: str, amount: int, when: datetime) -> int:
+    """Add one ledger row; returns the XP actually added (0 if this award already exists)."""
+    inserted = db.session.execute(_insert_ignoring_duplicates(XpEvent.__table__, {
+        "user_id": user_id, "amount": amount, "reason": reason, "source": source, "created_at": when})).rowcount
+    if inserted != 1:
+        return 0
+    db.session.execute(sa.update(User).where(User.id == user_id)
+                       .values(xp=User.xp + amount, xp_reached_at=when)
+                       .execution_options(synchronize_session=False))
+    _upsert_weekly(user_id, iso_week_start(when), amount, when)
+    return amount
+
+
+# --- streaks ----------------------------------------------------------------------------------
+
+
+def local_day(moment: datetime, timezone_name: str) -> date:
+    """The calendar day `moment` falls on in the user's time zone."""
+    return moment.astimezone(ZoneInfo(timezone_name)).date()
+
+
+def advance_streak(streak: Streak, day: date) -> None:
+    """Count an active `day`: extend, keep, freeze over a gap, or restart the streak."""
+    last = streak.last_active_day
+    if last is not None and day <= last:
+        return  # the same day again (or an older one replayed): nothing changes
+    if last is None:
+        streak.current = 1
+    else:
+        missed = (day - last).days - 1
+        if missed == 0:
+            streak.current += 1
+        elif missed <= streak.freezes:
+            streak.freezes -= missed  # a freeze covers each missed day automatically
+            streak.freezes_used += missed
+            streak.current += 1
+        else:
+            streak.current = 1
+    if streak.current % FREEZE_EVERY_DAYS == 0:
+        streak.freezes = min(MAX_FREEZES, streak.freezes + 1)
+    streak.longest = max(streak.longest, streak.current)
+    streak.last_active_day = day
+
+
+@dataclass(frozen=True)
+class StreakView:
+    current: int
+    longest: int
+    freezes: int
+    active_today: bool
+    at_risk: bool  # nothing yet today; tomorrow it would need a freeze or reset
+
+
+def streak_view(streak: Streak | None, today: date) -> StreakView:
+    """The streak as of `today`: a gap the freezes cannot cover means the current streak is 0."""
+    if streak is None or streak.last_active_day is None:
+        return StreakView(0, streak.longest if streak else 0, streak.freezes if streak else 0, False, False)
+    missed = (today - streak.last_active_day).days - 1
+    alive = missed <= streak.freezes
+    current = streak.current if alive else 0
+    return StreakView(current, streak.longest, streak.freezes, missed < 0, alive and missed >= 0)
+
+
+def _get_streak(user_id: int) -> Streak:
+    streak = db.session.get(Streak, user_id)
+    if streak is None:
+        streak = Streak(user_id=user_id, current=0, longest=0, freezes=0, freezes_used=0)
+        db.session.add(streak)
+    return streak
+
+
+def user_streak(user: User, now: datetime | None = None) -> StreakView:
+    return streak_view(db.session.get(Streak, user.id), local_day(now or utcnow(), user.timezone))
+
+
+# --- achievements -----------------------------------------------------------------------------
+
+
+def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementStats:
+    """The numbers every achievement rule reads, from a handful of indexed aggregates."""
+    scored = (sa.select(sa.func.count(AttemptResult.attempt_id), sa.func.coalesce(sa.func.sum(AttemptResult.correct), 0),
+                        sa.func.count(AttemptResult.attempt_id).filter(QuizAttempt.mode == "exam"),
+                        sa.func.count(AttemptResult.attempt_id).filter(AttemptResult.passed.is_(True)),
+                        sa.func.count(AttemptResult.attempt_id).filter(
+                            AttemptResult.total >= 10, AttemptResult.correct == AttemptResult.total),
+                        sa.func.count(sa.distinct(QuizAttempt.exam_id)))
+              .join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
+              .where(AttemptResult.user_id == user_id, QuizAttempt.mode.in_(("practice", "exam"))))
+    quizzes, correct, simulations, passed, perfect, exams_tried = db.session.execute(scored).one()
+    per_objective = db.session.execute(
+        sa.select(sa.func.count(Answer.id), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0)))
+        .where(Answer.user_id == user_id).group_by(Answer.objective_id)).all()
+    mastery = max((total for total, right in per_objective if total and right / total >= 0.9), default=0)
+    streak = db.session.get(Streak, user_id)
+    return AchievementStats(
+        quizzes=quizzes, correct_answers=int(correct), simulations=simulations, passed_simulations=passed,
+        perfect_scores=perfect, exams_tried=exams_tried,
+        exams_available=db.session.scalar(sa.select(sa.func.count(Exam.id)).where(Exam.is_active.is_(True))) or 0,
+        longest_streak=streak.longest if streak else 0, best_mastered_objective_answers=mastery,
+        latest=latest or {})
+
+
+def _previous_score(user_id: int, exam_id: int, attempt_id: int) -> float | None:
+    return db.session.scalar(
+        sa.select(AttemptResult.score_percent).join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
+        .where(AttemptResult.user_id == user_id, QuizAttempt.exam_id == exam_id,
+               QuizAttempt.id != attempt_id, QuizAttempt.mode.in_(("practice", "exam")),
+               QuizAttempt.finished_at <= sa.select(QuizAttempt.finished_at)
+               .where(QuizAttempt.id == attempt_id).scalar_subquery())
+        .order_by(QuizAttempt.finished_at.desc(), QuizAttempt.id.desc()).limit(1))
+
+
+def award_new_achievements(user_id: int, stats: AchievementStats, source: str, when: datetime) -> list[dict]:
+    """Insert every achievement whose rule now holds and that the user lacks; returns the new ones."""
+    earned = set(db.session.scalars(sa.select(UserAchievement.code).where(UserAchievement.user_id == user_id)))
+    new = []
+    for achievement in ACHIEVEMENTS:
+        if achievement.code in earned or not achievement.is_met(stats):
+            continue
+        inserted = db.session.execute(_insert_ignoring_duplicates(UserAchievement.__table__, {
+            "user_id": user_id, "code": achievement.code, "earned_at": when, "source": source})).rowcount
+        if inserted == 1:
+            new.append({"code": achievement.code, "name": achievement.name, "description": achievement.description,
+                        "icon": achievement.icon})
+    return new
+
+
+# --- the quiz engine's hook -------------------------------------------------------------------
+
+
+def record_quiz_completion(attempt: QuizAttempt, result: dict) -> CompletionOutcome:
+    """Award XP, count the streak day and grant achievements for a completed attempt."""
+    if attempt.mode not in ("practice", "exam"):
+        return CompletionOutcome()
+    when = attempt.finished_at or utcnow()
+    source = f"attempt:{attempt.id}"
+    user = db.session.get(User, attempt.user_id)
+    xp = sum(award_xp(user.id, reason, source, amount, when)
+             for reason, amount in xp_awards_for(attempt.mode, result["correct"], result["total"], result["passed"]))
+    advance_streak(_get_streak(user.id), local_day(when, user.timezone))
+    db.session.flush()
+    previous = _previous_score(user.id, attempt.exam_id, attempt.id)
+    latest = {"score_percent": result["score_percent"], "total": result["total"], "timed": attempt.timed,
+              "time_limit_seconds": attempt.time_limit_seconds, "time_used_seconds": result["time_used_seconds"],
+              "previous_score_percent": previous}
+    new = award_new_achievements(user.id, achievement_stats(user.id, latest), source, when)
+    if xp or new:
+        logger.info("gamification awarded", extra={"attempt_id": attempt.id, "xp": xp,
+                                                   "achievements": [a["code"] for a in new]})
+    return CompletionOutcome(xp_earned=xp, new_achievements=new)
+
+
+# --- reading: progress, achievements page, leaderboard, dashboard ----------------------------
+
+
+@dataclass(frozen=True)
+class AchievementStatus:
+    code: str
+    name: str
+    description: str
+    icon: str
+    earned_at: datetime | None
+    current: int
+    target: int
+
+
+def achievement_statuses(user: User) -> list[AchievementStatus]:
+    """Every achievement: earned ones with their date, locked ones with progress."""
+    earned = {row.code: row.earned_at for row in db.session.scalars(
+        sa.select(UserAchievement).where(UserAchievement.user_id == user.id))}
+    stats = achievement_stats(user.id)
+    statuses = []
+    for achievement in ACHIEVEMENTS:
+        current, target = achievement.progress(stats)
+        when = earned.get(achievement.code)
+        statuses.append(AchievementStatus(achievement.code, achievement.name, achievement.description,
+                                          achievement.icon, when, target if when else min(current, target), target))
+    return statuses
+
+
+def recent_achievements(user: User, limit: int = 5) -> list[tuple[UserAchievement, object]]:
+    rows = db.session.scalars(sa.select(UserAchievement).where(UserAchievement.user_id == user.id)
+                              .order_by(UserAchievement.earned_at.desc()).limit(limit))
+    return [(row, achievement_by_code(row.code)) for row in rows]
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    rank: int
+    username: str
+    xp: int
+    level: int
+    is_me: bool = False
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    period: str
+    entries: list[LeaderboardEntry]
+    me: LeaderboardEntry | None
+
+
+def _visible():
+    return sa.and_(User.show_on_leaderboard.is_(True), User.is_active.is_(True))
+
+
+def leaderboard(period: str, viewer: User | None, now: datetime | None = None, size: int = LEADERBOARD_SIZE) -> Leaderboard:
+    """Top `size` by XP (all time) or by this ISO week's XP, plus the viewer's own rank.
+
+    Ties go to whoever reached the score first. Opted-out users are neither shown nor ranked.
+    The viewer's rank is a COUNT of users ahead on the leaderboard index, not a window function
+    over everyone.
+    """
+    if period not in PERIODS:
+        from webapp.errors import ValidationError
+
+        raise ValidationError("period must be all or week.", field="period")
+    now = now or utcnow()
+    if period == "all":
+        rows = db.session.execute(
+            sa.select(User.id, User.username, User.xp, User.xp)
+            .where(_visible()).order_by(User.xp.desc(), User.xp_reached_at, User.id).limit(size)).all()
+    else:
+        week = iso_week_start(now)
+        rows = db.session.execute(
+            sa.select(User.id, User.username, WeeklyXp.xp, User.xp).join(User, User.id == WeeklyXp.user_id)
+            .where(WeeklyXp.week_start == week, _visible())
+            .order_by(WeeklyXp.xp.desc(), WeeklyXp.reached_at, User.id).limit(size)).all()
+    viewer_id = viewer.id if viewer is not None else None
+    entries = [LeaderboardEntry(rank, username, score, level_for_xp(total), uid == viewer_id)
+               for rank, (uid, username, score, total) in enumerate(rows, start=1)]
+    me = None
+    if viewer is not None and viewer.show_on_leaderboard and viewer.is_active:
+        mine = next((e for e in entries if e.is_me), None)
+        me = mine or _rank_of(viewer, period, now)
+    return Leaderboard(period, entries, me)
+
+
+def _rank_of(viewer: User, period: str, now: datetime) -> LeaderboardEntry:
+    if period == "all":
+        ahead = db.session.scalar(sa.select(sa.func.count(User.id)).where(_visible(), sa.or_(
+            User.xp > viewer.xp,
+            sa.and_(User.xp == viewer.xp, User.xp_reached_at < viewer.xp_reached_at),
+            sa.and_(User.xp == viewer.xp, User.xp_reached_at == viewer.xp_reached_at, User.id < viewer.id))))
+        return LeaderboardEntry(ahead + 1, viewer.username, viewer.xp, level_for_xp(viewer.xp), True)
+    week = iso_week_start(now)
+    mine = db.session.get(WeeklyXp, (week, viewer.id))
+    score = mine.xp if mine else 0
+    ahead_filter = [WeeklyXp.xp > score]
+    if mine is not None:
+        ahead_filter.append(sa.and_(WeeklyXp.xp == score, WeeklyXp.reached_at < mine.reached_at))
+        ahead_filter.append(sa.and_(WeeklyXp.xp == score, WeeklyXp.reached_at == mine.reached_at,
+                                    WeeklyXp.user_id < viewer.id))
+    ahead = db.session.scalar(sa.select(sa.func.count()).select_from(WeeklyXp).join(User, User.id == WeeklyXp.user_id)
+                              .where(WeeklyXp.week_start == week, _visible(), sa.or_(*ahead_filter)))
+    return LeaderboardEntry(ahead + 1, viewer.username, score, level_for_xp(viewer.xp), True)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    progress: object
+    streak: StreakView
+    recent_attempts: list
+    recent_achievements: list
+    exams: list
+
+
+def dashboard(user: User, now: datetime | None = None) -> Dashboard:
+    """Everything the learner's home page shows, in a few indexed queries."""
+    now = now or utcnow()
+    attempts = list(db.session.execute(
+        sa.select(QuizAttempt, AttemptResult).outerjoin(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == "completed")
+        .order_by(QuizAttempt.started_at.desc()).limit(5)))
+    exams = list(db.session.scalars(sa.select(Exam).where(Exam.is_active.is_(True)).order_by(Exam.code)))
+    return Dashboard(level_progress(user.xp), user_streak(user, now), attempts, recent_achievements(user), exams)
+
+
+# --- recomputation ----------------------------------------------------------------------------
+
+
+@dataclass
+class Drift:
+    users: int = 0
+    xp_events_added: int = 0
+    xp_total_fixed: int = 0
+    weekly_rows_fixed: int = 0
+    streaks_fixed: int = 0
+    achievements_added: int = 0
+
+    @property
+    def any(self) -> bool:
+        return any((self.xp_events_added, self.xp_total_fixed, self.weekly_rows_fixed, self.streaks_fixed,
+                    self.achievements_added))
+
+    def summary(self) -> str:
+        return (f"{self.users} users checked: {self.xp_events_added} missing XP events added, "
+                f"{self.xp_total_fixed} XP totals fixed, {self.weekly_rows_fixed} weekly totals fixed, "
+                f"{self.streaks_fixed} streaks fixed, {self.achievements_added} achievements added.")
+
+
+def recompute_user(user: User, drift: Drift) -> None:
+    """Rebuild one user's ledger, totals, weekly XP, streak and achievements from their attempts."""
+    completed = list(db.session.execute(
+        sa.select(QuizAttempt, AttemptResult).join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(("practice", "exam")))
+        .order_by(QuizAttempt.finished_at, QuizAttempt.id)))
+    for attempt, result in completed:
+        for reason, amount in xp_awards_for(attempt.mode, result.correct, result.total, result.passed):
+            added = db.session.execute(_insert_ignoring_duplicates(XpEvent.__table__, {
+                "user_id": user.id, "amount": amount, "reason": reason, "source": f"attempt:{attempt.id}",
+                "created_at": attempt.finished_at})).rowcount
+            drift.xp_events_added += added
+    ledger = db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(XpEvent.amount), 0),
+                                          sa.func.max(XpEvent.created_at)).where(XpEvent.user_id == user.id)).one()
+    if user.xp != ledger[0]:
+        drift.xp_total_fixed += 1
+        user.xp = int(ledger[0])
+        user.xp_reached_at = ledger[1] or user.created_at
+
+    weekly: dict[date, list] = {}
+    for amount, created in db.session.execute(sa.select(XpEvent.amount, XpEvent.created_at)
+                                              .where(XpEvent.user_id == user.id).order_by(XpEvent.created_at)):
+        slot = weekly.setdefault(iso_week_start(created), [0, created])
+        slot[0] += amount
+        slot[1] = created
+    stored = {row.week_start: row for row in db.session.scalars(sa.select(WeeklyXp).where(WeeklyXp.user_id == user.id))}
+    for week, (amount, reached) in weekly.items():
+        row = stored.pop(week, None)
+        if row is None:
+            db.session.add(WeeklyXp(week_start=week, user_id=user.id, xp=amount, reached_at=reached))
+            drift.weekly_rows_fixed += 1
+        elif row.xp != amount:
+            row.xp, row.reached_at = amount, reached
+            drift.weekly_rows_fixed += 1
+    for row in stored.values():
+        db.session.delete(row)
+        drift.weekly_rows_fixed += 1
+
+    rebuilt = Streak(user_id=user.id, current=0, longest=0, freezes=0, freezes_used=0)
+    for attempt, _result in completed:
+        advance_streak(rebuilt, local_day(attempt.finished_at, user.timezone))
+    streak = _get_streak(user.id)
+    fields = ("current", "longest", "freezes", "freezes_used", "last_active_day")
+    if any(getattr(streak, f) != getattr(rebuilt, f) for f in fields):
+        drift.streaks_fixed += 1
+        for f in fields:
+            setattr(streak, f, getattr(rebuilt, f))
+    db.session.flush()
+
+    last = completed[-1] if completed else None
+    latest = {}
+    if last is not None:
+        attempt, result = last
+        latest = {"score_percent": result.score_percent, "total": result.total, "timed": attempt.timed,
+                  "time_limit_seconds": attempt.time_limit_seconds, "time_used_seconds": result.time_used_seconds,
+                  "previous_score_percent": _previous_score(user.id, attempt.exam_id, attempt.id)}
+    best_comeback = _had_comeback(completed)
+    stats = achievement_stats(user.id, latest)
+    if best_comeback:
+        stats = stats.with_comeback()
+    when = last[0].finished_at if last else utcnow()
+    drift.achievements_added += len(award_new_achievements(user.id, stats, "recompute", when))
+
+
+def _had_comeback(completed) -> bool:
+    last_by_exam: dict[int, float] = {}
+    for attempt, result in completed:
+        previous = last_by_exam.get(attempt.exam_id)
+        if previous is not None and result.score_percent >= previous + COMEBACK_POINTS:
+            return True
+        last_by_exam[attempt.exam_id] = result.score_percent
+    return False
+
+
+def recompute_all() -> Drift:
+    """`flask gamification recompute`: rebuild everyone, report what had drifted. Idempotent."""
+    drift = Drift()
+    user_ids = list(db.session.scalars(sa.select(User.id).order_by(User.id)))
+    for user_id in user_ids:
+        user = db.session.get(User, user_id)
+        recompute_user(user, drift)
+        drift.users += 1
+        db.session.commit()
+    return drift

@@ -1,12 +1,19 @@
-"""The landing page."""
+"""The landing page for visitors and the dashboard for signed-in learners."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_login import current_user
+
+from webapp.gamification.services import dashboard
+from webapp.quiz.services import in_progress_attempt
 
 bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
 def index():
-    return render_template("main/index.html")
+    if not current_user.is_authenticated:
+        return render_template("main/index.html")
+    user = current_user._get_current_object()
+    return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user))

@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):
     # Bumped to end every session of this user on the server (logout, password change).
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     xp: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When `xp` last grew: leaderboard ties go to whoever reached the score first.
+    xp_reached_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
+                                                    server_default=sa.func.current_timestamp())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -38,6 +41,10 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("length(username) >= 3", name="username_min_length"),
         sa.CheckConstraint("xp >= 0", name="xp_non_negative"),
+        # The all-time leaderboard and "my rank" read only visible, active users by XP.
+        sa.Index("ix_users_leaderboard", sa.text("xp DESC"), "xp_reached_at", "id",
+                 sqlite_where=sa.text("show_on_leaderboard = 1 AND is_active = 1"),
+                 postgresql_where=sa.text("show_on_leaderboard AND is_active")),
     )
 
     def get_id(self) -> str:

@@ -35,6 +35,10 @@ class UserOwnedTable:
 USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("api_tokens", "user_id", DELETE, "api_tokens", frozenset({"token_hash"})),
     UserOwnedTable("answers", "user_id", DELETE, "answers"),
+    UserOwnedTable("xp_events", "user_id", DELETE, "xp_events"),
+    UserOwnedTable("weekly_xp", "user_id", DELETE, "weekly_xp"),
+    UserOwnedTable("streaks", "user_id", DELETE, "streak"),
+    UserOwnedTable("user_achievements", "user_id", DELETE, "achievements"),
     UserOwnedTable("attempt_results", "user_id", DELETE, "quiz_results"),
     # attempt_questions go with their attempt (ON DELETE CASCADE).
     UserOwnedTable("quiz_attempts", "user_id", DELETE, "quiz_attempts"),

@@ -494,13 +494,16 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
                          for did, d in sorted(domains.items(), key=lambda kv: kv[1].position)],
         "review": review,
     }
+    # The result row goes in first: it is what the gamification rules count as a completed quiz.
+    stored = AttemptResult(attempt_id=attempt.id, user_id=user_id, correct=correct_total, total=total,
+                           score_percent=percent, scaled_score=scaled, passed=body["passed"],
+                           time_used_seconds=body["time_used_seconds"], body=body)
+    db.session.add(stored)
+    db.session.flush()
     outcome = record_quiz_completion(attempt, body)
-    body["xp_earned"] = outcome.xp_earned
-    body["new_achievements"] = outcome.new_achievements
-    db.session.add(AttemptResult(attempt_id=attempt.id, user_id=user_id, correct=correct_total, total=total,
-                                 score_percent=percent, scaled_score=scaled, passed=body["passed"],
-                                 time_used_seconds=body["time_used_seconds"], xp_earned=outcome.xp_earned,
-                                 body=body))
+    body = {**body, "xp_earned": outcome.xp_earned, "new_achievements": outcome.new_achievements}
+    stored.xp_earned = outcome.xp_earned
+    stored.body = body
     db.session.flush()
     return body
 

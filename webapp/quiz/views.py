@@ -6,7 +6,7 @@ after an answer, the question panel on navigation, the review list on filtering)
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.errors import AppError
@@ -123,9 +123,16 @@ def confirm_submit(attempt_id: int):
 
 @bp.post("/<int:attempt_id>/submit")
 def submit(attempt_id: int):
-    if ActionForm().validate_on_submit():
-        services.submit_attempt(_user(), attempt_id)
-    return redirect(url_for("quiz.result", attempt_id=attempt_id))
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("quiz.confirm_submit", attempt_id=attempt_id))
+    result = services.submit_attempt(_user(), attempt_id)
+    result_url = url_for("quiz.result", attempt_id=attempt_id)
+    if is_htmx():
+        attempt = services.get_attempt(_user(), attempt_id)
+        response = make_response(render_template("quiz/_submitted.html", attempt=attempt, result=result))
+        response.headers["HX-Push-Url"] = result_url
+        return response
+    return redirect(result_url)
 
 
 @bp.post("/<int:attempt_id>/abandon")
