@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import statistics
 import sys
@@ -125,10 +126,12 @@ class OpResult:
     ms: list[float] = field(default_factory=list)
     statements: list[int] = field(default_factory=list)
     sql_ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
     error: str | None = None
 
-    def add(self, seconds: float, meter: SqlMeter) -> None:
+    def add(self, seconds: float, cpu_seconds: float, meter: SqlMeter) -> None:
         self.ms.append(seconds * 1000)
+        self.cpu_ms.append(cpu_seconds * 1000)
         self.statements.append(meter.count)
         self.sql_ms.append(meter.seconds * 1000)
 
@@ -164,11 +167,13 @@ class Runner:
         return db.session.get(User, self.user.user_id)
 
     def _timed(self, call):
+        """Run `call`; returns its value and (wall seconds, this process's CPU seconds)."""
         self.meter.reset()
+        c0 = time.process_time()
         t0 = time.perf_counter()
         value = call()
         elapsed = time.perf_counter() - t0
-        return value, elapsed
+        return value, (elapsed, time.process_time() - c0)
 
     def start(self, mode: str, result: OpResult | None) -> None:
         from webapp.quiz import services
@@ -180,7 +185,7 @@ class Runner:
             user = self._load_user()
             attempt, elapsed = self._timed(lambda: services.start_quiz(user, request, rng=rng))
             if result is not None:
-                result.add(elapsed, self.meter)
+                result.add(*elapsed, meter=self.meter)
             services.abandon_attempt(user, attempt.id)
 
     def open_exam(self) -> tuple[int, list[tuple[int, list[int]]]]:
@@ -206,7 +211,7 @@ class Runner:
             _aq, elapsed = self._timed(lambda: services.save_answer(user, attempt_id, question_id,
                                                                    rotated[:select_count]))
             if result is not None:
-                result.add(elapsed, self.meter)
+                result.add(*elapsed, meter=self.meter)
 
     def abandon(self, attempt_id: int) -> None:
         from webapp.quiz import services
@@ -226,7 +231,7 @@ class Runner:
             if body.get("total") != len(qids) or body.get("status") != "completed":
                 raise RuntimeError(f"unexpected submit result: {body.get('status')} {body.get('total')}")
             if result is not None:
-                result.add(elapsed, self.meter)
+                result.add(*elapsed, meter=self.meter)
         discard_attempts(self.app, [attempt_id])
 
     def _fill(self, attempt_id: int) -> list[int]:
@@ -537,7 +542,7 @@ def server_version(app) -> str:
 def print_table(title: str, results: list[OpResult]) -> bool:
     log(f"\n{title}")
     header = (f"  {'operation':22s} {'user':8s} {'p50 ms':>8s} {'p95 ms':>8s} {'max ms':>8s} {'target p95':>11s} "
-              f"{'SQL/call':>8s} {'in-SQL p50':>10s}  result")
+              f"{'SQL/call':>8s} {'in-SQL p50':>10s} {'CPU p50/p95':>13s}  result")
     log(header)
     log("  " + "-" * (len(header) - 2))
     ok = True
@@ -547,7 +552,8 @@ def print_table(title: str, results: list[OpResult]) -> bool:
             log(f"  {r.label:22s} {r.user:8s} ERROR {r.error}")
             continue
         log(f"  {r.label:22s} {r.user:8s} {r.p50:8.2f} {r.p95:8.2f} {max(r.ms):8.2f} {'< %g ms' % r.target_ms:>11s} "
-            f"{statistics.median(r.statements):8.0f} {statistics.median(r.sql_ms):7.2f} ms  "
+            f"{statistics.median(r.statements):8.0f} {statistics.median(r.sql_ms):7.2f} ms "
+            f"{percentile(r.cpu_ms, 50):6.1f}/{percentile(r.cpu_ms, 95):5.1f}  "
             f"{'PASS' if r.passed else 'FAIL'}")
     return ok
 
@@ -580,11 +586,13 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
     log(f"   {args.iterations} timed iterations per operation and user, after {args.warmup} warm-up ones; "
         "each submitted simulation is deleted after its timed submit")
     results: list[OpResult] = []
+    load_before = os.getloadavg()
     try:
         for label, user in (("heavy", heavy), ("typical", typical)):
             results.extend(measure(app, meter, label, user, args.iterations, args.warmup, args.seed))
     finally:
         reset()
+    load = f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs"
 
     if not args.no_explain:
         log(f"\n-- EXPLAIN for the heavy user {heavy.user_id} on {heavy.exam_slug} ({version})")
@@ -620,7 +628,7 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
         db.engine.dispose()
 
     gen = f"; data generated in {generated['timings']['total']:.0f}s" if generated else ""
-    ok = print_table(f"== RESULTS {version} ({args.iterations} iterations{gen})", results)
+    ok = print_table(f"== RESULTS {version} ({args.iterations} iterations{gen}; {load})", results)
     if tried:
         print_table(f"== with {CANDIDATE_INDEX[0]} (--try-index, informational)", tried)
     return ok

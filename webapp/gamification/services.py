@@ -64,10 +64,16 @@ def iso_week_start(moment: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _insert_ignoring_duplicates(table, values: dict):
+def insert_if_absent(table, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when the row was new.
+
+    RETURNING tells the two cases apart on both backends (rowcount is -1 on PostgreSQL once
+    SQLAlchemy adds RETURNING for the primary key).
+    """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    statement = insert(table).values(**values).on_conflict_do_nothing()
+    return db.session.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
 
 def _upsert_weekly(user_id: int, week: date, amount: int, when: datetime) -> None:
@@ -82,9 +88,8 @@ def _upsert_weekly(user_id: int, week: date, amount: int, when: datetime) -> Non
 
 def award_xp(user_id: int, reason: str, source: str, amount: int, when: datetime) -> int:
     """Add one ledger row; returns the XP actually added (0 if this award already exists)."""
-    inserted = db.session.execute(_insert_ignoring_duplicates(XpEvent.__table__, {
-        "user_id": user_id, "amount": amount, "reason": reason, "source": source, "created_at": when})).rowcount
-    if inserted != 1:
+    if not insert_if_absent(XpEvent.__table__, {"user_id": user_id, "amount": amount, "reason": reason,
+                                                "source": source, "created_at": when}):
         return 0
     db.session.execute(sa.update(User).where(User.id == user_id)
                        .values(xp=User.xp + amount, xp_reached_at=when)
@@ -199,9 +204,8 @@ def award_new_achievements(user_id: int, stats: AchievementStats, source: str, w
     for achievement in ACHIEVEMENTS:
         if achievement.code in earned or not achievement.is_met(stats):
             continue
-        inserted = db.session.execute(_insert_ignoring_duplicates(UserAchievement.__table__, {
-            "user_id": user_id, "code": achievement.code, "earned_at": when, "source": source})).rowcount
-        if inserted == 1:
+        if insert_if_absent(UserAchievement.__table__, {"user_id": user_id, "code": achievement.code,
+                                                         "earned_at": when, "source": source}):
             new.append({"code": achievement.code, "name": achievement.name, "description": achievement.description,
                         "icon": achievement.icon})
     return new
@@ -389,10 +393,9 @@ def recompute_user(user: User, drift: Drift) -> None:
         .order_by(QuizAttempt.finished_at, QuizAttempt.id)))
     for attempt, result in completed:
         for reason, amount in xp_awards_for(attempt.mode, result.correct, result.total, result.passed):
-            added = db.session.execute(_insert_ignoring_duplicates(XpEvent.__table__, {
+            drift.xp_events_added += insert_if_absent(XpEvent.__table__, {
                 "user_id": user.id, "amount": amount, "reason": reason, "source": f"attempt:{attempt.id}",
-                "created_at": attempt.finished_at})).rowcount
-            drift.xp_events_added += added
+                "created_at": attempt.finished_at})
     ledger = db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(XpEvent.amount), 0),
                                           sa.func.max(XpEvent.created_at)).where(XpEvent.user_id == user.id)).one()
     if user.xp != ledger[0]:
