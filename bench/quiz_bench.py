@@ -190,6 +190,8 @@ class Runner:
 
     def open_exam(self) -> tuple[int, list[tuple[int, list[int]]]]:
         """An open 90-question simulation and, per question, a selection of the right size."""
+        from webapp.extensions import db
+        from webapp.models import Question
         from webapp.quiz import services
         from webapp.quiz.services import QuizRequest
 
@@ -197,7 +199,11 @@ class Runner:
             user = self._load_user()
             attempt = services.start_quiz(user, QuizRequest(self.user.exam_slug, mode=services.EXAM),
                                           rng=random.Random(self.rng.random()))
-            picks = [(aq.question_id, list(aq.choice_order), aq.question.select_count) for aq in attempt.questions]
+            qids = [aq.question_id for aq in attempt.questions]
+            select_count = dict(db.session.execute(sa.select(Question.id, Question.select_count)
+                                                   .where(Question.id.in_(qids))).all())
+            picks = [(aq.question_id, list(aq.choice_order), select_count[aq.question_id])
+                     for aq in attempt.questions]
             return attempt.id, picks
 
     def save(self, attempt_id: int, picks, i: int, result: OpResult | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from config import ROOT, Config, config_for_environment
 
@@ -22,6 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    register_url_converters(app)
 
     from webapp.logs import configure_logging, register_request_logging
 
@@ -43,6 +45,20 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_template_globals(app)
     register_cli(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in routes, bounded to the 32-bit ids the database holds, so an id such as
+    10**20 is a plain 404 instead of an integer overflow inside the database driver."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("min", 0)
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from webapp.extensions import db
+from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import AuditEvent, User
 
 AUDIT_PAGE_SIZE = 50
@@ -31,4 +32,5 @@ def audit_page(page: int, per_page: int = AUDIT_PAGE_SIZE, event: str | None = N
     query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
     if event:
         query = query.where(AuditEvent.event == event)
-    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+    return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
+                       error_out=False)

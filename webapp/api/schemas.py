@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from webapp.pagination import MAX_PAGE, MAX_PER_PAGE
+
 
 class RegisterSchema(ma.Schema):
     email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
@@ -57,8 +59,8 @@ class UserPatchSchema(ma.Schema):
 
 
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
+    per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class AuditEventSchema(ma.Schema):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import Answer, Exam, Objective, Question, User
 
 
@@ -42,7 +43,8 @@ def list_questions(viewer: User, exam_slug: str | None, objective_code: str | No
             query = query.where(Question.objective_id == objective_id)
     if not viewer.is_admin:
         query = query.where(Question.is_active.is_(True))
-    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+    return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
+                       error_out=False)
 
 
 def get_question(viewer: User, question_id: int) -> Question:

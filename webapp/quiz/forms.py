@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -16,7 +17,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class StartQuizForm(FlaskForm):
     exam = HiddenField(validators=[DataRequired()])
-    mode = RadioField("Mode", choices=[("practice", "Practice quiz"), ("exam", "Exam simulation")],
+    mode = RadioField("Mode", choices=[SelectChoice("practice", "Practice quiz"), SelectChoice("exam", "Exam simulation")],
                       default="practice", validators=[InputRequired()])
     count = IntegerField("Number of questions", default=30, validators=[Optional(), NumberRange(min=5, max=90)],
                          description="5 to 90. Exam simulations always use the real exam's 90.")
@@ -29,7 +30,7 @@ def start_form_for(overview, formdata=None) -> StartQuizForm:
     """The start form for an exam overview, with its objectives as choices."""
     form = StartQuizForm(formdata=formdata) if formdata is not None else StartQuizForm(formdata=None)
     form.exam.data = overview.exam.slug
-    form.objectives.choices = [(o.objective.code, f"{o.objective.code} {o.objective.title}")
+    form.objectives.choices = [SelectChoice(o.objective.code, f"{o.objective.code} {o.objective.title}")
                                for d in overview.domains for o in d.objectives if o.active]
     if formdata is None:
         form.count.data = current_app.config["QUIZ_DEFAULT_COUNT"]

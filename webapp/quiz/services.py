@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.errors import Conflict, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, Choice, Domain, Exam, Objective, Question,
                            QuizAttempt, User)
 from webapp.models.base import utcnow
@@ -523,7 +524,8 @@ def list_attempts(user: User, status: str | None, page: int, per_page: int):
             raise ValidationError("Status must be in_progress, completed or abandoned.", field="status")
         query = query.where(QuizAttempt.status == status)
     query = query.order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+    return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
+                       error_out=False)
 
 
 def results_for(attempt_ids: list[int]) -> dict[int, AttemptResult]:
