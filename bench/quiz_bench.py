@@ -37,6 +37,7 @@ Exit status: 0 all targets met, 1 a target failed, 2 the benchmark could not run
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -290,15 +291,20 @@ def discard_attempts(app, attempt_ids: list[int]) -> None:
 
     if not attempt_ids:
         return
-    ids = ", ".join(str(int(i)) for i in attempt_ids)
+    # Bound, expanding parameters: one cached statement, however many ids (no cache pollution).
+    ids = {"ids": [int(i) for i in attempt_ids]}
     with app.app_context():
         with db.engine.begin() as conn:
             if "xp_events" in db.metadata.tables:
-                conn.execute(sa.text("DELETE FROM xp_events WHERE source IN ("
-                                     + ", ".join(f"'attempt:{int(i)}'" for i in attempt_ids) + ")"))
+                conn.execute(_in("DELETE FROM xp_events WHERE source IN :ids"),
+                             {"ids": [f"attempt:{i}" for i in ids["ids"]]})
             for table in ("answers", "attempt_questions", "attempt_results"):
-                conn.execute(sa.text(f"DELETE FROM {table} WHERE attempt_id IN ({ids})"))
-            conn.execute(sa.text(f"DELETE FROM quiz_attempts WHERE id IN ({ids})"))
+                conn.execute(_in(f"DELETE FROM {table} WHERE attempt_id IN :ids"), ids)
+            conn.execute(_in("DELETE FROM quiz_attempts WHERE id IN :ids"), ids)
+
+
+def _in(sql: str) -> sa.TextClause:
+    return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
 
 
 def measure(app, meter: SqlMeter, label: str, user: BenchUser, iterations: int, warmup: int, seed: int,
@@ -508,9 +514,9 @@ def cleanup(app, users: list[BenchUser], first_new_id: int, backend: str) -> int
 
     with app.app_context():
         with db.engine.connect() as conn:
-            ids = list(conn.execute(sa.text(
-                "SELECT id FROM quiz_attempts WHERE id >= :first AND user_id IN ("
-                + ", ".join(str(u.user_id) for u in users) + ")"), {"first": first_new_id}).scalars())
+            ids = list(conn.execute(sa.text("SELECT id FROM quiz_attempts WHERE id >= :first AND user_id IN :users")
+                                    .bindparams(sa.bindparam("users", expanding=True)),
+                                    {"first": first_new_id, "users": [u.user_id for u in users]}).scalars())
     for start in range(0, len(ids), 500):
         discard_attempts(app, ids[start:start + 500])
     if backend == "postgresql":
@@ -577,6 +583,9 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
             counts = count_rows(conn)
             first_new_id = (conn.execute(sa.text("SELECT max(id) FROM quiz_attempts")).scalar_one() or 0) + 1
     version = server_version(app)
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()  # start-up objects leave the collector's generations, as after a pre-fork freeze
     users = [heavy, typical]
     close_open_attempts(app, users)
     state = UserState(app, users)
@@ -590,7 +599,8 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
         f"typical (median) user {typical.user_id}: {typical.answers:,} answers "
         f"({typical.exam_answers:,} on {typical.exam_slug})")
     log(f"   {args.iterations} timed iterations per operation and user, after {args.warmup} warm-up ones; "
-        "each submitted simulation is deleted after its timed submit")
+        "each submitted simulation is deleted after its timed submit"
+        + ("; gc.freeze() after start-up" if args.gc_freeze else ""))
     results: list[OpResult] = []
     load_before = os.getloadavg()
     try:
@@ -681,6 +691,8 @@ def main() -> int:
     parser.add_argument("--no-explain", action="store_true")
     parser.add_argument("--keep-bench-rows", action="store_true",
                         help="keep the attempts and answers the benchmark creates")
+    parser.add_argument("--gc-freeze", action="store_true",
+                        help="gc.freeze() after start-up, as a gunicorn pre-fork hook would (default: as deployed)")
     parser.add_argument("--try-index", action="store_true",
                         help=f"also time the starts with {CANDIDATE_INDEX[0]} (created, then dropped)")
     args = parser.parse_args()

@@ -6,7 +6,6 @@ test starts from empty tables.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 

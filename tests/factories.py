@@ -135,3 +135,10 @@ def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objec
             for _ in range(multiple_per_objective):
                 gen_multiple_question(app, exam, objective=objective["code"])
     return exam
+
+
+def choice_ids(question_id: int, correct: bool = True) -> list[int]:
+    """Ids of a question's correct (or wrong) choices; call inside an app context."""
+    return list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
+                                                            Choice.is_correct.is_(correct))
+                                   .order_by(Choice.position)))

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from config import ProductionConfig, TestingConfig
 from tests.factories import DEFAULT_PASSWORD, gen_token, gen_user, login
-from webapp import create_app
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import schemathesis
-from hypothesis import HealthCheck, settings
 
 
 def test_openapi_document_is_served(client):

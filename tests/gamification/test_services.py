@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import gen_bank, gen_exam, gen_user
+from tests.factories import choice_ids, gen_bank, gen_exam, gen_user
 from webapp.extensions import db
 from webapp.gamification import services
-from webapp.models import Choice, Streak, User, UserAchievement, WeeklyXp, XpEvent
+from webapp.models import Streak, User, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.base import utcnow
 from webapp.quiz import services as quiz
 from webapp.quiz.services import QuizRequest
@@ -29,9 +29,8 @@ def _user(app, **kw) -> User:
 
 def _answer_all(user, attempt, right: int) -> None:
     for index, aq in enumerate(attempt.questions):
-        correct = db.session.scalars(sa.select(Choice.id).where(Choice.question_id == aq.question_id,
-                                                               Choice.is_correct == (index < right))).all()
-        quiz.save_answer(user, attempt.id, aq.question_id, correct[:aq.question.select_count])
+        chosen = choice_ids(aq.question_id, correct=index < right)
+        quiz.save_answer(user, attempt.id, aq.question_id, chosen[:aq.question.select_count])
 
 
 def _ledger_sum(user_id: int) -> int:

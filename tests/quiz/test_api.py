@@ -10,10 +10,10 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import bearer, gen_bank, gen_question, gen_token, gen_user
+from tests.factories import bearer, choice_ids, gen_bank, gen_question, gen_token, gen_user
 from tests.tools.servers import free_port, start_gunicorn, stop_process
 from webapp.extensions import db
-from webapp.models import Answer, AttemptResult, Choice
+from webapp.models import Answer, AttemptResult
 
 QUIZ_KEYS = {"id", "exam_type", "mode", "status", "started_at", "expires_at", "time_limit_seconds", "questions"}
 QUESTION_KEYS = {"id", "domain", "domain_name", "type", "select_count", "stem", "choices"}
@@ -30,8 +30,7 @@ def learner(app):
 
 def _correct_ids(app, question_id: int) -> list[int]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
-                                                                Choice.is_correct.is_(True))))
+        return choice_ids(question_id)
 
 
 def _walk_keys(value) -> set[str]:

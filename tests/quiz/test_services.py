@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import gen_bank, gen_exam, gen_multiple_question, gen_question, gen_user
+from tests.factories import choice_ids, gen_bank, gen_exam, gen_multiple_question, gen_question, gen_user
 from webapp.errors import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.models import Answer, AttemptResult, Choice, Exam, QuizAttempt, User
+from webapp.models import Answer, AttemptResult, QuizAttempt, User
 from webapp.models.base import utcnow
 from webapp.quiz import services
 from webapp.quiz.services import QuizRequest
@@ -34,14 +34,11 @@ def _user(app, **kw) -> User:
     return db.session.get(User, gen_user(app, **kw).id)
 
 
-def _correct_ids(question_id: int) -> list[int]:
-    return list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
-                                                            Choice.is_correct.is_(True))))
+_correct_ids = choice_ids
 
 
 def _wrong_id(question_id: int) -> int:
-    return db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
-                                                        Choice.is_correct.is_(False))).first()
+    return choice_ids(question_id, correct=False)[0]
 
 
 @pytest.mark.parametrize("slug", list(BLUEPRINT_WEIGHTS))

@@ -7,9 +7,9 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import gen_bank, gen_user, login
+from tests.factories import choice_ids, gen_bank, gen_user, login
 from webapp.extensions import db
-from webapp.models import AttemptQuestion, Choice, QuizAttempt
+from webapp.models import AttemptQuestion, QuizAttempt
 
 HX = {"HX-Request": "true"}
 
@@ -39,9 +39,7 @@ def _question_at(app, attempt_id: int, position: int) -> tuple[int, list[int], l
     with app.app_context():
         aq = db.session.scalar(sa.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id,
                                                                 AttemptQuestion.position == position))
-        correct = list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == aq.question_id,
-                                                                    Choice.is_correct.is_(True))))
-        return aq.question_id, list(aq.choice_order), correct
+        return aq.question_id, list(aq.choice_order), choice_ids(aq.question_id)
 
 
 def test_exam_page_offers_start_form(signed_in, app):

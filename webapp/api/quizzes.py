@@ -81,6 +81,16 @@ def quiz_body(attempt, with_answers: bool = False) -> dict:
     return body
 
 
+def summary_body(attempt, result) -> dict:
+    """One line of quiz history; the score fields are null until the quiz is completed."""
+    return {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
+            "question_count": attempt.question_count, "started_at": attempt.started_at,
+            "finished_at": attempt.finished_at,
+            "score_percent": result.score_percent if result else None,
+            "scaled_score": result.scaled_score if result else None,
+            "passed": result.passed if result else None}
+
+
 @quizzes_bp.route("", methods=["POST"])
 @quizzes_bp.doc(security=BEARER)
 @quizzes_bp.arguments(StartQuizIn)
@@ -102,16 +112,8 @@ def history(args):
     """Your quizzes, newest first."""
     page = services.list_attempts(api_user(), args.get("status"), args["page"], args["per_page"])
     results = services.results_for([a.id for a in page.items])
-    items = []
-    for attempt in page.items:
-        result = results.get(attempt.id)
-        items.append({"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode,
-                      "status": attempt.status, "question_count": attempt.question_count,
-                      "started_at": attempt.started_at, "finished_at": attempt.finished_at,
-                      "score_percent": result.score_percent if result else None,
-                      "scaled_score": result.scaled_score if result else None,
-                      "passed": result.passed if result else None})
-    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
+    return {"items": [summary_body(a, results.get(a.id)) for a in page.items], "page": page.page,
+            "per_page": page.per_page, "total": page.total}
 
 
 @quizzes_bp.route("/<int:quiz_id>", methods=["GET"])
@@ -150,7 +152,4 @@ def submit(quiz_id: int):
 @token_required
 def abandon(quiz_id: int):
     """Abandon an open quiz: no XP, and its answers never count in analytics."""
-    attempt = services.abandon_attempt(api_user(), quiz_id)
-    return {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
-            "question_count": attempt.question_count, "started_at": attempt.started_at,
-            "finished_at": attempt.finished_at, "score_percent": None, "scaled_score": None, "passed": None}
+    return summary_body(services.abandon_attempt(api_user(), quiz_id), None)
