@@ -29,9 +29,13 @@ Inserts are batched Core executemany statements of ~10,000 rows, one transaction
 ANALYZE runs at the end (VACUUM ANALYZE on PostgreSQL, so the visibility map is set as
 autovacuum would have it in steady state).
 
+Gamification (XP ledger, weekly XP, streaks, achievements) is left empty -- every user at 0 XP,
+consistent with a history from before the feature -- unless --gamification is given, which runs
+the app's own `recompute_all` over the history (one ORM pass per user: minutes).
+
 Usage:
     python bench/generate_data.py [--database-url URL] [--seed 701] [--users 10000]
-                                  [--answers 1000000] [--days 180]
+                                  [--answers 1000000] [--days 180] [--gamification]
 Without --database-url a fresh SQLite file is created under a new temp directory (kept, and
 printed, so it can be reused: `python bench/quiz_bench.py --database-url sqlite:///... --reuse`).
 
@@ -50,10 +54,10 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -114,7 +118,7 @@ def migrate(url: str) -> None:
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "wsgi.py", "CERTQUEST_ENV": "development",
            "LOG_LEVEL": "WARNING"}
     proc = subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"flask db upgrade failed:\n{proc.stdout}\n{proc.stderr}")
 
@@ -340,7 +344,7 @@ def plan_users(rng: random.Random, exams: list[BankExam], users: int, answers: i
 
 
 def _ts(epoch: float) -> datetime:
-    return datetime.fromtimestamp(round(epoch, 3), tz=timezone.utc)
+    return datetime.fromtimestamp(round(epoch, 3), tz=UTC)
 
 
 class History:
@@ -394,8 +398,8 @@ class GenerationReport:
     seed: int
     counts: dict[str, int]
     timings: dict[str, float]
-    heavy: "BenchUser"
-    typical: "BenchUser"
+    heavy: BenchUser
+    typical: BenchUser
 
     def summary_lines(self) -> list[str]:
         lines = [f"data set on {self.backend} (seed {self.seed}): {self.url}"]
@@ -447,7 +451,7 @@ def count_rows(conn: sa.Connection) -> dict[str, int]:
 
 
 def default_anchor() -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
@@ -722,7 +726,7 @@ def main() -> int:
     args = parser.parse_args()
     anchor = datetime.fromisoformat(args.anchor) if args.anchor else None
     if anchor is not None and anchor.tzinfo is None:
-        anchor = anchor.replace(tzinfo=timezone.utc)
+        anchor = anchor.replace(tzinfo=UTC)
     generate(args.database_url, seed=args.seed, users=args.users, answers=args.answers, days=args.days,
              heavy_answers=args.heavy_answers, zipf_s=args.zipf_s, batch_rows=args.batch_rows, anchor=anchor,
              gamification=args.gamification)

@@ -13,8 +13,10 @@ HTTP) for the heaviest user and for the median user, each on the exam they use m
                          beforehand (setup untimed)
 
 Targets (p95): start < 30 ms, save < 10 ms, submit < 80 ms. Prints p50/p95 per operation and
-user, the number of SQL statements per call and the time spent inside them, PASS/FAIL per target,
-and EXPLAIN output (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) for
+user, the number of SQL statements per call and the time spent inside cursor.execute (on SQLite
+rows are stepped while fetching, so that column understates its database time), this process's
+CPU time (the gap to wall time is waiting: PostgreSQL's work, or other processes on the box),
+the load average, PASS/FAIL per target, and EXPLAIN output (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) for
 the heavy user of: the draw's `_last_answered` and `_candidates` queries, the in-progress lookup,
 and the submit's attempt load (with its selectin loads of questions, choices, objectives and
 domains) and `stored_result` lookup. The explained SQL is the SQL actually emitted by the same
@@ -30,7 +32,12 @@ so --reuse can skip the generation.
 
 Usage: python bench/quiz_bench.py [--sqlite-only | --postgres-only] [--database-url URL] [--reuse]
                                   [--iterations 200] [--warmup 10] [--seed 701] [--no-explain]
-                                  [--try-index]
+                                  [--gc-freeze] [--try-index]
+
+--gc-freeze  gc.freeze() after start-up (what a gunicorn pre-fork hook would do), to see how much
+             of the p95 is full garbage collections.
+--try-index  afterwards, create the index the report recommends for the draw, time the starts
+             again and EXPLAIN the draw, then drop it (the schema is left as migrated).
 Exit status: 0 all targets met, 1 a target failed, 2 the benchmark could not run.
 """
 
@@ -70,8 +77,8 @@ OPERATIONS = (
 )
 # The index the report recommends; --try-index measures the draw with it, then drops it again.
 CANDIDATE_INDEX = ("bench_ix_answers_user_exam_question_at",
-                   "CREATE INDEX bench_ix_answers_user_exam_question_at "
-                   "ON answers (user_id, exam_id, question_id, answered_at)")
+                   ("CREATE INDEX bench_ix_answers_user_exam_question_at "
+                    "ON answers (user_id, exam_id, question_id, answered_at)"))
 
 
 def log(message: str) -> None:
@@ -293,14 +300,13 @@ def discard_attempts(app, attempt_ids: list[int]) -> None:
         return
     # Bound, expanding parameters: one cached statement, however many ids (no cache pollution).
     ids = {"ids": [int(i) for i in attempt_ids]}
-    with app.app_context():
-        with db.engine.begin() as conn:
-            if "xp_events" in db.metadata.tables:
-                conn.execute(_in("DELETE FROM xp_events WHERE source IN :ids"),
-                             {"ids": [f"attempt:{i}" for i in ids["ids"]]})
-            for table in ("answers", "attempt_questions", "attempt_results"):
-                conn.execute(_in(f"DELETE FROM {table} WHERE attempt_id IN :ids"), ids)
-            conn.execute(_in("DELETE FROM quiz_attempts WHERE id IN :ids"), ids)
+    with app.app_context(), db.engine.begin() as conn:
+        if "xp_events" in db.metadata.tables:
+            conn.execute(_in("DELETE FROM xp_events WHERE source IN :ids"),
+                         {"ids": [f"attempt:{i}" for i in ids["ids"]]})
+        for table in ("answers", "attempt_questions", "attempt_results"):
+            conn.execute(_in(f"DELETE FROM {table} WHERE attempt_id IN :ids"), ids)
+        conn.execute(_in("DELETE FROM quiz_attempts WHERE id IN :ids"), ids)
 
 
 def _in(sql: str) -> sa.TextClause:
@@ -477,7 +483,7 @@ class UserState:
     benchmark created) leaves a reused data set exactly as generated.
     """
 
-    SKIP = {"answers", "quiz_attempts", "attempt_results", "attempt_questions", "users"}
+    SKIP = frozenset({"answers", "quiz_attempts", "attempt_results", "attempt_questions", "users"})
 
     def __init__(self, app, users: list[BenchUser]) -> None:
         from webapp.extensions import db
@@ -512,17 +518,15 @@ def cleanup(app, users: list[BenchUser], first_new_id: int, backend: str) -> int
     """Delete every attempt the benchmark created (they all have ids >= first_new_id)."""
     from webapp.extensions import db
 
-    with app.app_context():
-        with db.engine.connect() as conn:
-            ids = list(conn.execute(sa.text("SELECT id FROM quiz_attempts WHERE id >= :first AND user_id IN :users")
-                                    .bindparams(sa.bindparam("users", expanding=True)),
-                                    {"first": first_new_id, "users": [u.user_id for u in users]}).scalars())
+    with app.app_context(), db.engine.connect() as conn:
+        ids = list(conn.execute(sa.text("SELECT id FROM quiz_attempts WHERE id >= :first AND user_id IN :users")
+                                .bindparams(sa.bindparam("users", expanding=True)),
+                                {"first": first_new_id, "users": [u.user_id for u in users]}).scalars())
     for start in range(0, len(ids), 500):
         discard_attempts(app, ids[start:start + 500])
     if backend == "postgresql":
-        with app.app_context():
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql("VACUUM ANALYZE answers, attempt_questions, attempt_results, quiz_attempts")
+        with app.app_context(), db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE answers, attempt_questions, attempt_results, quiz_attempts")
     return len(ids)
 
 
@@ -563,7 +567,7 @@ def print_table(title: str, results: list[OpResult]) -> bool:
         if r.error:
             log(f"  {r.label:22s} {r.user:8s} ERROR {r.error}")
             continue
-        log(f"  {r.label:22s} {r.user:8s} {r.p50:8.2f} {r.p95:8.2f} {max(r.ms):8.2f} {'< %g ms' % r.target_ms:>11s} "
+        log(f"  {r.label:22s} {r.user:8s} {r.p50:8.2f} {r.p95:8.2f} {max(r.ms):8.2f} {f'< {r.target_ms:g} ms':>11s} "
             f"{statistics.median(r.statements):8.0f} {statistics.median(r.sql_ms):7.2f} ms "
             f"{percentile(r.cpu_ms, 50):6.1f}/{percentile(r.cpu_ms, 95):5.1f}  "
             f"{'PASS' if r.passed else 'FAIL'}")
@@ -622,10 +626,9 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
     if args.try_index:
         name, ddl = CANDIDATE_INDEX
         log(f"\n-- --try-index: {ddl}")
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql(ddl)
-                conn.exec_driver_sql("ANALYZE answers")
+        with app.app_context(), db.engine.begin() as conn:
+            conn.exec_driver_sql(ddl)
+            conn.exec_driver_sql("ANALYZE answers")
         try:
             for label, user in (("heavy", heavy), ("typical", typical)):
                 tried.extend(measure(app, meter, label, user, args.iterations, args.warmup, args.seed,
@@ -634,10 +637,9 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
                 explain_draw(app, meter, heavy, with_start_lookup=False)
         finally:
             reset()
-            with app.app_context():
-                with db.engine.begin() as conn:
-                    conn.exec_driver_sql(f"DROP INDEX {name}")
-                    conn.exec_driver_sql("ANALYZE answers")
+            with app.app_context(), db.engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP INDEX {name}")
+                conn.exec_driver_sql("ANALYZE answers")
 
     with app.app_context():
         db.session.remove()

@@ -49,9 +49,25 @@ def create_admin_command(email: str, username: str | None, generate_password: bo
         click.echo(f"Promoted {result.user.username} <{result.user.email}> to admin.")
 
 
+@click.command("deactivate-user")
+@click.argument("login")
+@with_appcontext
+def deactivate_user_command(login: str) -> None:
+    """Deactivate an account by email or username: its sessions and API tokens end at once."""
+    from webapp.audit.services import RequestMeta
+    from webapp.auth.services import find_user_by_login, set_active
+
+    user = find_user_by_login(login)
+    if user is None:
+        raise click.ClickException(f"No account matches {login!r}.")
+    set_active(user, False, RequestMeta(user_agent="flask deactivate-user"))
+    click.echo(f"Deactivated {user.username}; every session and token of it has ended.")
+
+
 def register_cli(app: Flask) -> None:
     """Attach every command group to the app."""
     app.cli.add_command(load_bank_command)
     app.cli.add_command(questions_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(gamification_cli)
+    app.cli.add_command(deactivate_user_command)

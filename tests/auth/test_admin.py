@@ -99,3 +99,16 @@ def test_audit_rows_cannot_be_changed_through_any_route(app):
     for rule in app.url_map.iter_rules():
         if "audit" in rule.rule:
             assert (rule.methods or set()) <= {"GET", "HEAD", "OPTIONS"}, rule.rule
+
+
+def test_deactivate_user_command_ends_sessions_and_tokens(app):
+    """`flask deactivate-user` signs the account out everywhere and kills its tokens."""
+    user = gen_user(app, username="suspended")
+    secret = gen_token(app, user)
+    browser = app.test_client()
+    login(browser, "suspended")
+    result = app.test_cli_runner().invoke(args=["deactivate-user", "suspended"])
+    assert result.exit_code == 0, result.output
+    assert browser.get("/account").status_code == 302
+    assert app.test_client().get("/api/v1/users/me", headers=bearer(secret)).status_code == 401
+    assert app.test_cli_runner().invoke(args=["deactivate-user", "nobody"]).exit_code != 0

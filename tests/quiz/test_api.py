@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.factories import bearer, choice_ids, gen_bank, gen_question, gen_token, gen_user
 from tests.tools.servers import free_port, start_gunicorn, stop_process
 from webapp.extensions import db
-from webapp.models import Answer, AttemptResult
+from webapp.models import Answer, AttemptResult, User, XpEvent
 
 QUIZ_KEYS = {"id", "exam_type", "mode", "status", "started_at", "expires_at", "time_limit_seconds", "questions"}
 QUESTION_KEYS = {"id", "domain", "domain_name", "type", "select_count", "stem", "choices"}
@@ -247,3 +247,6 @@ def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AttemptResult)) == 1
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 10
+        ledger = db.session.scalar(sa.select(sa.func.sum(XpEvent.amount)).where(XpEvent.user_id == user.id))
+        assert db.session.get(User, user.id).xp == ledger == 6 * 10 + 50  # one set of awards
+        assert json.loads(next(iter(results))[1])["xp_earned"] == 110
