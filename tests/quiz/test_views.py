@@ -185,3 +185,17 @@ def test_abandon_from_the_browser(signed_in, app):
     response = signed_in.post(f"/quizzes/{attempt.id}/abandon")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/exams/{exam.slug}")
     _start(signed_in, exam.slug)
+
+
+def test_too_many_choices_without_javascript_explains_and_keeps_the_page(signed_in, app):
+    """A no-JS submission with too many choices returns to the question with a clear message."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 0)
+    response = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": [str(order[0]), str(order[1])]})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/q/1")
+    assert "Choose one answer." in signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    htmx = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": [str(order[0]), str(order[1])]},
+                          headers=HX)
+    assert htmx.status_code == 400 and htmx.headers["HX-Retarget"] == "#alert-region"

@@ -295,10 +295,10 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     if foreign:
         raise ValidationError("A choice does not belong to this question.", field="choice_ids",
                               code="INVALID_CHOICE")
-    if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
-        raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
     if aq.question.type == "single" and len(unique_ids) > 1:
         raise ValidationError("Choose one answer.", field="choice_ids", code="WRONG_CHOICE_COUNT")
+    if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
+        raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
     _credit_time(attempt, aq, now)
     aq.selected_choice_ids = unique_ids
     aq.answered_at = now if unique_ids else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.errors import AppError
+from webapp.errors import AppError, ValidationError
 from webapp.htmx import is_htmx, render_page_or_fragment
 from webapp.questions.services import get_exam_overview
 from webapp.quiz import services
@@ -90,7 +90,13 @@ def answer(attempt_id: int, number: int):
         return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number))
     aq = services.attempt_question_at(attempt, number - 1)
     choice_ids = [int(c) for c in request.form.getlist("choice") if c.isdigit()]
-    aq = services.save_answer(_user(), attempt.id, aq.question_id, choice_ids)
+    try:
+        aq = services.save_answer(_user(), attempt.id, aq.question_id, choice_ids)
+    except ValidationError as exc:
+        if is_htmx():
+            raise  # the error policy swaps a message into the page's alert region
+        flash(exc.message, "error")
+        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
     if is_htmx():
         return render_template("quiz/_answer_saved.html", attempt=attempt, aq=aq)
     go = request.form.get("go")
