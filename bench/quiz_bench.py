@@ -574,6 +574,18 @@ def print_table(title: str, results: list[OpResult]) -> bool:
     return ok
 
 
+def calibration_ms() -> float:
+    """A fixed pure-Python workload (best of 3), to compare runs on a noisy or shared machine."""
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(1_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return best * 1000
+
+
 def run_backend(url: str, args, generated: dict | None) -> bool:
     from webapp import create_app
     from webapp.extensions import db
@@ -607,12 +619,14 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
         + ("; gc.freeze() after start-up" if args.gc_freeze else ""))
     results: list[OpResult] = []
     load_before = os.getloadavg()
+    calibration = calibration_ms()
     try:
         for label, user in (("heavy", heavy), ("typical", typical)):
             results.extend(measure(app, meter, label, user, args.iterations, args.warmup, args.seed))
     finally:
         reset()
-    load = f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs"
+    load = (f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs; "
+            f"calibration loop {calibration:.0f} ms before, {calibration_ms():.0f} ms after")
 
     if not args.no_explain:
         log(f"\n-- EXPLAIN for the heavy user {heavy.user_id} on {heavy.exam_slug} ({version})")

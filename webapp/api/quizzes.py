@@ -70,6 +70,7 @@ class HistoryArgs(PageArgsSchema):
 
 def quiz_body(attempt, with_answers: bool = False) -> dict:
     """The quiz as the learner sees it: no field reveals correctness before submission."""
+    attempt = services.with_questions(attempt)
     body = {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
             "started_at": attempt.started_at, "expires_at": attempt.expires_at,
             "time_limit_seconds": attempt.time_limit_seconds,

@@ -172,7 +172,9 @@ def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementSt
                             AttemptResult.total >= 10, AttemptResult.correct == AttemptResult.total),
                         sa.func.count(sa.distinct(QuizAttempt.exam_id)))
               .join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
-              .where(AttemptResult.user_id == user_id, QuizAttempt.mode.in_(("practice", "exam"))))
+              # both user filters: each side's index narrows the join to this user's rows
+              .where(AttemptResult.user_id == user_id, QuizAttempt.user_id == user_id,
+                     QuizAttempt.mode.in_(("practice", "exam"))))
     quizzes, correct, simulations, passed, perfect, exams_tried = db.session.execute(scored).one()
     per_objective = db.session.execute(
         sa.select(sa.func.count(Answer.id), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0)))
@@ -190,7 +192,7 @@ def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementSt
 def _previous_score(user_id: int, exam_id: int, attempt_id: int) -> float | None:
     return db.session.scalar(
         sa.select(AttemptResult.score_percent).join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
-        .where(AttemptResult.user_id == user_id, QuizAttempt.exam_id == exam_id,
+        .where(AttemptResult.user_id == user_id, QuizAttempt.user_id == user_id, QuizAttempt.exam_id == exam_id,
                QuizAttempt.id != attempt_id, QuizAttempt.mode.in_(("practice", "exam")),
                QuizAttempt.finished_at <= sa.select(QuizAttempt.finished_at)
                .where(QuizAttempt.id == attempt_id).scalar_subquery())

@@ -135,6 +135,9 @@ class Answer(db.Model):
         sa.Index("ix_answers_user_id_answered_at", "user_id", "answered_at"),
         # Weak areas: accuracy per objective, per user.
         sa.Index("ix_answers_user_id_objective_id", "user_id", "objective_id", "is_correct"),
-        # "Unseen first, then longest ago" draws and the "answered before" API rule.
+        # The "answered before" API rule (any exam).
         sa.Index("ix_answers_user_id_question_id_answered_at", "user_id", "question_id", "answered_at"),
+        # "Unseen first, then longest ago" draws: a covering scan of one user's answers in one exam.
+        sa.Index("ix_answers_user_id_exam_id_question_id_answered_at", "user_id", "exam_id", "question_id",
+                 "answered_at"),
     )

@@ -212,13 +212,17 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
         user_id=user.id, exam_id=exam.id, mode=request.mode, status="in_progress", question_count=count,
         objective_codes=sorted(o.code for o in objectives) or None, timed=timed, time_limit_seconds=limit,
         started_at=now, last_activity_at=now, expires_at=now + timedelta(seconds=limit) if limit else None)
+    rows = []
     for position, qid in enumerate(question_ids):
         order = list(choice_ids[qid])
         rng.shuffle(order)
-        attempt.questions.append(AttemptQuestion(question_id=qid, position=position, choice_order=order,
-                                                 selected_choice_ids=[]))
+        rows.append({"question_id": qid, "position": position, "choice_order": order, "selected_choice_ids": [],
+                     "marked": False, "time_spent_ms": 0})
     db.session.add(attempt)
     try:
+        db.session.flush()
+        # One executemany instead of 90 ORM inserts (each would fetch its id back one by one).
+        db.session.execute(sa.insert(AttemptQuestion), [{**row, "attempt_id": attempt.id} for row in rows])
         db.session.commit()
     except sa.exc.IntegrityError as exc:  # a concurrent start won the one-in-progress index
         db.session.rollback()
@@ -250,6 +254,17 @@ def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> Qui
     return attempt
 
 
+def with_questions(attempt: QuizAttempt) -> QuizAttempt:
+    """The attempt with its questions, their choices, objectives and exam loaded in four queries
+    (instead of two per question when a page or the API walks all of them)."""
+    question = selectinload(QuizAttempt.questions).selectinload(AttemptQuestion.question)
+    return db.session.scalars(
+        sa.select(QuizAttempt).where(QuizAttempt.id == attempt.id)
+        .options(question.selectinload(Question.choices), question.selectinload(Question.objective),
+                 question.selectinload(Question.exam))
+        .execution_options(populate_existing=True)).one()
+
+
 def _open_attempt(user: User, attempt_id: int, now: datetime) -> QuizAttempt:
     attempt = get_attempt(user, attempt_id, now)
     if attempt.status != "in_progress":
@@ -264,10 +279,13 @@ def attempt_question_at(attempt: QuizAttempt, position: int) -> AttemptQuestion:
 
 
 def _attempt_question_for(attempt: QuizAttempt, question_id: int) -> AttemptQuestion:
-    for aq in attempt.questions:
-        if aq.question_id == question_id:
-            return aq
-    raise NotFound("That question is not part of this quiz.")
+    """One question of the attempt, without loading the other 89."""
+    aq = db.session.scalar(sa.select(AttemptQuestion)
+                           .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.question_id == question_id)
+                           .options(selectinload(AttemptQuestion.question)))
+    if aq is None:
+        raise NotFound("That question is not part of this quiz.")
+    return aq
 
 
 def _credit_time(attempt: QuizAttempt, aq: AttemptQuestion, now: datetime) -> None:
@@ -429,52 +447,64 @@ def finalize_attempt(attempt: QuizAttempt, now: datetime) -> dict:
 
 
 def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
+    """Score from plain rows (no ORM graph of 90 questions and 400 choices), write the history,
+    the result and the gamification awards, all in the caller's transaction."""
     from webapp.gamification.services import record_quiz_completion
 
     db.session.expire_all()
-    attempt = db.session.scalar(
-        sa.select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-        .options(selectinload(QuizAttempt.questions).selectinload(AttemptQuestion.question)
-                 .selectinload(Question.choices),
-                 selectinload(QuizAttempt.questions).selectinload(AttemptQuestion.question)
-                 .selectinload(Question.objective).selectinload(Objective.domain)))
+    attempt = db.session.get(QuizAttempt, attempt_id)
     exam = db.session.get(Exam, attempt.exam_id)
+    rows = db.session.execute(
+        sa.select(AttemptQuestion.id, AttemptQuestion.question_id, AttemptQuestion.choice_order,
+                  AttemptQuestion.selected_choice_ids, AttemptQuestion.answered_at, AttemptQuestion.time_spent_ms,
+                  Question.objective_id, Question.explanation)
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
+    question_ids = [row.question_id for row in rows]
+    correct_by_question: dict[int, set[int]] = defaultdict(set)
+    for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
+                                       .where(Choice.question_id.in_(question_ids), Choice.is_correct.is_(True))):
+        correct_by_question[qid].add(cid)
+    objectives = {o.id: o for o in db.session.scalars(
+        sa.select(Objective).where(Objective.id.in_({row.objective_id for row in rows})))}
+    domains = {d.id: d for d in db.session.scalars(
+        sa.select(Domain).where(Domain.id.in_({o.domain_id for o in objectives.values()})))}
+
     by_objective: dict[int, _Tally] = defaultdict(_Tally)
     by_domain: dict[int, _Tally] = defaultdict(_Tally)
-    review, answers = [], []
-    correct_total = 0
-    for aq in attempt.questions:
-        question = aq.question
-        correct_ids = [c.id for c in question.choices if c.is_correct]
-        chosen = list(aq.selected_choice_ids or [])
-        is_correct = bool(chosen) and sorted(chosen) == sorted(correct_ids)
-        aq.is_correct = is_correct
-        correct_total += is_correct
-        for tally in (by_objective[question.objective_id], by_domain[question.objective.domain_id]):
+    review, answers, verdicts = [], [], []
+    for row in rows:
+        correct_ids = correct_by_question[row.question_id]
+        chosen = list(row.selected_choice_ids or [])
+        is_correct = bool(chosen) and set(chosen) == correct_ids and len(chosen) == len(correct_ids)
+        verdicts.append({"row_id": row.id, "verdict": is_correct})
+        for tally in (by_objective[row.objective_id], by_domain[objectives[row.objective_id].domain_id]):
             tally.total += 1
             tally.correct += is_correct
-        # Correct ids listed in the order the learner saw the choices.
-        shown_correct = [cid for cid in aq.choice_order if cid in correct_ids]
-        review.append({"question_id": question.id, "choice_ids": chosen, "correct_choice_ids": shown_correct,
-                       "is_correct": is_correct, "explanation": question.explanation})
-        answers.append({"user_id": user_id, "attempt_id": attempt.id, "question_id": question.id,
-                        "exam_id": attempt.exam_id, "objective_id": question.objective_id, "mode": attempt.mode,
-                        "is_correct": is_correct, "time_spent_seconds": aq.time_spent_ms // 1000,
-                        "answered_at": aq.answered_at or finished})
-    total = len(attempt.questions)
+        review.append({"question_id": row.question_id, "choice_ids": chosen,
+                       # correct ids in the order the learner saw the choices
+                       "correct_choice_ids": [cid for cid in row.choice_order if cid in correct_ids],
+                       "is_correct": is_correct, "explanation": row.explanation})
+        answers.append({"user_id": user_id, "attempt_id": attempt_id, "question_id": row.question_id,
+                        "exam_id": attempt.exam_id, "objective_id": row.objective_id, "mode": attempt.mode,
+                        "is_correct": is_correct, "time_spent_seconds": row.time_spent_ms // 1000,
+                        "answered_at": row.answered_at or finished})
+    correct_total = sum(1 for item in review if item["is_correct"])
+    total = len(rows)
     percent = _accuracy(correct_total, total)
-    objectives = {aq.question.objective_id: aq.question.objective for aq in attempt.questions}
-    domains = {o.domain_id: o.domain for o in objectives.values()}
     is_exam = attempt.mode == EXAM
     scaled = scaled_score(percent) if is_exam else None
     time_used = int((finished - attempt.started_at).total_seconds())
     if attempt.time_limit_seconds:
         time_used = min(time_used, attempt.time_limit_seconds)
 
+    db.session.execute(sa.update(AttemptQuestion.__table__)
+                       .where(AttemptQuestion.__table__.c.id == sa.bindparam("row_id"))
+                       .values(is_correct=sa.bindparam("verdict")), verdicts)
     if attempt.mode in SCORED_MODES:
         db.session.execute(sa.insert(Answer), answers)
     body = {
-        "id": attempt.id,
+        "id": attempt_id,
         "status": "completed",
         "exam_type": exam.slug,
         "mode": attempt.mode,
@@ -486,8 +516,8 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
         "passing_score": exam.passing_score if is_exam else None,
         "time_used_seconds": max(0, time_used),
         "domains": [{"domain": o.code, "domain_name": o.title, "correct": by_objective[oid].correct,
-                     "total": by_objective[oid].total, "accuracy": _accuracy(by_objective[oid].correct,
-                                                                             by_objective[oid].total)}
+                     "total": by_objective[oid].total,
+                     "accuracy": _accuracy(by_objective[oid].correct, by_objective[oid].total)}
                     for oid, o in sorted(objectives.items(), key=lambda kv: _code_key(kv[1].code))],
         "exam_domains": [{"number": d.number, "name": d.name, "correct": by_domain[did].correct,
                           "total": by_domain[did].total,
@@ -495,10 +525,11 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
                          for did, d in sorted(domains.items(), key=lambda kv: kv[1].position)],
         "review": review,
     }
-    # The result row goes in first: it is what the gamification rules count as a completed quiz.
-    stored = AttemptResult(attempt_id=attempt.id, user_id=user_id, correct=correct_total, total=total,
+    # The result row goes in first (its body is completed below): it is what the gamification
+    # rules count as a completed quiz.
+    stored = AttemptResult(attempt_id=attempt_id, user_id=user_id, correct=correct_total, total=total,
                            score_percent=percent, scaled_score=scaled, passed=body["passed"],
-                           time_used_seconds=body["time_used_seconds"], body=body)
+                           time_used_seconds=body["time_used_seconds"], body={})
     db.session.add(stored)
     db.session.flush()
     outcome = record_quiz_completion(attempt, body)
@@ -554,6 +585,7 @@ def review_items(user: User, attempt_id: int, which: str = "all") -> tuple[QuizA
     attempt = get_attempt(user, attempt_id)
     if attempt.status != "completed":
         raise AttemptClosed("Review opens once the quiz is submitted.")
+    attempt = with_questions(attempt)
     if which not in REVIEW_FILTERS:
         which = "all"
     items = []
