@@ -41,6 +41,7 @@ serve-prod: migrate
 
 bench: install-dev
 	$(BIN)/python bench/health_bench.py
+	$(BIN)/python bench/quiz_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

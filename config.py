@@ -123,6 +123,8 @@ class Config:
     # Rate limits and cache share Redis when several app servers run.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # A sliding 60 s window: "10 a minute" never allows 20 across a minute boundary.
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_ENABLED = True
     CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
     CACHE_REDIS_URL = REDIS_URL

@@ -29,13 +29,12 @@ Inserts are batched Core executemany statements of ~10,000 rows, one transaction
 ANALYZE runs at the end (VACUUM ANALYZE on PostgreSQL, so the visibility map is set as
 autovacuum would have it in steady state).
 
-Gamification (XP ledger, weekly XP, streaks, achievements) is left empty -- every user at 0 XP,
-consistent with a history from before the feature -- unless --gamification is given, which runs
-the app's own `recompute_all` over the history (one ORM pass per user: minutes).
+Gamification (XP ledger, user totals, weekly XP, streaks, achievements) is derived from the
+history with the app's own rules and written in batches; --no-gamification leaves it empty.
 
 Usage:
     python bench/generate_data.py [--database-url URL] [--seed 701] [--users 10000]
-                                  [--answers 1000000] [--days 180] [--gamification]
+                                  [--answers 1000000] [--days 180] [--no-gamification]
 Without --database-url a fresh SQLite file is created under a new temp directory (kept, and
 printed, so it can be reused: `python bench/quiz_bench.py --database-url sqlite:///... --reuse`).
 
@@ -458,7 +457,7 @@ def default_anchor() -> datetime:
 def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS,
              answers: int = DEFAULT_ANSWERS, days: int = DEFAULT_DAYS, heavy_answers: int = DEFAULT_HEAVY_ANSWERS,
              zipf_s: float = DEFAULT_ZIPF_S, batch_rows: int = DEFAULT_BATCH_ROWS, anchor: datetime | None = None,
-             gamification: bool = False, log: Log = print) -> GenerationReport:
+             gamification: bool = True, log: Log = print) -> GenerationReport:
     """Create the schema and fill an empty database at `url` (default: a new temp SQLite file)."""
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='certquest-data-')}/bench.db"
@@ -535,7 +534,7 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
         t = phase("history", t)
 
         if gamification:
-            _recompute_gamification(app, log)
+            _seed_gamification(app, engine, tables, batch_rows, log)
             t = phase("gamification", t)
 
         with engine.begin() as conn:
@@ -565,25 +564,77 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
     return report
 
 
-def _recompute_gamification(app, log: Log) -> None:
-    """XP ledger, weekly XP, streaks and achievements rebuilt from the history by the app itself.
+def _seed_gamification(app, engine: sa.Engine, tables: dict[str, sa.Table], batch_rows: int, log: Log) -> None:
+    """XP ledger, user totals, weekly XP, streaks and achievements for the generated history.
 
-    Uses `recompute_all` (what `flask gamification recompute` runs): one ORM pass per user, so it
-    takes minutes, which is why it is opt-in. Without it every user has 0 XP and no ledger,
-    streak or achievement, which is consistent too (history from before gamification).
+    The amounts and rules are the app's own (xp_awards_for, advance_streak, ACHIEVEMENTS); only
+    the writing is batched, so 10,000 users take seconds rather than `recompute_all`'s minutes.
     """
-    from webapp.extensions import db
+    from webapp.gamification.achievements import ACHIEVEMENTS, AchievementStats
+    from webapp.gamification.services import advance_streak, iso_week_start, xp_awards_for
+    from webapp.models import Streak
 
-    try:
-        from webapp.gamification.services import recompute_all
-    except ImportError as exc:
-        log(f"[gen] gamification: skipped, recompute_all is not available ({exc})")
-        return
+    with engine.connect() as conn:
+        results = conn.execute(sa.text(
+            "SELECT r.attempt_id, r.user_id, r.correct, r.total, r.passed, a.mode, a.finished_at, a.exam_id "
+            "FROM attempt_results r JOIN quiz_attempts a ON a.id = r.attempt_id ORDER BY a.finished_at, a.id")).all()
+    events, totals, reached = [], defaultdict(int), {}
+    weekly: dict[tuple, list] = {}
+    streaks: dict[int, Streak] = {}
+    stats: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    exams_tried: dict[int, set] = defaultdict(set)
     with app.app_context():
-        drift = recompute_all()
-        db.session.remove()
-        db.engine.dispose()
-    log(f"[gen] gamification: {drift.summary() if hasattr(drift, 'summary') else drift}")
+        for attempt_id, user_id, correct, total, passed, mode, finished, exam_id in results:
+            finished = finished if isinstance(finished, datetime) else datetime.fromisoformat(str(finished))
+            finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
+            for reason, amount in xp_awards_for(mode, correct, total, passed):
+                events.append({"user_id": user_id, "amount": amount, "reason": reason,
+                               "source": f"attempt:{attempt_id}", "created_at": finished})
+                totals[user_id] += amount
+                reached[user_id] = finished
+                slot = weekly.setdefault((iso_week_start(finished), user_id), [0, finished])
+                slot[0] += amount
+                slot[1] = finished
+            streak = streaks.setdefault(user_id, Streak(user_id=user_id, current=0, longest=0, freezes=0,
+                                                        freezes_used=0))
+            advance_streak(streak, finished.date())  # every generated user is on UTC
+            s = stats[user_id]
+            s["quizzes"] += 1
+            s["correct"] += correct
+            s["simulations"] += mode == "exam"
+            s["passed"] += bool(passed)
+            s["perfect"] += total >= 10 and correct == total
+            s["last"] = finished
+            exams_tried[user_id].add(exam_id)
+    achievements = []
+    for user_id, s in stats.items():
+        snapshot = AchievementStats(quizzes=s["quizzes"], correct_answers=s["correct"], simulations=s["simulations"],
+                                    passed_simulations=s["passed"], perfect_scores=s["perfect"],
+                                    exams_tried=len(exams_tried[user_id]), exams_available=4,
+                                    longest_streak=streaks[user_id].longest)
+        achievements.extend({"user_id": user_id, "code": a.code, "earned_at": s["last"], "source": "generated"}
+                            for a in ACHIEVEMENTS if a.is_met(snapshot))
+    inserts = [("xp_events", events),
+               ("weekly_xp", [{"week_start": week, "user_id": uid, "xp": xp, "reached_at": when}
+                              for (week, uid), (xp, when) in weekly.items()]),
+               ("streaks", [{"user_id": st.user_id, "current": st.current, "longest": st.longest,
+                             "freezes": st.freezes, "freezes_used": st.freezes_used,
+                             "last_active_day": st.last_active_day, "updated_at": reached.get(st.user_id)
+                             or datetime.now(UTC)} for st in streaks.values()]),
+               ("user_achievements", achievements)]
+    for name, rows in inserts:
+        for start in range(0, len(rows), batch_rows):
+            with engine.begin() as conn:
+                conn.execute(tables[name].insert(), rows[start:start + batch_rows])
+    users = tables["users"]
+    update = (users.update().where(users.c.id == sa.bindparam("uid"))
+              .values(xp=sa.bindparam("new_xp"), xp_reached_at=sa.bindparam("when")))
+    rows = [{"uid": uid, "new_xp": xp, "when": reached[uid]} for uid, xp in totals.items()]
+    for start in range(0, len(rows), batch_rows):
+        with engine.begin() as conn:
+            conn.execute(update, rows[start:start + batch_rows])
+    log(f"[gen] gamification: {len(events):,} XP events, {len(inserts[1][1]):,} weekly totals, "
+        f"{len(streaks):,} streaks, {len(achievements):,} achievements")
 
 
 def _tables() -> dict[str, sa.Table]:
@@ -591,7 +642,8 @@ def _tables() -> dict[str, sa.Table]:
     from webapp.extensions import db
 
     return {name: db.metadata.tables[name] for name in
-            ("users", "quiz_attempts", "attempt_questions", "attempt_results", "answers")}
+            ("users", "quiz_attempts", "attempt_questions", "attempt_results", "answers", "xp_events", "weekly_xp",
+             "streaks", "user_achievements")}
 
 
 def _load_history(engine: sa.Engine, tables: dict[str, sa.Table], attempts: list[PlannedAttempt],
@@ -719,8 +771,8 @@ def main() -> int:
                         help="about how many answers the heaviest user gets")
     parser.add_argument("--zipf-s", type=float, default=DEFAULT_ZIPF_S)
     parser.add_argument("--batch-rows", type=int, default=DEFAULT_BATCH_ROWS)
-    parser.add_argument("--gamification", action="store_true",
-                        help="also rebuild XP, streaks and achievements from the history (slow: minutes)")
+    parser.add_argument("--no-gamification", action="store_true",
+                        help="leave the XP ledger, weekly XP, streaks and achievements empty")
     parser.add_argument("--anchor", default=None,
                         help="ISO time the history ends at (default: today 00:00 UTC)")
     args = parser.parse_args()
@@ -729,7 +781,7 @@ def main() -> int:
         anchor = anchor.replace(tzinfo=UTC)
     generate(args.database_url, seed=args.seed, users=args.users, answers=args.answers, days=args.days,
              heavy_answers=args.heavy_answers, zipf_s=args.zipf_s, batch_rows=args.batch_rows, anchor=anchor,
-             gamification=args.gamification)
+             gamification=not args.no_gamification)
     return 0
 
 

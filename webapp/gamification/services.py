@@ -289,7 +289,8 @@ class Leaderboard:
 
 
 def _visible():
-    return sa.and_(User.show_on_leaderboard.is_(True), User.is_active.is_(True))
+    # Written as "= true" (not IS TRUE) so both databases match the partial index's predicate.
+    return sa.and_(User.show_on_leaderboard == sa.true(), User.is_active == sa.true())
 
 
 def leaderboard(period: str, viewer: User | None, now: datetime | None = None, size: int = LEADERBOARD_SIZE) -> Leaderboard:
@@ -326,10 +327,14 @@ def leaderboard(period: str, viewer: User | None, now: datetime | None = None, s
 
 def _rank_of(viewer: User, period: str, now: datetime) -> LeaderboardEntry:
     if period == "all":
-        ahead = db.session.scalar(sa.select(sa.func.count(User.id)).where(_visible(), sa.or_(
-            User.xp > viewer.xp,
-            sa.and_(User.xp == viewer.xp, User.xp_reached_at < viewer.xp_reached_at),
-            sa.and_(User.xp == viewer.xp, User.xp_reached_at == viewer.xp_reached_at, User.id < viewer.id))))
+        # Two range counts on the leaderboard index (an OR across them would scan the table):
+        # everyone with more XP, plus those with equal XP who reached it earlier.
+        more = sa.select(sa.func.count(User.id)).where(_visible(), User.xp > viewer.xp).scalar_subquery()
+        earlier = sa.select(sa.func.count(User.id)).where(
+            _visible(), User.xp == viewer.xp,
+            sa.or_(User.xp_reached_at < viewer.xp_reached_at,
+                   sa.and_(User.xp_reached_at == viewer.xp_reached_at, User.id < viewer.id))).scalar_subquery()
+        ahead = db.session.scalar(sa.select(more + earlier))
         return LeaderboardEntry(ahead + 1, viewer.username, viewer.xp, level_for_xp(viewer.xp), True)
     week = iso_week_start(now)
     mine = db.session.get(WeeklyXp, (week, viewer.id))
