@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from webapp.account.views import bp as account_bp
+    from webapp.extensions import limiter
     from webapp.admin.views import bp as admin_bp
     from webapp.api import register_api
     from webapp.api.accounts import auth_bp as api_auth_bp
@@ -94,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, gamification_bp):
         app.register_blueprint(blueprint)
+    limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
     register_api(app, [
         (api_auth_bp, "/auth"),

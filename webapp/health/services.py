@@ -6,8 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import sqlalchemy as sa
-
 from webapp.extensions import db
 
 logger = logging.getLogger(__name__)
@@ -33,12 +31,31 @@ def check_health(version: str, timeout_seconds: float) -> HealthReport:
 
 
 def database_answers(timeout_seconds: float) -> bool:
-    """True if the database runs `SELECT 1` in time. Failures are logged, never returned."""
+    """True if the database runs `SELECT 1`. Failures are logged, never returned.
+
+    The engine's connect timeout (2 s, config.py) bounds a database that does not answer, and
+    pool_pre_ping replaces connections a restart has broken, so the check recovers by itself.
+    Load balancers call this several times a second, so it talks to the driver directly: on
+    PostgreSQL in autocommit, one round trip for the pre-ping and one for `SELECT 1`, where a
+    SQLAlchemy transaction would add a BEGIN and a ROLLBACK.
+    """
     try:
-        with db.engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(sa.text(f"SET LOCAL statement_timeout = {int(timeout_seconds * 1000)}"))
-            connection.execute(sa.text("SELECT 1")).scalar_one()
+        pooled = db.engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            postgres = db.engine.dialect.name == "postgresql"
+            if postgres:
+                driver.autocommit = True
+            try:
+                cursor = driver.cursor()
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+                cursor.close()
+            finally:
+                if postgres and not driver.closed:
+                    driver.autocommit = False
+        finally:
+            pooled.close()
         return True
     except Exception as exc:  # any failure means "not ready"; the detail goes to the log only
         logger.warning("database health check failed", extra={"error_type": type(exc).__name__})
