@@ -6,7 +6,7 @@ from flask import jsonify
 
 from webapp.api import Blueprint
 from webapp.api.auth import api_token, api_user, token_required
-from webapp.api.schemas import (RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
+from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
                                 UserPatchSchema, UserSchema)
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
@@ -18,7 +18,6 @@ from webapp.privacy.services import export_user_data
 
 auth_bp = Blueprint("api_auth", __name__, description="Registration and bearer tokens")
 users_bp = Blueprint("api_users", __name__, description="The caller's own account")
-BEARER = [{"bearerAuth": []}]
 
 
 def user_body(user) -> dict:

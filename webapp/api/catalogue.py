@@ -6,12 +6,11 @@ import marshmallow as ma
 
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
-from webapp.api.schemas import PageArgsSchema
+from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
 from webapp.questions import browse
 from webapp.questions.services import list_exam_catalogue
 
 catalogue_bp = Blueprint("api_catalogue", __name__, description="Exams and questions (read-only)")
-BEARER = [{"bearerAuth": []}]
 
 
 class ObjectiveOut(ma.Schema):
@@ -60,11 +59,7 @@ class QuestionOut(ma.Schema):
     answer = ma.fields.Nested(AnswerOut, metadata={"description": "only for admins and questions you have answered"})
 
 
-class QuestionPage(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(QuestionOut))
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+QuestionPage = page_schema(QuestionOut, "QuestionPage")
 
 
 class QuestionArgs(PageArgsSchema):
@@ -112,8 +107,7 @@ def list_questions(args):
     viewer = api_user()
     page = browse.list_questions(viewer, args.get("exam_type"), args.get("domain"), args["page"], args["per_page"])
     visible = browse.answer_visible_for(viewer, [q.id for q in page.items])
-    return {"items": [question_body(q, q.id in visible) for q in page.items], "page": page.page,
-            "per_page": page.per_page, "total": page.total}
+    return page_body(page, [question_body(q, q.id in visible) for q in page.items])
 
 
 @catalogue_bp.route("/questions/<int:question_id>", methods=["GET"])

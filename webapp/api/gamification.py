@@ -6,11 +6,11 @@ import marshmallow as ma
 
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
+from webapp.api.schemas import BEARER
 from webapp.gamification import services
 
 leaderboard_bp = Blueprint("api_leaderboard", __name__, description="Leaderboards")
 achievements_bp = Blueprint("api_achievements", __name__, description="Achievements")
-BEARER = [{"bearerAuth": []}]
 
 
 class LeaderboardArgs(ma.Schema):

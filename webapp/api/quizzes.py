@@ -7,11 +7,10 @@ import marshmallow as ma
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import PageArgsSchema
+from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
 from webapp.quiz import services
 
 quizzes_bp = Blueprint("api_quizzes", __name__, description="Practice quizzes and exam simulations")
-BEARER = [{"bearerAuth": []}]
 
 
 class StartQuizIn(ma.Schema):
@@ -57,11 +56,7 @@ class QuizSummaryOut(ma.Schema):
     passed = ma.fields.Boolean(allow_none=True)
 
 
-class QuizPageOut(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(QuizSummaryOut))
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+QuizPageOut = page_schema(QuizSummaryOut, "QuizPage")
 
 
 class HistoryArgs(PageArgsSchema):
@@ -113,8 +108,7 @@ def history(args):
     """Your quizzes, newest first."""
     page = services.list_attempts(api_user(), args.get("status"), args["page"], args["per_page"])
     results = services.results_for([a.id for a in page.items])
-    return {"items": [summary_body(a, results.get(a.id)) for a in page.items], "page": page.page,
-            "per_page": page.per_page, "total": page.total}
+    return page_body(page, [summary_body(a, results.get(a.id)) for a in page.items])
 
 
 @quizzes_bp.route("/<int:quiz_id>", methods=["GET"])

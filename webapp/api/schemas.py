@@ -58,6 +58,20 @@ class UserPatchSchema(ma.Schema):
     show_on_leaderboard = ma.fields.Boolean()
 
 
+BEARER = [{"bearerAuth": []}]  # OpenAPI security requirement of token-protected operations
+
+
+def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
+    """The envelope every paginated list uses: items, page, per_page, total."""
+    return ma.Schema.from_dict({"items": ma.fields.List(ma.fields.Nested(item_schema)), "page": ma.fields.Integer(),
+                                "per_page": ma.fields.Integer(), "total": ma.fields.Integer()}, name=name)
+
+
+def page_body(page, items: list) -> dict:
+    """The JSON for one page of a Flask-SQLAlchemy pagination, with `items` already rendered."""
+    return {"items": items, "page": page.page, "per_page": page.per_page, "total": page.total}
+
+
 class PageArgsSchema(ma.Schema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
@@ -74,8 +88,4 @@ class AuditEventSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class AuditPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(AuditEventSchema))
-    page = ma.fields.Integer()
-    per_page = ma.fields.Integer()
-    total = ma.fields.Integer()
+AuditPageSchema = page_schema(AuditEventSchema, "AuditPage")
