@@ -12,7 +12,7 @@ from config import TestingConfig
 from tests.helpers import captured_json_logs
 from webapp import create_app
 from webapp.api import Blueprint as ApiBlueprint
-from webapp.errors import AppError, Conflict, PermissionDenied
+from webapp.errors import Conflict, PermissionDenied
 from webapp.extensions import db
 
 
@@ -65,8 +65,6 @@ def _fail(status: int):
         raise TooManyRequests(retry_after=42)
     if status == 500:
         raise RuntimeError("boom: internal detail /srv/secret/path.py")
-    if status == 418:
-        raise AppError("Custom failure", field="name", status=400, code="CUSTOM")
     abort(status)
 
 
