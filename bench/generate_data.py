@@ -138,9 +138,6 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
-# --- the bank as plain data ---------------------------------------------------------------
-
-
 @dataclass
 class BankQuestion:
     id: int
@@ -203,9 +200,6 @@ def read_bank(conn: sa.Connection) -> tuple[list[BankExam], dict[int, BankQuesti
         exam.question_ids.append(qid)
         exam.by_domain[did].append(qid)
     return exams, questions
-
-
-# --- the plan -------------------------------------------------------------------------------
 
 
 def zipf_counts(users: int, total: int, heavy: int, s: float) -> list[int]:
@@ -337,9 +331,6 @@ def plan_users(rng: random.Random, exams: list[BankExam], users: int, answers: i
         user.attempts = attempts
         plan.append(user)
     return plan
-
-
-# --- materialising rows ---------------------------------------------------------------------
 
 
 def _ts(epoch: float) -> datetime:
@@ -478,7 +469,7 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
 
     from webapp import create_app
     from webapp.extensions import db
-    from webapp.questions.services import load_bundled_bank_if_empty
+    from webapp.questions.bank import load_bundled_bank_if_empty
 
     app = create_app(bench_config(url))
     with app.app_context():

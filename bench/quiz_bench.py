@@ -84,9 +84,6 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-# --- measuring ------------------------------------------------------------------------------
-
-
 class SqlMeter:
     """Counts the statements an engine executes and the time spent inside cursor.execute."""
 
@@ -153,9 +150,6 @@ class OpResult:
     @property
     def passed(self) -> bool:
         return self.error is None and bool(self.ms) and self.p95 < self.target_ms
-
-
-# --- the operations -------------------------------------------------------------------------
 
 
 class Runner:
@@ -385,9 +379,6 @@ def measure(app, meter: SqlMeter, label: str, user: BenchUser, iterations: int, 
     return results
 
 
-# --- EXPLAIN --------------------------------------------------------------------------------
-
-
 def replicated_statements(user_id: int, exam_id: int):
     """The statements of webapp/quiz/services.py, built with the same constructs."""
     from webapp.models import Answer, AttemptQuestion, Objective, Question, QuizAttempt
@@ -528,9 +519,6 @@ def explain_submit(app, meter: SqlMeter, user: BenchUser, seed: int) -> None:
             _explain_all(items)
     finally:
         discard_attempts(app, [attempt_id])
-
-
-# --- one backend ----------------------------------------------------------------------------
 
 
 class UserState:
@@ -703,9 +691,6 @@ def run_backend(url: str, args, generated: dict | None) -> bool:
     gen = f"; data generated in {generated['timings']['total']:.0f}s" if generated else ""
     ok = print_table(f"== RESULTS {version} ({args.iterations} iterations{gen}; {load})", results)
     return ok
-
-
-# --- data sets ------------------------------------------------------------------------------
 
 
 def _generate(url: str, args) -> dict:

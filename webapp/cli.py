@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from webapp.errors import AppError
+from webapp.exceptions import AppError
 from webapp.gamification.cli import gamification_cli
 from webapp.questions.cli import exit_with_error, questions_cli
 
@@ -15,7 +15,7 @@ from webapp.questions.cli import exit_with_error, questions_cli
 @with_appcontext
 def load_bank_command() -> None:
     """Load the bundled question bank if the database has no questions (idempotent)."""
-    from webapp.questions.services import load_bundled_bank_if_empty
+    from webapp.questions.bank import load_bundled_bank_if_empty
 
     try:
         loaded = load_bundled_bank_if_empty()

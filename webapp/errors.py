@@ -18,72 +18,11 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
+from webapp.exceptions import AppError, FieldError
 from webapp.htmx import hx_redirect, is_htmx
 from webapp.logs import current_request_id
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One invalid field in a validation error."""
-
-    field: str
-    error: str
-    code: str = "INVALID"
-
-
-class AppError(Exception):
-    """Base of every domain exception: carries an HTTP status, a stable code and a field."""
-
-    status = 400
-    code = "BAD_REQUEST"
-    message = "The request could not be processed."
-
-    def __init__(self, message: str | None = None, *, field: str | None = None,
-                 code: str | None = None, status: int | None = None,
-                 errors: list[FieldError] | None = None, extra: dict | None = None,
-                 headers: dict | None = None) -> None:
-        super().__init__(message or self.message)
-        self.message = message or self.message
-        self.field = field
-        self.errors = errors or []
-        self.extra = extra or {}
-        self.headers = headers or {}
-        if code:
-            self.code = code
-        if status:
-            self.status = status
-
-
-class ValidationError(AppError):
-    status = 400
-    code = "VALIDATION_ERROR"
-    message = "Some fields are invalid."
-
-
-class AuthenticationRequired(AppError):
-    status = 401
-    code = "AUTHENTICATION_REQUIRED"
-    message = "Authentication is required."
-
-
-class PermissionDenied(AppError):
-    status = 403
-    code = "FORBIDDEN"
-    message = "You do not have permission to do that."
-
-
-class NotFound(AppError):
-    status = 404
-    code = "NOT_FOUND"
-    message = "The resource was not found."
-
-
-class Conflict(AppError):
-    status = 409
-    code = "CONFLICT"
-    message = "The request conflicts with the current state."
 
 
 # Werkzeug status -> (code, human message). Messages are ours, never the exception's text.

@@ -12,7 +12,7 @@ from config import TestingConfig
 from tests.helpers import captured_json_logs
 from webapp import create_app
 from webapp.api import Blueprint as ApiBlueprint
-from webapp.errors import Conflict, PermissionDenied
+from webapp.exceptions import Conflict, PermissionDenied
 from webapp.extensions import db
 
 

@@ -18,11 +18,11 @@ from tests.questions.factories import (
     write_json,
     write_question_file,
 )
-from webapp.errors import NotFound
+from webapp.exceptions import NotFound
 from webapp.extensions import db
 from webapp.models import Choice, Domain, Exam, Objective, Question
-from webapp.questions import services
-from webapp.questions.services import BankInvalid
+from webapp.questions import bank, services
+from webapp.questions.bank import BankInvalid
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -40,13 +40,13 @@ def _snapshot() -> dict:
 
 def _problems(paths) -> list[str]:
     with pytest.raises(BankInvalid) as caught:
-        services.import_bank(paths)
+        bank.import_bank(paths)
     return [str(problem) for problem in caught.value.problems]
 
 
 def test_valid_folder_imports_blueprint_and_questions(bank_folder):
     """A folder imports its exam, domains, objectives and questions with choices in order."""
-    summary = services.import_bank([bank_folder])
+    summary = bank.import_bank([bank_folder])
     assert (summary.exams, summary.created, summary.updated, summary.unchanged) == (1, 3, 0, 0)
     exam = db.session.scalar(sa.select(Exam).where(Exam.slug == "demo"))
     assert (exam.code, exam.passing_score, [d.number for d in exam.domains]) == ("DM0-101", 750, ["1.0", "2.0"])
@@ -61,9 +61,9 @@ def test_valid_folder_imports_blueprint_and_questions(bank_folder):
 
 def test_question_file_imports_into_an_exam_already_in_the_database(bank_folder, tmp_path):
     """A lone question file is checked against the exam and objectives stored earlier."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     extra = write_question_file(tmp_path / "more.json", [single_question("dmo-1.2-002", objective="1.2")])
-    assert services.import_bank([extra]).created == 1
+    assert bank.import_bank([extra]).created == 1
 
 
 INVALID_ENTRIES = [
@@ -88,7 +88,7 @@ INVALID_ENTRIES = [
                          ids=[entry[0] for entry in INVALID_ENTRIES])
 def test_invalid_entry_is_reported_and_nothing_is_written(bank_folder, tmp_path, mutation, field, message):
     """Each kind of invalid entry is reported as file:entry:field and the database is left as it was."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     before = _snapshot()
     changed = single_question("dmo-1.1-001", stem="A changed stem that would bump the version.")
     path = write_question_file(tmp_path / "questions-bad.json", [
@@ -150,7 +150,7 @@ def test_duplicate_external_id_across_files(tmp_path, bank_folder):
 
 def test_external_id_of_another_exam_is_refused(tmp_path, bank_folder):
     """An external_id stored under one exam cannot be imported into another."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     other = write_bank_folder(tmp_path / "other", exam=exam_document(slug="other", id_prefix="oth"),
                               questions=[single_question("dmo-1.1-001")])
     problems = _problems([other])
@@ -193,22 +193,22 @@ def test_unreadable_files_and_missing_paths_are_reported(tmp_path):
 
 def test_reimport_is_idempotent(bank_folder):
     """Importing the same files again creates and updates nothing and bumps no version."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     before = _snapshot()
-    summary = services.import_bank([bank_folder])
+    summary = bank.import_bank([bank_folder])
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 3)
     assert _snapshot() == before
 
 
 def test_changed_content_bumps_version_and_updated_at(bank_folder):
     """Only questions whose content changed get version + 1 and a new updated_at."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     before = {q.external_id: (q.version, q.updated_at) for q in db.session.scalars(sa.select(Question))}
     questions = demo_questions()
     questions[0]["choices"][3]["rationale"] = "A clearer rationale."
     questions[2]["is_active"] = False
     write_question_file(bank_folder / "questions.json", questions)
-    summary = services.import_bank([bank_folder])
+    summary = bank.import_bank([bank_folder])
     assert (summary.created, summary.updated, summary.unchanged) == (0, 2, 1)
     db.session.expire_all()
     after = {q.external_id: q for q in db.session.scalars(sa.select(Question))}
@@ -220,11 +220,11 @@ def test_changed_content_bumps_version_and_updated_at(bank_folder):
 
 def test_changed_choices_and_objective_are_rewritten(bank_folder):
     """A question can move objective and change its number of choices; positions stay 0..n-1."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     changed = multiple_question("dmo-2.1-001", objective="1.2", select_count=3)
     changed["choices"].append({"text": "Step F", "correct": False, "rationale": "Not needed."})
     write_question_file(bank_folder / "questions.json", demo_questions()[:2] + [changed])
-    assert services.import_bank([bank_folder]).updated == 1
+    assert bank.import_bank([bank_folder]).updated == 1
     db.session.expire_all()
     question = db.session.scalar(sa.select(Question).where(Question.external_id == "dmo-2.1-001"))
     assert question.objective.code == "1.2"
@@ -234,16 +234,16 @@ def test_changed_choices_and_objective_are_rewritten(bank_folder):
 
 def test_exam_blueprint_is_updated_and_dropped_objectives_removed(bank_folder):
     """Re-importing exam.json renames domains and removes an objective no question uses."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     document = exam_document()
     document["domains"][0]["name"] = "Renamed foundations"
     document["domains"][0]["objectives"].append({"code": "1.3", "title": "A new objective"})
     document["domains"][1]["objectives"].append({"code": "2.2", "title": "Another"})
     write_json(bank_folder / "exam.json", document)
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     document["domains"][1]["objectives"].pop()
     write_json(bank_folder / "exam.json", document)
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     db.session.expire_all()
     codes = db.session.scalars(sa.select(Objective.code).order_by(Objective.code)).all()
     assert codes == ["1.1", "1.2", "1.3", "2.1"]
@@ -252,7 +252,7 @@ def test_exam_blueprint_is_updated_and_dropped_objectives_removed(bank_folder):
 
 def test_dropping_an_objective_that_still_has_questions_is_refused(bank_folder):
     """An objective removed from exam.json while stored questions use it is a problem."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     document = exam_document()
     document["domains"][0]["objectives"].pop()  # 1.2, used by dmo-1.2-001
     write_json(bank_folder / "exam.json", document)
@@ -265,7 +265,7 @@ def test_dropping_an_objective_that_still_has_questions_is_refused(bank_folder):
 
 def test_id_prefix_of_another_exam_is_refused(tmp_path, bank_folder):
     """Two exams cannot share an id_prefix."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     other = write_bank_folder(tmp_path / "other", exam=exam_document(slug="other"), questions=[])
     assert _problems([other]) == [f"{other / 'exam.json'}:other:id_prefix: 'dmo' is already used by exam demo"]
 
@@ -275,38 +275,38 @@ def test_export_then_import_is_a_no_op(bank_folder, tmp_path):
     questions = demo_questions()
     questions[1]["is_active"] = False
     write_question_file(bank_folder / "questions.json", questions)
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     before = _snapshot()
-    exported = services.export_bank(tmp_path / "out")
+    exported = bank.export_bank(tmp_path / "out")
     assert exported.folders == [tmp_path / "out" / "demo"] and exported.questions == 3
     assert json.loads((tmp_path / "out" / "demo" / "exam.json").read_text()) == exam_document()
     written = json.loads((tmp_path / "out" / "demo" / "questions.json").read_text())
     assert written["exam"] == "demo" and written["questions"][1]["is_active"] is False
-    summary = services.import_bank([tmp_path / "out"])
+    summary = bank.import_bank([tmp_path / "out"])
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 3)
     assert _snapshot() == before
 
 
 def test_export_of_one_exam_and_unknown_exam(bank_folder, tmp_path):
     """`--exam` limits the export; an unknown slug is NotFound."""
-    services.import_bank([bank_folder, write_bank_folder(tmp_path / "other", exam=exam_document(
+    bank.import_bank([bank_folder, write_bank_folder(tmp_path / "other", exam=exam_document(
         slug="other", id_prefix="oth"), questions=[])])
-    assert services.export_bank(tmp_path / "out", exam_slug="other").folders == [tmp_path / "out" / "other"]
+    assert bank.export_bank(tmp_path / "out", exam_slug="other").folders == [tmp_path / "out" / "other"]
     with pytest.raises(NotFound):
-        services.export_bank(tmp_path / "out", exam_slug="ghost")
+        bank.export_bank(tmp_path / "out", exam_slug="ghost")
 
 
 def test_export_refuses_a_folder_with_other_question_files(bank_folder, tmp_path):
     """Exporting over a folder holding other questions*.json would duplicate questions, so it is refused."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     write_question_file(tmp_path / "out" / "demo" / "questions-1-3.json", [])
-    with pytest.raises(services.ExportConflict):
-        services.export_bank(tmp_path / "out")
+    with pytest.raises(bank.ExportConflict):
+        bank.export_bank(tmp_path / "out")
 
 
 def test_stats_count_per_exam_domain_and_objective(app, bank_folder):
     """Stats count active and all questions per objective, rolled up per domain and exam."""
-    services.import_bank([bank_folder])
+    bank.import_bank([bank_folder])
     exam = db.session.scalar(sa.select(Exam))
     gen_question(app, exam, objective="1.1", is_active=False)
     (stats,) = services.bank_stats()
@@ -318,10 +318,10 @@ def test_stats_count_per_exam_domain_and_objective(app, bank_folder):
 def test_load_bundled_bank_if_empty_is_idempotent(bank_folder):
     """The bundled bank loads into an empty database once; later calls change nothing."""
     bank_root = bank_folder.parent
-    first = services.load_bundled_bank_if_empty(bank_root)
+    first = bank.load_bundled_bank_if_empty(bank_root)
     assert first.imported.created == 3
     before = _snapshot()
-    second = services.load_bundled_bank_if_empty(bank_root)
+    second = bank.load_bundled_bank_if_empty(bank_root)
     assert second.imported is None and second.existing_questions == 3
     assert "already holds 3 questions" in second.summary()
     assert _snapshot() == before
@@ -329,12 +329,12 @@ def test_load_bundled_bank_if_empty_is_idempotent(bank_folder):
 
 def test_complete_bundled_exams_pass_import_validation():
     """The finished Security+ and A+ Core 2 folders import cleanly and re-import as unchanged."""
-    folders = [services.BUNDLED_BANK_DIR / "security", services.BUNDLED_BANK_DIR / "aplus-core2"]
+    folders = [bank.BUNDLED_BANK_DIR / "security", bank.BUNDLED_BANK_DIR / "aplus-core2"]
     expected = sum(len(json.loads(path.read_text())["questions"])
                    for folder in folders for path in folder.glob("questions*.json"))
-    summary = services.import_bank(folders)
+    summary = bank.import_bank(folders)
     assert (summary.exams, summary.created) == (2, expected)
-    assert services.import_bank(folders).unchanged == expected
+    assert bank.import_bank(folders).unchanged == expected
 
 
 def test_cli_import_success_and_failure_exit_codes(cli, bank_folder, tmp_path):
@@ -370,7 +370,7 @@ def test_cli_stats_without_exams(cli):
 
 def test_cli_load_bank_runs_once(cli, bank_folder, monkeypatch):
     """`flask load-bank` imports the bundled bank into an empty database and is a no-op afterwards."""
-    monkeypatch.setattr(services, "BUNDLED_BANK_DIR", bank_folder.parent)
+    monkeypatch.setattr(bank, "BUNDLED_BANK_DIR", bank_folder.parent)
     first = cli.invoke(args=["load-bank"])
     assert first.exit_code == 0 and "3 created" in first.output
     second = cli.invoke(args=["load-bank"])

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import choice_ids, gen_bank, gen_exam, gen_multiple_question, gen_question, gen_user
-from webapp.errors import NotFound, ValidationError
+from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.models import Answer, AttemptResult, QuizAttempt, User
 from webapp.models.base import utcnow

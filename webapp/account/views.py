@@ -7,9 +7,9 @@ from flask_login import current_user, login_required, logout_user
 
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
-from webapp.auth.views import start_session
+from webapp.auth.session import start_session
 from webapp.account.forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, RevokeTokenForm, TokenForm
-from webapp.errors import AppError
+from webapp.exceptions import AppError
 from webapp.privacy.services import delete_user_account, export_json, export_user_data
 
 bp = Blueprint("account", __name__, url_prefix="/account")

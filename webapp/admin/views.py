@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from webapp.admin import services
 from webapp.audit.services import EVENTS
-from webapp.errors import AuthenticationRequired, PermissionDenied
+from webapp.exceptions import AuthenticationRequired, PermissionDenied
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -14,7 +14,7 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
 
-from webapp.errors import AppError
+from webapp.exceptions import AppError
 from webapp.extensions import csrf
 
 API_PREFIX = "/api/v1"

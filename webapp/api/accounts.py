@@ -10,7 +10,7 @@ from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, Toke
                                 UserPatchSchema, UserSchema)
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
-from webapp.auth.views import login_rate_limit
+from webapp.auth.session import login_rate_limit
 from webapp.extensions import limiter
 from webapp.gamification.levels import level_for_xp
 from webapp.gamification.services import user_streak

@@ -11,7 +11,7 @@ from functools import wraps
 from flask import g, request
 
 from webapp.auth.services import resolve_token
-from webapp.errors import AuthenticationRequired, PermissionDenied
+from webapp.exceptions import AuthenticationRequired, PermissionDenied
 from webapp.models import ApiToken, User
 
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="certquest"'}

@@ -22,7 +22,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from webapp.audit.services import RequestMeta, record_event
 from webapp.auth.passwords import hash_password, password_problems, verify_password
-from webapp.errors import AppError, Conflict, FieldError, NotFound, ValidationError
+from webapp.exceptions import AppError, Conflict, FieldError, NotFound, ValidationError
 from webapp.extensions import db, limiter
 from webapp.models import ApiToken, User
 from webapp.models.base import utcnow
@@ -51,9 +51,6 @@ class WrongPassword(AppError):
 
     def __init__(self) -> None:
         super().__init__(field="current_password")
-
-
-# --- validation -----------------------------------------------------------------------------
 
 
 def normalise_email(raw: str) -> str:
@@ -98,9 +95,6 @@ def check_password_policy(password: str, username: str, email: str, field: str =
 
 def _hash(password: str) -> str:
     return hash_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-
-
-# --- registration and sign-in ----------------------------------------------------------------
 
 
 def register_user(email: str, username: str, password: str, meta: RequestMeta) -> User:
@@ -239,9 +233,6 @@ def logout_user_everywhere(user: User, meta: RequestMeta) -> None:
     db.session.commit()
 
 
-# --- profile and password --------------------------------------------------------------------
-
-
 def require_current_password(user: User, password: str) -> None:
     if not password or not verify_password(user.password_hash, password):
         raise WrongPassword()
@@ -302,9 +293,6 @@ def set_active(user: User, active: bool, meta: RequestMeta) -> None:
             token.revoked_at = token.revoked_at or now
         record_event("account_deactivate", meta, user_id=user.id)
     db.session.commit()
-
-
-# --- API tokens ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -372,9 +360,6 @@ def list_tokens(user: User) -> list[ApiToken]:
 def token_is_live(token: ApiToken, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return token.revoked_at is None and token.expires_at > now
-
-
-# --- admins ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

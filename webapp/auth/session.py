@@ -1,8 +1,12 @@
-"""Flask-Login wiring: the user loader and what happens to anonymous visitors."""
+"""The browser session: Flask-Login wiring, starting a session, safe redirects after sign-in,
+and the sign-in rate limit that the web form and the token endpoint share."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, session, url_for
+from flask_login import login_user
 
 from webapp.auth.services import load_session_user
 from webapp.extensions import login_manager
@@ -23,3 +27,25 @@ def register_login(app: Flask) -> None:
         if user is not None:
             g.log_user_id = user.id
         return user
+
+
+def login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are accepted as a post-login destination (no open redirect)."""
+    fallback = url_for("main.index")
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+def start_session(user, remember: bool) -> None:
+    """A fresh session at sign-in, so a planted session id is worthless (no fixation)."""
+    session.clear()
+    login_user(user, remember=remember)
+    session.permanent = remember

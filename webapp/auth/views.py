@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
 
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
 from webapp.auth.forms import LoginForm, LogoutForm, RegisterForm
-from webapp.errors import AppError
+from webapp.auth.session import login_rate_limit, safe_next, start_session
+from webapp.exceptions import AppError
 from webapp.extensions import limiter
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-def login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def safe_next(target: str | None) -> str:
-    """Only local paths are accepted as a post-login destination (no open redirect)."""
-    fallback = url_for("main.index")
-    if not target or "\\" in target or any(ord(c) < 32 for c in target):
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
-
-
-def start_session(user, remember: bool) -> None:
-    """A fresh session at sign-in, so a planted session id is worthless (no fixation)."""
-    session.clear()
-    login_user(user, remember=remember)
-    session.permanent = remember
 
 
 @bp.route("/register", methods=["GET", "POST"])

@@ -40,9 +40,6 @@ class CompletionOutcome:
     new_achievements: list[dict] = field(default_factory=list)
 
 
-# --- XP ---------------------------------------------------------------------------------------
-
-
 def xp_awards_for(mode: str, correct: int, total: int, passed: bool | None) -> list[tuple[str, int]]:
     """(reason, amount) pairs a completed attempt earns under the configured rules."""
     cfg = current_app.config
@@ -96,9 +93,6 @@ def award_xp(user_id: int, reason: str, source: str, amount: int, when: datetime
                        .execution_options(synchronize_session=False))
     _upsert_weekly(user_id, iso_week_start(when), amount, when)
     return amount
-
-
-# --- streaks ----------------------------------------------------------------------------------
 
 
 def local_day(moment: datetime, timezone_name: str) -> date:
@@ -160,9 +154,6 @@ def user_streak(user: User, now: datetime | None = None) -> StreakView:
     return streak_view(db.session.get(Streak, user.id), local_day(now or utcnow(), user.timezone))
 
 
-# --- achievements -----------------------------------------------------------------------------
-
-
 def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementStats:
     """The numbers every achievement rule reads, from a handful of indexed aggregates."""
     scored = (sa.select(sa.func.count(AttemptResult.attempt_id), sa.func.coalesce(sa.func.sum(AttemptResult.correct), 0),
@@ -213,9 +204,6 @@ def award_new_achievements(user_id: int, stats: AchievementStats, source: str, w
     return new
 
 
-# --- the quiz engine's hook -------------------------------------------------------------------
-
-
 def record_quiz_completion(attempt: QuizAttempt, result: dict) -> CompletionOutcome:
     """Award XP, count the streak day and grant achievements for a completed attempt."""
     if attempt.mode not in ("practice", "exam"):
@@ -236,9 +224,6 @@ def record_quiz_completion(attempt: QuizAttempt, result: dict) -> CompletionOutc
         logger.info("gamification awarded", extra={"attempt_id": attempt.id, "xp": xp,
                                                    "achievements": [a["code"] for a in new]})
     return CompletionOutcome(xp_earned=xp, new_achievements=new)
-
-
-# --- reading: progress, achievements page, leaderboard, dashboard ----------------------------
 
 
 @dataclass(frozen=True)
@@ -301,7 +286,7 @@ def leaderboard(period: str, viewer: User | None, now: datetime | None = None, s
     over everyone.
     """
     if period not in PERIODS:
-        from webapp.errors import ValidationError
+        from webapp.exceptions import ValidationError
 
         raise ValidationError("period must be all or week.", field="period")
     now = now or utcnow()
@@ -367,9 +352,6 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
         .order_by(QuizAttempt.started_at.desc()).limit(5)))
     exams = list(db.session.scalars(sa.select(Exam).where(Exam.is_active.is_(True)).order_by(Exam.code)))
     return Dashboard(level_progress(user.xp), user_streak(user, now), attempts, recent_achievements(user), exams)
-
-
-# --- recomputation ----------------------------------------------------------------------------
 
 
 @dataclass

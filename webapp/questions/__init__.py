@@ -1,4 +1,5 @@
 """The question bank: exams, objectives, questions, import/export and catalogue pages.
 
-The rules live in `webapp.questions.services`; `flask load-bank` and `flask questions ...` call them.
+The catalogue that pages and the API read is `webapp.questions.services`; the bank file format,
+import and export (`flask load-bank`, `flask questions ...`) are `webapp.questions.bank`.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from webapp.errors import NotFound, ValidationError
+from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import Answer, Exam, Objective, Question, User

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from webapp.errors import AppError
-from webapp.questions import services
+from webapp.exceptions import AppError
+from webapp.questions import bank, services
 
 DEFAULT_EXPORT_DIR = "question-bank-export"
 
@@ -28,7 +28,7 @@ def exit_with_error(exc: AppError) -> None:
 def import_command(paths: tuple[Path, ...]) -> None:
     """Import exam folders or question files; all or nothing, one line per problem."""
     try:
-        summary = services.import_bank(paths)
+        summary = bank.import_bank(paths)
     except AppError as exc:
         exit_with_error(exc)
     click.echo(summary.summary())
@@ -40,7 +40,7 @@ def import_command(paths: tuple[Path, ...]) -> None:
 def export_command(exam_slug: str | None, path: Path) -> None:
     """Write a folder per exam (exam.json + questions.json) under PATH."""
     try:
-        summary = services.export_bank(path, exam_slug=exam_slug)
+        summary = bank.export_bank(path, exam_slug=exam_slug)
     except AppError as exc:
         exit_with_error(exc)
     click.echo(summary.summary())

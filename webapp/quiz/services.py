@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from webapp.errors import Conflict, NotFound, ValidationError
+from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, Choice, Domain, Exam, Objective, Question,
@@ -60,14 +60,8 @@ class UnknownExam(ValidationError):
         super().__init__(field="exam_type")
 
 
-# --- configuration -------------------------------------------------------------------------
-
-
 def _cfg(key: str) -> int:
     return int(current_app.config[key])
-
-
-# --- drawing questions ----------------------------------------------------------------------
 
 
 def largest_remainder(weights: list[int], total: int) -> list[int]:
@@ -235,9 +229,6 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
     return attempt
 
 
-# --- taking a quiz --------------------------------------------------------------------------
-
-
 def _is_expired(attempt: QuizAttempt, now: datetime) -> bool:
     return attempt.status == "in_progress" and attempt.expires_at is not None and now >= attempt.expires_at
 
@@ -378,9 +369,6 @@ def abandon_attempt(user: User, attempt_id: int, now: datetime | None = None) ->
     db.session.refresh(attempt)
     logger.info("quiz abandoned", extra={"attempt_id": attempt.id})
     return attempt
-
-
-# --- scoring --------------------------------------------------------------------------------
 
 
 def scaled_score(percent: float) -> int:
@@ -542,9 +530,6 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
 
 def _code_key(code: str) -> tuple[int, ...]:
     return tuple(int(part) for part in code.split(".") if part.isdigit())
-
-
-# --- history and review ---------------------------------------------------------------------
 
 
 def list_attempts(user: User, status: str | None, page: int, per_page: int):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.errors import AppError, ValidationError
+from webapp.exceptions import AppError, ValidationError
 from webapp.htmx import is_htmx, render_page_or_fragment
 from webapp.questions.services import get_exam_overview
 from webapp.quiz import services
