@@ -1,0 +1,40 @@
+"""Closed sets of values, defined once. Models, services, forms, API schemas and templates
+import these; a template shows one through the `label` filter, never by re-spelling it."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class QuizMode(StrEnum):
+    """How questions are taken. Practice quizzes and simulations are scored; study is not."""
+
+    PRACTICE = "practice"
+    EXAM = "exam"
+    STUDY = "study"
+
+    @property
+    def label(self) -> str:
+        return {"practice": "Practice quiz", "exam": "Exam simulation", "study": "Study"}[self.value]
+
+    @classmethod
+    def scored(cls) -> tuple[QuizMode, ...]:
+        """The modes that count as quizzes: results, XP, quiz counts and average scores."""
+        return (cls.PRACTICE, cls.EXAM)
+
+
+class AttemptStatus(StrEnum):
+    """Where a quiz attempt stands."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"
+
+    @property
+    def label(self) -> str:
+        return {"in_progress": "In progress", "completed": "Completed", "abandoned": "Abandoned"}[self.value]
+
+
+def sql_in(enum: type[StrEnum]) -> str:
+    """`'a', 'b'` for a CHECK constraint that admits exactly the enum's values."""
+    return ", ".join(f"'{member.value}'" for member in enum)
