@@ -8,14 +8,16 @@ change of rule is a change of configuration, not of code.
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 INSTANCE_DIR = ROOT / "instance"
 
-# Secrets that must never be accepted in production: defaults from tutorials and our own
-# development value.
+# Secrets that must never be accepted in production: defaults from tutorials and the literal
+# development value older releases shipped.
 KNOWN_WEAK_SECRETS = frozenset(
     {
         "dev",
@@ -28,6 +30,7 @@ KNOWN_WEAK_SECRETS = frozenset(
     }
 )
 MIN_SECRET_BYTES = 32
+SECRET_KEY_FILE = "secret_key"  # under the instance folder, for development only
 
 
 class ConfigError(RuntimeError):
@@ -47,6 +50,32 @@ def _int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def development_secret_key(instance_dir: Path | str) -> str:
+    """The development signing key: `instance_dir/secret_key`, created on first start.
+
+    A new key is written to a private temporary file (mode 0600) and then hard-linked into
+    place, which fails if the file exists: two processes starting at once agree on one key,
+    and no process ever reads a half-written file.
+    """
+    path = Path(instance_dir) / SECRET_KEY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")  # O_EXCL, 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(secrets.token_urlsafe(48) + "\n")
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process won the race; use its key
+        finally:
+            os.unlink(temporary)
+    key = path.read_text(encoding="utf-8").strip()
+    if len(key.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise ConfigError(f"instance/{SECRET_KEY_FILE} holds fewer than {MIN_SECRET_BYTES} bytes; "
+                          "delete it and a new key is generated")
+    return key
 
 
 def normalise_database_url(url: str) -> str:
@@ -73,7 +102,9 @@ class Config:
 
     ENV_NAME = "base"
     APP_VERSION = "1.0.0"
-    SECRET_KEY = _env("SECRET_KEY", "development-only-secret-key-not-for-production")
+    # No default: development reads or creates one in instance/ (`resolve_secret_key`), tests
+    # draw a random one per run, production refuses to start without a strong one.
+    SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'certquest.db'}")
     )
@@ -94,8 +125,13 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
-    REMEMBER_COOKIE_DURATION = timedelta(days=30)
-    PERMANENT_SESSION_LIFETIME = timedelta(days=30)
+    # A "remember me" sign-in lasts this long from the moment of sign-in, checked on the server
+    # (the signed identity carries the sign-in time), however often the cookie is replayed.
+    REMEMBER_COOKIE_MAX_AGE_DAYS = 30
+    REMEMBER_COOKIE_DURATION = timedelta(days=REMEMBER_COOKIE_MAX_AGE_DAYS)
+    # A sign-in without "remember me" ends this long after sign-in, however active the session.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=12)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=REMEMBER_COOKIE_MAX_AGE_DAYS)
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
@@ -144,6 +180,14 @@ class Config:
     def validate(cls) -> None:
         """Refuse to run with an unsafe configuration. Only production is strict."""
 
+    @classmethod
+    def resolve_secret_key(cls, instance_dir: Path) -> str:
+        """The key that signs cookies: `SECRET_KEY` when set, else the instance folder's own key.
+
+        Called by `create_app`, not at import time, so importing this module does no file I/O.
+        """
+        return cls.SECRET_KEY or development_secret_key(instance_dir)
+
 
 class DevelopmentConfig(Config):
     """Local development on SQLite; debug tooling off by default, logs readable."""
@@ -156,7 +200,7 @@ class TestingConfig(Config):
 
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-secret-key-that-is-long-enough-0123456789"
+    SECRET_KEY = secrets.token_urlsafe(48)  # a new one each run
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         _env("TEST_DATABASE_URL", "sqlite:///" + str(INSTANCE_DIR / "test.db"))
     )
@@ -187,6 +231,11 @@ class ProductionConfig(Config):
             raise ConfigError("SECRET_KEY is a known default; generate a random one")
         if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
             raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+
+    @classmethod
+    def resolve_secret_key(cls, instance_dir: Path) -> str:
+        """Only the environment's key, already checked by `validate`; never a file."""
+        return cls.SECRET_KEY
 
 
 CONFIGS = {

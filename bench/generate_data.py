@@ -48,6 +48,7 @@ import bisect
 import math
 import os
 import random
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -505,7 +506,8 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
         user_rows = [{
             "id": u.user_id, "email": f"learner{u.user_id:05d}@bench.certquest.test",
             "username": f"learner{u.user_id:05d}", "password_hash": password_hash, "is_admin": False,
-            "is_active": True, "timezone": "UTC", "show_on_leaderboard": True, "session_version": 1, "xp": 0,
+            "is_active": True, "timezone": "UTC", "show_on_leaderboard": True,
+            "session_secret": secrets.token_urlsafe(32), "xp": 0,
             "created_at": _ts(u.created_at),
             "last_login_at": _ts(last_activity[u.rank]) if last_activity[u.rank] else None,
         } for u in sorted(plan, key=lambda u: u.user_id)]

@@ -262,14 +262,15 @@ class Runner:
             result.add(*elapsed, meter=self.meter)
 
     def signed_in_client(self):
+        from webapp.auth.services import session_identity
         from webapp.extensions import db
         from webapp.models import User
 
         client = self.app.test_client()
         with self.app.app_context():
-            version = db.session.get(User, self.user.user_id).session_version
+            identity = session_identity(db.session.get(User, self.user.user_id), remember=False)
         with client.session_transaction() as session:
-            session["_user_id"] = f"{self.user.user_id}:{version}"
+            session["_user_id"] = identity
             session["_fresh"] = True
         return client
 

@@ -25,6 +25,22 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def sqlite_foreign_keys(connection, on):
+    """SQLite batch migrations rebuild tables (copy, drop, rename). With foreign keys on, the
+    DROP would cascade into every child table, so migrations run with them off. SQLite ignores
+    the pragma inside a transaction, so it is sent before alembic opens one, and committed so
+    alembic starts from a connection with no transaction of ours."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+
+
+def check_sqlite_foreign_keys(connection):
+    """Fail loudly when the migrations (run with foreign keys off) left a row pointing at nothing."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+
+
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -102,6 +118,9 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            sqlite_foreign_keys(connection, on=False)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -110,8 +129,14 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    check_sqlite_foreign_keys(connection)
+        finally:
+            if sqlite:
+                sqlite_foreign_keys(connection, on=True)
 
 
 if context.is_offline_mode():

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from webapp.audit.services import RequestMeta
 from webapp.auth import services as auth_services
+from webapp.auth.passwords import hash_password
 from webapp.extensions import db
 from webapp.models import Choice, Domain, Exam, Objective, Question, User
 
@@ -27,6 +28,18 @@ def gen_user(app, username: str | None = None, email: str | None = None, passwor
         user.is_admin = is_admin
         for key, value in fields.items():
             setattr(user, key, value)
+        db.session.commit()
+        db.session.refresh(user)
+        db.session.expunge(user)
+    return user
+
+
+def gen_user_at_id(app, user_id: int, username: str, password: str = DEFAULT_PASSWORD) -> User:
+    """A saved user forced onto `user_id`, as a database that reuses ids would hand it out."""
+    with app.app_context():
+        user = User(id=user_id, email=f"{username}@example.com", username=username,
+                    password_hash=hash_password(password, app.config["PASSWORD_HASH_METHOD"]))
+        db.session.add(user)
         db.session.commit()
         db.session.refresh(user)
         db.session.expunge(user)

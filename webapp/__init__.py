@@ -23,6 +23,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     )
     app.config.from_object(config_class)
     os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SECRET_KEY"] = config_class.resolve_secret_key(app.instance_path)
     register_url_converters(app)
 
     from webapp.logs import configure_logging, register_request_logging

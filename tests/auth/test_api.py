@@ -120,7 +120,7 @@ def test_patch_me_refuses_mass_assignment(client, app):
     user = gen_user(app, username="sneaky")
     headers = bearer(gen_token(app, user))
     for body in ({"is_admin": True}, {"xp": 99999}, {"username": "renamed", "is_admin": True},
-                 {"email": "x@example.com"}, {"session_version": 9}):
+                 {"email": "x@example.com"}, {"session_secret": "x"}):
         response = client.patch("/api/v1/users/me", headers=headers, json=body)
         assert response.status_code == 400
         assert response.get_json()["code"] == "VALIDATION_ERROR"

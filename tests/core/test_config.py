@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import os
+import stat
 import subprocess
 import sys
 
 import pytest
 import sqlalchemy as sa
 
-from config import ROOT, normalise_database_url
+from config import ROOT, DevelopmentConfig, normalise_database_url
 from webapp.extensions import db
 
 
@@ -104,3 +107,72 @@ def test_database_connection_settings(app, db_label):
                 assert db.engine.pool._pre_ping is True
                 assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["connect_timeout"] == 2
                 assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+
+
+def _secret_key_assignments() -> list[ast.Assign]:
+    tree = ast.parse((ROOT / "config.py").read_text())
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Assign)
+            and any(isinstance(target, ast.Name) and target.id == "SECRET_KEY" for target in node.targets)]
+
+
+def test_config_holds_no_literal_secret_key():
+    """No SECRET_KEY in config.py is (or defaults to) a string written in the source."""
+    assignments = _secret_key_assignments()
+    assert assignments
+    literals = [node.lineno for node in assignments for inner in ast.walk(node.value)
+                if isinstance(inner, ast.Constant) and isinstance(inner.value, str)
+                and inner.value != "SECRET_KEY"]
+    assert not literals, f"config.py lines {literals} give SECRET_KEY a literal value"
+
+
+class _DevelopmentWithoutEnvKey(DevelopmentConfig):
+    SECRET_KEY = None  # as when SECRET_KEY is not set in the environment
+
+
+def test_development_key_is_created_private_and_reused(tmp_path):
+    """Without SECRET_KEY, development creates instance/secret_key (mode 0600) once and reuses it."""
+    key = _DevelopmentWithoutEnvKey.resolve_secret_key(tmp_path)
+    path = tmp_path / "secret_key"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(key.encode()) >= 32 and path.read_text().strip() == key
+    assert _DevelopmentWithoutEnvKey.resolve_secret_key(tmp_path) == key
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary file left behind
+
+
+def test_fresh_instance_folders_get_different_development_keys(tmp_path):
+    """Two new instance folders never share a development key."""
+    first = _DevelopmentWithoutEnvKey.resolve_secret_key(tmp_path / "one")
+    second = _DevelopmentWithoutEnvKey.resolve_secret_key(tmp_path / "two")
+    assert first != second
+
+
+def test_environment_secret_key_wins_over_the_instance_file(tmp_path):
+    """A SECRET_KEY from the environment is used as is, and no key file is written."""
+
+    class WithEnvKey(DevelopmentConfig):
+        SECRET_KEY = "e" * 48
+
+    assert WithEnvKey.resolve_secret_key(tmp_path) == "e" * 48
+    assert not (tmp_path / "secret_key").exists()
+
+
+def _boot_key_digest(env: dict[str, str]) -> str:
+    """Start the app in a clean interpreter; a digest of the key that signs its cookies."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CERTQUEST_ENV", "DATABASE_URL"}}
+    code = "import hashlib, wsgi; print(hashlib.sha256(wsgi.app.config['SECRET_KEY'].encode()).hexdigest())"
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                            env={**base, "DATABASE_URL": "sqlite:///:memory:", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # the app's JSON logs come first
+
+
+def test_plain_start_signs_with_the_instance_key():
+    """`make run` or a plain `gunicorn wsgi:app` sign cookies with instance/secret_key, the same on every start."""
+    first, second = _boot_key_digest({}), _boot_key_digest({})
+    stored = (ROOT / "instance" / "secret_key").read_text().strip()
+    assert first == second == hashlib.sha256(stored.encode()).hexdigest()
+
+
+def test_testing_key_is_random_per_run():
+    """Each test run signs with its own random key, never one written in the source."""
+    assert _boot_key_digest({"CERTQUEST_ENV": "testing"}) != _boot_key_digest({"CERTQUEST_ENV": "testing"})

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
-from webapp.auth.session import start_session
+from webapp.auth.session import end_browser_session, start_session
 from webapp.account.forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, RevokeTokenForm, TokenForm
 from webapp.exceptions import AppError
 from webapp.privacy.services import delete_user_account, export_json, export_user_data
@@ -142,7 +142,7 @@ def delete():
             _attach(form, exc, "current_password")
         else:
             delete_user_account(_user(), current_request_meta())
-            logout_user()
+            end_browser_session()
             flash("Your account and its data were deleted.", "info")
             return redirect(url_for("main.index"))
     return _render(400, delete_form=form)

@@ -7,6 +7,7 @@ and own the commit. They never touch `request`, `session` or `g`.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import zoneinfo
@@ -26,10 +27,14 @@ from webapp.exceptions import AppError, Conflict, FieldError, NotFound, Validati
 from webapp.extensions import db, limiter
 from webapp.models import ApiToken, User
 from webapp.models.base import utcnow
+from webapp.models.user import new_session_secret
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,32}$")
 TOKEN_PREFIX = "cq_"
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits of randomness
+# The kind of sign-in a session identity records: "remember me" or this browser session only.
+REMEMBERED = "r"
+SESSION_ONLY = "s"
 
 
 class InvalidCredentials(AppError):
@@ -208,26 +213,70 @@ def authenticate(login: str, password: str, meta: RequestMeta) -> User:
     return user
 
 
-def load_session_user(session_key: str) -> User | None:
-    """Resolve Flask-Login's `id:session_version` key; stale versions resolve to nobody."""
+def session_identity(user: User, remember: bool, now: datetime | None = None) -> str:
+    """The identity a new sign-in stores in the session and the remember cookie:
+    `id:session_secret:signed_in_epoch:kind`. Flask-Login signs it; it is never extended."""
+    signed_in = int((now or utcnow()).timestamp())
+    return f"{user.id}:{user.session_secret}:{signed_in}:{REMEMBERED if remember else SESSION_ONLY}"
+
+
+def begin_session(user: User, remember: bool, now: datetime | None = None) -> None:
+    """Stamp `user` with a new sign-in's identity (what `get_id()` hands to Flask-Login)."""
+    user.session_identity = session_identity(user, remember, now)
+
+
+def sign_in_lifetime(kind: str) -> timedelta:
+    """How long after sign-in an identity of this kind stays valid (config)."""
+    config = current_app.config
+    if kind == REMEMBERED:
+        return timedelta(days=config["REMEMBER_COOKIE_MAX_AGE_DAYS"])
+    return config["SESSION_ABSOLUTE_LIFETIME"]
+
+
+def load_session_user(identity: str, now: datetime | None = None) -> User | None:
+    """Resolve a session identity to its user, or None when it is malformed, older than its
+    lifetime, or names an account that is gone, inactive or whose session secret has rotated.
+
+    A session restored from the remember cookie carries the same identity, so it keeps the
+    original sign-in time: replaying the cookie never extends a sign-in.
+    """
     try:
-        raw_id, raw_version = session_key.split(":", 1)
-        user_id, version = int(raw_id), int(raw_version)
+        raw_id, secret, raw_signed_in, kind = identity.split(":")
+        user_id, signed_in = int(raw_id), int(raw_signed_in)
     except (ValueError, AttributeError):
         return None
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active or user.session_version != version:
+    if kind not in (REMEMBERED, SESSION_ONLY) or not secret:
         return None
+    age = (now or utcnow()).timestamp() - signed_in
+    if age > sign_in_lifetime(kind).total_seconds():
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_secret.encode("utf-8"), secret.encode("utf-8")):
+        return None
+    user.session_identity = identity
     return user
 
 
 def end_all_sessions(user: User) -> None:
-    """Invalidate every session and remember-me cookie of `user` (server side)."""
-    user.session_version = User.session_version + 1
+    """Rotate the session secret: every session and remember-me cookie of `user` ends (server
+    side). The caller commits."""
+    user.session_secret = new_session_secret()
+
+
+def end_sessions_and_tokens(user: User, now: datetime | None = None) -> int:
+    """End every browser session and revoke every live API token of `user`, for a password
+    change, a deactivation or a deletion. Returns how many tokens were revoked; the caller commits."""
+    end_all_sessions(user)
+    result = db.session.execute(
+        sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow()).execution_options(synchronize_session="fetch"))
+    return result.rowcount or 0
 
 
 def logout_user_everywhere(user: User, meta: RequestMeta) -> None:
-    """Sign out: the session version moves on, so no copy of an old cookie works again."""
+    """Sign out: the session secret rotates, so no copy of an old cookie works again."""
     end_all_sessions(user)
     record_event("logout", meta, user_id=user.id)
     db.session.commit()
@@ -272,12 +321,13 @@ def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, curre
 
 
 def change_password(user: User, current_password: str, new_password: str, meta: RequestMeta) -> User:
-    """Set a new password and end every session; the caller signs the current one in again."""
+    """Set a new password, end every session and revoke every API token; the caller signs the
+    current browser session in again."""
     require_current_password(user, current_password)
     check_password_policy(new_password, user.username, user.email, field="new_password")
     user.password_hash = _hash(new_password)
-    end_all_sessions(user)
-    record_event("password_change", meta, user_id=user.id)
+    revoked = end_sessions_and_tokens(user)
+    record_event("password_change", meta, user_id=user.id, details={"tokens_revoked": revoked})
     db.session.commit()
     db.session.refresh(user)
     return user
@@ -287,11 +337,8 @@ def set_active(user: User, active: bool, meta: RequestMeta) -> None:
     """Deactivate (or reactivate) an account; deactivation ends its sessions and tokens."""
     user.is_active = active
     if not active:
-        end_all_sessions(user)
-        now = utcnow()
-        for token in user.tokens:
-            token.revoked_at = token.revoked_at or now
-        record_event("account_deactivate", meta, user_id=user.id)
+        revoked = end_sessions_and_tokens(user)
+        record_event("account_deactivate", meta, user_id=user.id, details={"tokens_revoked": revoked})
     db.session.commit()
 
 

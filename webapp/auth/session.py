@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g, session, url_for
-from flask_login import login_user
+from flask import Flask, current_app, g, request, session, url_for
+from flask_login import login_user, logout_user
+from flask_login.config import COOKIE_NAME
 
-from webapp.auth.services import load_session_user
+from webapp.auth.services import begin_session, load_session_user
 from webapp.extensions import login_manager
 
 
@@ -17,7 +18,7 @@ def register_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    # Session ids are already bound to a server-side version; "strong" would also drop the
+    # Session ids are already bound to a server-side secret; "strong" would also drop the
     # session when a mobile user's IP changes, which is more annoying than protective.
     login_manager.session_protection = "basic"
 
@@ -45,7 +46,26 @@ def safe_next(target: str | None) -> str:
 
 
 def start_session(user, remember: bool) -> None:
-    """A fresh session at sign-in, so a planted session id is worthless (no fixation)."""
+    """A fresh session at sign-in, so a planted session id is worthless (no fixation).
+
+    The identity records the sign-in time and kind, so the server ends it after
+    SESSION_ABSOLUTE_LIFETIME (or REMEMBER_COOKIE_MAX_AGE_DAYS with "remember me").
+    """
     session.clear()
+    begin_session(user, remember)
     login_user(user, remember=remember)
     session.permanent = remember
+    if not remember:
+        clear_remember_cookie()
+
+
+def clear_remember_cookie() -> None:
+    """Have Flask-Login delete the browser's remember cookie with this response (if it sent one)."""
+    if current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies:
+        session["_remember"] = "clear"
+
+
+def end_browser_session() -> None:
+    """Sign the browser out: an empty session, and the remember cookie deleted in the browser."""
+    session.clear()
+    logout_user()  # after the clear: it leaves `_remember = "clear"`, which deletes the cookie

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
 from webapp.auth.forms import LoginForm, LogoutForm, RegisterForm
-from webapp.auth.session import login_rate_limit, safe_next, start_session
+from webapp.auth.session import end_browser_session, login_rate_limit, safe_next, start_session
 from webapp.exceptions import AppError
 from webapp.extensions import limiter
 
@@ -62,7 +62,6 @@ def logout():
     form = LogoutForm()
     if form.validate_on_submit():
         services.logout_user_everywhere(current_user._get_current_object(), current_request_meta())
-        logout_user()
-        session.clear()
+        end_browser_session()
         flash("You are signed out.", "info")
     return redirect(url_for("main.index"))

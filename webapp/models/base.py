@@ -8,6 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 
+# `__table_args__` entry for every table whose integer id a URL, form or cookie can name. SQLite
+# otherwise hands the highest id out again after a delete (so a deleted account's cookie or a
+# deleted attempt's link would name the next new row); AUTOINCREMENT never reuses one.
+# PostgreSQL sequences never reuse values, so the option only affects SQLite.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC."""
     return datetime.now(timezone.utc)

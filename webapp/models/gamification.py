@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 
 class XpEvent(db.Model):
@@ -30,6 +30,7 @@ class XpEvent(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "reason", "source"),
         sa.Index("ix_xp_events_user_id_created_at", "user_id", "created_at"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -81,4 +82,5 @@ class UserAchievement(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "code"),
         sa.Index("ix_user_achievements_user_id_earned_at", "user_id", "earned_at"),
+        NEVER_REUSE_IDS,
     )

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 QUESTION_TYPES = ("single", "multiple")
 
@@ -47,6 +47,7 @@ class Exam(db.Model):
         sa.CheckConstraint("question_count > 0", name="question_count_positive"),
         sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
         sa.CheckConstraint("passing_score BETWEEN 100 AND 900", name="passing_score_range"),
+        NEVER_REUSE_IDS,
     )
 
     def __repr__(self) -> str:
@@ -73,6 +74,7 @@ class Domain(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("exam_id", "number"),
         sa.CheckConstraint("weight_percent BETWEEN 0 AND 100", name="weight_percent_range"),
+        NEVER_REUSE_IDS,
     )
 
     def __repr__(self) -> str:
@@ -94,7 +96,7 @@ class Objective(db.Model):
     exam: Mapped[Exam] = relationship()
     domain: Mapped[Domain] = relationship(back_populates="objectives")
 
-    __table_args__ = (sa.UniqueConstraint("exam_id", "code"),)
+    __table_args__ = (sa.UniqueConstraint("exam_id", "code"), NEVER_REUSE_IDS)
 
     def __repr__(self) -> str:
         return f"<Objective {self.exam_id} {self.code}>"
@@ -142,6 +144,7 @@ class Question(db.Model):
         # Quiz draws pick active questions by exam or by objective.
         sa.Index("ix_questions_exam_id_is_active", "exam_id", "is_active"),
         sa.Index("ix_questions_objective_id_is_active", "objective_id", "is_active"),
+        NEVER_REUSE_IDS,
     )
 
     @property
@@ -171,6 +174,7 @@ class Choice(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("question_id", "position"),
         sa.CheckConstraint("position >= 0", name="position_non_negative"),
+        NEVER_REUSE_IDS,
     )
 
     def __repr__(self) -> str:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
 MODES = ("practice", "exam", "study")
 STATUSES = ("in_progress", "completed", "abandoned")
@@ -58,6 +58,7 @@ class QuizAttempt(db.Model):
                  sqlite_where=sa.text("status = 'in_progress'"),
                  postgresql_where=sa.text("status = 'in_progress'")),
         sa.Index("ix_quiz_attempts_user_id_started_at", "user_id", "started_at"),
+        NEVER_REUSE_IDS,
     )
 
     @property
@@ -86,6 +87,7 @@ class AttemptQuestion(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "position"),
         sa.UniqueConstraint("attempt_id", "question_id"),
+        NEVER_REUSE_IDS,
     )
 
     @property
@@ -140,4 +142,5 @@ class Answer(db.Model):
         # "Unseen first, then longest ago" draws: a covering scan of one user's answers in one exam.
         sa.Index("ix_answers_user_id_exam_id_question_id_answered_at", "user_id", "exam_id", "question_id",
                  "answered_at"),
+        NEVER_REUSE_IDS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,7 +10,15 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
+
+
+SESSION_SECRET_BYTES = 32
+
+
+def new_session_secret() -> str:
+    """A fresh random session secret (256 bits, URL-safe, no ':')."""
+    return secrets.token_urlsafe(SESSION_SECRET_BYTES)
 
 
 class User(UserMixin, db.Model):
@@ -26,8 +35,10 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
     show_on_leaderboard: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    # Bumped to end every session of this user on the server (logout, password change).
-    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The random part of every session identity of this account. Rotated to end all its sessions
+    # and remember-me cookies (sign-out, password change, deactivation, deletion); being random,
+    # a cookie can never name another account, even one that got the same id.
+    session_secret: Mapped[str] = mapped_column(sa.String(64), default=new_session_secret)
     xp: Mapped[int] = mapped_column(default=0, server_default="0")
     # When `xp` last grew: leaderboard ties go to whoever reached the score first.
     xp_reached_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow,
@@ -45,11 +56,17 @@ class User(UserMixin, db.Model):
         sa.Index("ix_users_leaderboard", sa.text("xp DESC"), "xp_reached_at", "id",
                  sqlite_where=sa.text("show_on_leaderboard = 1 AND is_active = 1"),
                  postgresql_where=sa.text("show_on_leaderboard AND is_active")),
+        NEVER_REUSE_IDS,
     )
 
+    # The identity of the sign-in this object was loaded or signed in for (auth.services
+    # `session_identity`): not a column, because every browser sign-in has its own.
+    session_identity = None
+
     def get_id(self) -> str:
-        """Flask-Login's session key: the id *and* the session version, so a bump ends sessions."""
-        return f"{self.id}:{self.session_version}"
+        """Flask-Login's key for the session and the remember cookie: the current sign-in's
+        identity (id, session secret, sign-in time, kind). Without one, a key no loader accepts."""
+        return self.session_identity or f"{self.id}:{self.session_secret}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username}>"
@@ -72,6 +89,8 @@ class ApiToken(db.Model):
 
     user: Mapped[User] = relationship(back_populates="tokens")
 
+    __table_args__ = (NEVER_REUSE_IDS,)
+
 
 class AuditEvent(db.Model):
     """An append-only security record. It never holds a password or a token."""
@@ -87,3 +106,5 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(sa.String(128))
     details: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    __table_args__ = (NEVER_REUSE_IDS,)

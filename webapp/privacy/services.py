@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.audit.services import RequestMeta, record_event
+from webapp.auth.services import end_sessions_and_tokens
 from webapp.extensions import db
 from webapp.models import User
 
@@ -44,7 +45,7 @@ USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("quiz_attempts", "user_id", DELETE, "quiz_attempts"),
     UserOwnedTable("audit_events", "user_id", ANONYMISE, "audit_events"),
 ]
-USER_FIELDS_NEVER_EXPORTED = frozenset({"password_hash", "session_version"})
+USER_FIELDS_NEVER_EXPORTED = frozenset({"password_hash", "session_secret"})
 
 
 def register_user_table(entry: UserOwnedTable) -> None:
@@ -84,8 +85,12 @@ def export_json(data: dict) -> str:
 
 
 def delete_user_account(user: User, meta: RequestMeta) -> None:
-    """Remove the account and every personal row at once; audit rows lose their user id."""
+    """Remove the account and every personal row at once; audit rows lose their user id.
+
+    Its sessions and tokens end first, so nothing issued to the account outlives it.
+    """
     user_id = user.id
+    end_sessions_and_tokens(user)
     for entry in USER_DATA:
         table = _table(entry.table)
         condition = table.c[entry.user_column] == user_id
