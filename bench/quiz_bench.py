@@ -180,7 +180,7 @@ class Runner:
         from webapp.quiz import services
         from webapp.quiz.services import QuizRequest
 
-        request = QuizRequest(self.user.exam_slug, mode=mode, count=30 if mode == services.PRACTICE else None)
+        request = QuizRequest(self.user.exam_slug, mode=mode, count=30 if mode == services.QuizMode.PRACTICE else None)
         rng = random.Random(self.rng.random())
         with self.app.app_context():
             user = self._load_user()
@@ -198,7 +198,7 @@ class Runner:
 
         with self.app.app_context():
             user = self._load_user()
-            attempt = services.start_quiz(user, QuizRequest(self.user.exam_slug, mode=services.EXAM),
+            attempt = services.start_quiz(user, QuizRequest(self.user.exam_slug, mode=services.QuizMode.EXAM),
                                           rng=random.Random(self.rng.random()))
             qids = [aq.question_id for aq in attempt.questions]
             select_count = dict(db.session.execute(sa.select(Question.id, Question.select_count)

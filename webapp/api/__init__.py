@@ -4,12 +4,20 @@ flask-smorest was chosen over spectree because it builds the OpenAPI document fr
 marshmallow schemas that also validate and serialise, so the document cannot drift from the
 code. Its own error handler is *not* installed: `webapp.errors` renders every error, JSON under
 `/api/` only, and validation failures are 400 `VALIDATION_ERROR` rather than webargs' 422.
+
+Two things the marshmallow fields cannot say are added to the document here: JSON Schema
+keywords a schema lists in `Meta.openapi` (such as `minProperties`), and enums whose values live
+in the database (`x_live_enum` in a field's metadata), filled in each time the document is served.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import marshmallow as ma
-from flask import Flask, request
+from apispec.ext.marshmallow import MarshmallowPlugin as _MarshmallowPlugin
+from apispec.ext.marshmallow import OpenAPIConverter
+from flask import Flask, current_app, json, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
@@ -47,15 +55,63 @@ class ErrorSchema(ma.Schema):
     field = ma.fields.String(allow_none=True)
     request_id = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Dict())
+    quiz_id = ma.fields.Integer(metadata={"description": "409 QUIZ_IN_PROGRESS only: the quiz already open"})
+
+
+LIVE_ENUM = "x-live-enum"
+
+
+def _exam_types() -> list[str]:
+    from webapp.questions.services import visible_exam_slugs
+
+    return visible_exam_slugs(None)  # what a learner may name; admins may also name retired exams
+
+
+# Enums whose values are data: the served document lists the values of the moment.
+LIVE_ENUMS: dict[str, Callable[[], list[str]]] = {"exam_types": _exam_types}
+
+
+def with_live_enums(node: Any, values: dict[str, list[str]]) -> Any:
+    """A copy of the document `node` where each `x-live-enum` property lists its current values."""
+    if isinstance(node, list):
+        return [with_live_enums(item, values) for item in node]
+    if not isinstance(node, dict):
+        return node
+    copy = {key: with_live_enums(value, values) for key, value in node.items() if key != LIVE_ENUM}
+    if LIVE_ENUM in node and values.get(node[LIVE_ENUM]):
+        copy["enum"] = values[node[LIVE_ENUM]]
+    return copy
+
+
+class Converter(OpenAPIConverter):
+    """apispec's converter, plus the JSON Schema keywords a schema lists in `Meta.openapi`."""
+
+    def schema2jsonschema(self, schema) -> dict:
+        jsonschema = super().schema2jsonschema(schema)
+        jsonschema.update(getattr(getattr(schema, "Meta", None), "openapi", {}))
+        return jsonschema
+
+
+class MarshmallowPlugin(_MarshmallowPlugin):
+    Converter = Converter
 
 
 class Api(_Api):
-    """flask-smorest's Api without its global HTTPException handler."""
+    """flask-smorest's Api without its global HTTPException handler, serving the document with
+    its live enums filled in."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def _register_error_handlers(self) -> None:  # the app-wide policy in webapp.errors applies
         return None
+
+    def document(self) -> dict:
+        """The OpenAPI document as of now."""
+        return with_live_enums(self.spec.to_dict(), {name: source() for name, source in LIVE_ENUMS.items()})
+
+    def _openapi_json(self):
+        return current_app.response_class(json.dumps(self.document(), indent=2, sort_keys=False),
+                                          mimetype="application/json")
 
 
 def require_json_body() -> None:
@@ -93,11 +149,12 @@ def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
 
     Bearer tokens, not cookies, authenticate the API, so CSRF does not apply there.
     """
-    api = Api(app, spec_kwargs={"components": {"securitySchemes": {
+    api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(), "components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
     app.extensions["certquest_api"] = api
     _document_health(app, api.spec)
-    for blueprint, prefix in blueprints:
-        api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
-        csrf.exempt(blueprint)
+    with app.app_context():  # schemas are documented now, and some read the app's config (ConfigRange)
+        for blueprint, prefix in blueprints:
+            api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
+            csrf.exempt(blueprint)
     app.before_request(require_json_body)

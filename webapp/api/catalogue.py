@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
-from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
+from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
 from webapp.questions import browse
 from webapp.questions.services import list_exam_catalogue
 
@@ -63,7 +63,7 @@ QuestionPage = page_schema(QuestionOut, "QuestionPage")
 
 
 class QuestionArgs(PageArgsSchema):
-    exam_type = ma.fields.String()
+    exam_type = exam_type_field(metadata={"description": "an exam slug (admins may also name a retired exam)"})
     domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
 
 
@@ -86,7 +86,8 @@ def question_body(question, show_answer: bool, choices=None) -> dict:
 @catalogue_bp.response(200, ExamOut(many=True))
 @token_required
 def list_exams():
-    """Every active exam with its format, domains, objectives and active-question counts."""
+    """Every exam you may see (admins: retired ones too) with its format, domains, objectives and
+    active-question counts."""
     return [{
         "slug": s.exam.slug, "code": s.exam.code, "name": s.exam.name, "question_count": s.exam.question_count,
         "duration_minutes": s.exam.duration_minutes, "passing_score": s.exam.passing_score,
@@ -94,7 +95,7 @@ def list_exams():
                      "objectives": [{"code": o.objective.code, "title": o.objective.title,
                                      "question_count": o.active} for o in d.objectives]}
                     for d in s.domains],
-    } for s in list_exam_catalogue()]
+    } for s in list_exam_catalogue(api_user())]
 
 
 @catalogue_bp.route("/questions", methods=["GET"])

@@ -7,16 +7,22 @@ import marshmallow as ma
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
+from webapp.api.schemas import BEARER, ConfigRange, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.models import AttemptStatus, QuizMode
 from webapp.quiz import services
+
+MODES = ma.validate.OneOf([mode.value for mode in QuizMode])
+STATUSES = ma.validate.OneOf([status.value for status in AttemptStatus])
 
 quizzes_bp = Blueprint("api_quizzes", __name__, description="Practice quizzes and exam simulations")
 
 
 class StartQuizIn(ma.Schema):
-    exam_type = ma.fields.String(required=True)
-    mode = ma.fields.String(load_default="practice", validate=ma.validate.OneOf(["practice", "exam"]))
-    count = ma.fields.Integer()
+    exam_type = exam_type_field(required=True)
+    mode = ma.fields.String(load_default=QuizMode.PRACTICE.value,
+                            validate=ma.validate.OneOf([mode.value for mode in QuizMode.scored()]))
+    count = ma.fields.Integer(validate=ConfigRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT"),
+                              metadata={"description": "practice only (default QUIZ_DEFAULT_COUNT)"})
     domains = ma.fields.List(ma.fields.String(), metadata={"description": "objective codes, practice only"})
     timed = ma.fields.Boolean(load_default=True)
 
@@ -29,8 +35,8 @@ class AnswerIn(ma.Schema):
 class QuizOut(ma.Schema):
     id = ma.fields.Integer()
     exam_type = ma.fields.String()
-    mode = ma.fields.String()
-    status = ma.fields.String()
+    mode = ma.fields.String(validate=MODES)
+    status = ma.fields.String(validate=STATUSES)
     started_at = ma.fields.DateTime()
     expires_at = ma.fields.DateTime(allow_none=True)
     time_limit_seconds = ma.fields.Integer(allow_none=True)
@@ -46,8 +52,8 @@ class SavedOut(ma.Schema):
 class QuizSummaryOut(ma.Schema):
     id = ma.fields.Integer()
     exam_type = ma.fields.String()
-    mode = ma.fields.String()
-    status = ma.fields.String()
+    mode = ma.fields.String(validate=MODES)
+    status = ma.fields.String(validate=STATUSES)
     question_count = ma.fields.Integer()
     started_at = ma.fields.DateTime()
     finished_at = ma.fields.DateTime(allow_none=True)
@@ -60,7 +66,7 @@ QuizPageOut = page_schema(QuizSummaryOut, "QuizPage")
 
 
 class HistoryArgs(PageArgsSchema):
-    status = ma.fields.String(validate=ma.validate.OneOf(["in_progress", "completed", "abandoned"]))
+    status = ma.fields.String(validate=STATUSES)
 
 
 def quiz_body(attempt, with_answers: bool = False) -> dict:
@@ -73,7 +79,7 @@ def quiz_body(attempt, with_answers: bool = False) -> dict:
     if with_answers:
         body["answers"] = {str(aq.question_id): {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked}
                            for aq in attempt.questions}
-        body["result"] = services.stored_result(attempt.id) if attempt.status == "completed" else None
+        body["result"] = services.scored_result(attempt) if attempt.status == AttemptStatus.COMPLETED else None
     return body
 
 

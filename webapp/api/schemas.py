@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app
 
+from webapp.auth.services import timezone_choices
 from webapp.pagination import MAX_PAGE, MAX_PER_PAGE
+
+# Emails and time zones are validated by the accounts service, for the forms and the API alike;
+# the document states what it accepts.
+EMAIL_FORMAT = {"format": "email"}
+
+
+class ConfigRange(ma.validate.Validator):
+    """A `Range` whose bounds are config keys of the running app: read when a value is validated
+    and when the OpenAPI document is built (inside an app context), so both agree with config."""
+
+    def __init__(self, min_key: str, max_key: str) -> None:
+        self.min_key, self.max_key = min_key, max_key
+
+    @property
+    def min(self) -> int:
+        return int(current_app.config[self.min_key])
+
+    @property
+    def max(self) -> int:
+        return int(current_app.config[self.max_key])
+
+    def __call__(self, value):
+        return ma.validate.Range(min=self.min, max=self.max)(value)
+
+
+def exam_type_field(**kwargs) -> ma.fields.String:
+    """An exam slug; the document lists the exams learners can see when it is served."""
+    metadata = {"x_live_enum": "exam_types", "description": "an exam slug", **kwargs.pop("metadata", {})}
+    return ma.fields.String(metadata=metadata, **kwargs)
 
 
 class RegisterSchema(ma.Schema):
-    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254))
+    email = ma.fields.String(required=True, validate=ma.validate.Length(max=254), metadata=EMAIL_FORMAT)
     username = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
     password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024), load_only=True)
 
@@ -34,7 +65,7 @@ class StreakSchema(ma.Schema):
 class UserSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     username = ma.fields.String(required=True)
-    email = ma.fields.String(required=True)
+    email = ma.fields.String(required=True, metadata=EMAIL_FORMAT)
     timezone = ma.fields.String(required=True)
     xp = ma.fields.Integer(required=True)
     level = ma.fields.Integer(required=True)
@@ -48,14 +79,22 @@ class UserEnvelopeSchema(ma.Schema):
 
 
 class UserPatchSchema(ma.Schema):
-    """Only these keys may change through the API; any other key is a 400 (no mass assignment)."""
+    """Only these keys may change through the API; any other key is a 400 (no mass assignment),
+    and so is a body that changes nothing."""
 
     class Meta:
         unknown = ma.RAISE
+        openapi = {"minProperties": 1}
 
     username = ma.fields.String(validate=ma.validate.Length(max=64))
-    timezone = ma.fields.String(validate=ma.validate.Length(max=64))
+    timezone = ma.fields.String(metadata={"description": "an IANA time zone name", "enum": timezone_choices()})
     show_on_leaderboard = ma.fields.Boolean()
+
+    @ma.validates_schema
+    def changes_something(self, data: dict, **kwargs) -> None:
+        if not data:
+            raise ma.ValidationError("Send at least one of username, timezone and show_on_leaderboard.",
+                                     field_name="body")
 
 
 BEARER = [{"bearerAuth": []}]  # OpenAPI security requirement of token-protected operations

@@ -6,12 +6,13 @@ Models live centrally because a question is used by nearly every feature.
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.models.enums import AttemptStatus, QuizMode
+from webapp.models.enums import AttemptStatus, QuizMode, ReviewFilter
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
 from webapp.models.quiz import Answer, AttemptQuestion, AttemptResult, QuizAttempt
 from webapp.models.user import ApiToken, AuditEvent, User
 
-__all__ = ["db", "QuizMode", "AttemptStatus", "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
+__all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter",
+           "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
            "XpEvent", "WeeklyXp", "Streak", "UserAchievement"]

@@ -35,6 +35,32 @@ class AttemptStatus(StrEnum):
         return {"in_progress": "In progress", "completed": "Completed", "abandoned": "Abandoned"}[self.value]
 
 
+class ReviewFilter(StrEnum):
+    """Which questions of a finished attempt the review lists."""
+
+    ALL = "all"
+    WRONG = "wrong"
+    MARKED = "marked"
+
+    @property
+    def label(self) -> str:
+        return {"all": "All", "wrong": "Wrong only", "marked": "Marked only"}[self.value]
+
+
+LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter)
+
+
+def label(value: object) -> str:
+    """The display label of a mode, status or review filter, given the member or its stored
+    string (the `label` template filter). Anything else is shown as it is."""
+    for enum in LABELLED:
+        try:
+            return enum(value).label
+        except ValueError:
+            continue
+    return str(value)
+
+
 def sql_in(enum: type[StrEnum]) -> str:
     """`'a', 'b'` for a CHECK constraint that admits exactly the enum's values."""
     return ", ".join(f"'{member.value}'" for member in enum)

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
+from webapp.models.enums import AttemptStatus, QuizMode, sql_in
 
-MODES = ("practice", "exam", "study")
-STATUSES = ("in_progress", "completed", "abandoned")
+# The partial index's condition: the text must stay identical to migration 0003's.
+IN_PROGRESS_ONLY = f"status = '{AttemptStatus.IN_PROGRESS}'"
 
 
 class QuizAttempt(db.Model):
@@ -31,7 +32,8 @@ class QuizAttempt(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="RESTRICT"))
     mode: Mapped[str] = mapped_column(sa.String(10))
-    status: Mapped[str] = mapped_column(sa.String(12), default="in_progress", server_default="in_progress")
+    status: Mapped[str] = mapped_column(sa.String(12), default=AttemptStatus.IN_PROGRESS.value,
+                                        server_default=AttemptStatus.IN_PROGRESS.value)
     question_count: Mapped[int]
     # Objective codes the learner chose (practice only); null means the whole exam.
     objective_codes: Mapped[list | None] = mapped_column(sa.JSON)
@@ -50,20 +52,19 @@ class QuizAttempt(db.Model):
     exam = relationship("Exam")
 
     __table_args__ = (
-        sa.CheckConstraint("mode IN ('practice', 'exam', 'study')", name="mode_known"),
-        sa.CheckConstraint("status IN ('in_progress', 'completed', 'abandoned')", name="status_known"),
+        sa.CheckConstraint(f"mode IN ({sql_in(QuizMode)})", name="mode_known"),
+        sa.CheckConstraint(f"status IN ({sql_in(AttemptStatus)})", name="status_known"),
         sa.CheckConstraint("question_count > 0", name="question_count_positive"),
         # At most one quiz in progress per user, enforced by the database on both backends.
         sa.Index("uq_quiz_attempts_one_in_progress", "user_id", unique=True,
-                 sqlite_where=sa.text("status = 'in_progress'"),
-                 postgresql_where=sa.text("status = 'in_progress'")),
+                 sqlite_where=sa.text(IN_PROGRESS_ONLY), postgresql_where=sa.text(IN_PROGRESS_ONLY)),
         sa.Index("ix_quiz_attempts_user_id_started_at", "user_id", "started_at"),
         NEVER_REUSE_IDS,
     )
 
     @property
     def is_open(self) -> bool:
-        return self.status == "in_progress"
+        return self.status == AttemptStatus.IN_PROGRESS
 
 
 class AttemptQuestion(db.Model):

@@ -2,7 +2,8 @@
 
 The answer (correct choices, explanation, rationales) is shown only to admins and for
 questions the caller has already answered in a completed quiz, so the API cannot be used to
-farm quiz scores or the leaderboard.
+farm quiz scores or the leaderboard. Questions of an exam the viewer may not see (a retired
+exam, for a learner) are neither listed nor found, by the catalogue's one visibility rule.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import Answer, Exam, Objective, Question, User
+from webapp.questions.services import exam_visible_to, visible_exam, visible_exams_query
 
 
-def _exam_by_slug(slug: str) -> Exam:
-    exam = db.session.scalar(sa.select(Exam).where(Exam.slug == slug))
+def _exam_by_slug(viewer: User, slug: str) -> Exam:
+    exam = visible_exam(viewer, slug)
     if exam is None:
         raise ValidationError(f"Unknown exam_type {slug!r}.", field="exam_type", code="UNKNOWN_EXAM")
     return exam
@@ -32,7 +34,7 @@ def list_questions(viewer: User, exam_slug: str | None, objective_code: str | No
         raise ValidationError("Filtering by domain needs exam_type too (objective codes repeat across exams).",
                               field="domain", code="EXAM_TYPE_REQUIRED")
     if exam_slug:
-        exam = _exam_by_slug(exam_slug)
+        exam = _exam_by_slug(viewer, exam_slug)
         query = query.where(Question.exam_id == exam.id)
         if objective_code:
             objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.exam_id == exam.id,
@@ -41,6 +43,8 @@ def list_questions(viewer: User, exam_slug: str | None, objective_code: str | No
                 raise ValidationError(f"{exam.code} has no objective {objective_code!r}.", field="domain",
                                       code="UNKNOWN_OBJECTIVE")
             query = query.where(Question.objective_id == objective_id)
+    else:
+        query = query.where(Question.exam_id.in_(visible_exams_query(viewer).with_only_columns(Exam.id)))
     if not viewer.is_admin:
         query = query.where(Question.is_active.is_(True))
     return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
@@ -49,7 +53,8 @@ def list_questions(viewer: User, exam_slug: str | None, objective_code: str | No
 
 def get_question(viewer: User, question_id: int) -> Question:
     question = db.session.get(Question, question_id)
-    if question is None or (not question.is_active and not viewer.is_admin):
+    if (question is None or (not question.is_active and not viewer.is_admin)
+            or not exam_visible_to(viewer, question.exam)):
         raise NotFound("No such question.")
     return question
 

@@ -1,5 +1,10 @@
 """The question catalogue that the pages and the API read: exams, their objectives and their
-question counts. The bank file format and import/export live in `webapp.questions.bank`."""
+question counts. The bank file format and import/export live in `webapp.questions.bank`.
+
+Which exams someone may see is decided here, once, for the pages, the API and the quiz engine:
+`visible_exams_query(viewer)`. Learners and visitors see active exams only; admins also see
+retired ones (to review their questions). Quizzes are taken on active exams only, by anyone.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import sqlalchemy as sa
 
 from webapp.exceptions import NotFound
 from webapp.extensions import db
-from webapp.models import Domain, Exam, Objective, Question
+from webapp.models import Domain, Exam, Objective, Question, User
 
 
 @dataclass
@@ -62,13 +67,39 @@ def count_questions() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Question)) or 0
 
 
-def bank_stats(exam_slug: str | None = None, active_exams_only: bool = False) -> list[ExamStats]:
-    """Question counts per exam, domain and objective, in blueprint order (four queries in all)."""
-    exam_query = sa.select(Exam).order_by(Exam.code)
-    if exam_slug is not None:
-        exam_query = exam_query.where(Exam.slug == exam_slug)
-    if active_exams_only:
-        exam_query = exam_query.where(Exam.is_active.is_(True))
+def _sees_retired_exams(viewer: User | None) -> bool:
+    return viewer is not None and bool(viewer.is_admin)
+
+
+def visible_exams_query(viewer: User | None) -> sa.Select:
+    """The exams `viewer` may see (None: a visitor). Every path that looks an exam up uses this."""
+    query = sa.select(Exam)
+    if not _sees_retired_exams(viewer):
+        query = query.where(Exam.is_active.is_(True))
+    return query
+
+
+def exam_visible_to(viewer: User | None, exam: Exam) -> bool:
+    """The same rule as `visible_exams_query`, for an exam already loaded."""
+    return bool(exam.is_active) or _sees_retired_exams(viewer)
+
+
+def visible_exam(viewer: User | None, slug: str) -> Exam | None:
+    """The exam with this slug if `viewer` may see it, else None (unknown and hidden look alike)."""
+    return db.session.scalar(visible_exams_query(viewer).where(Exam.slug == slug))
+
+
+def visible_exam_slugs(viewer: User | None = None) -> list[str]:
+    """Slugs of the exams `viewer` may see, in code order (the API documents them as an enum)."""
+    query = visible_exams_query(viewer).order_by(Exam.code)
+    return [exam.slug for exam in db.session.scalars(query)]
+
+
+def bank_stats(exam_query: sa.Select | None = None) -> list[ExamStats]:
+    """Question counts per exam, domain and objective, in blueprint order (four queries in all).
+
+    `exam_query` selects the exams (every exam when None, as the admin CLI wants)."""
+    exam_query = (exam_query if exam_query is not None else sa.select(Exam)).order_by(Exam.code)
     exams = list(db.session.scalars(exam_query))
     if not exams:
         return []
@@ -93,14 +124,14 @@ def bank_stats(exam_slug: str | None = None, active_exams_only: bool = False) ->
     return list(by_exam.values())
 
 
-def list_exam_catalogue() -> list[ExamStats]:
-    """The active exams with active-question counts per domain, for the catalogue page."""
-    return bank_stats(active_exams_only=True)
+def list_exam_catalogue(viewer: User | None) -> list[ExamStats]:
+    """The exams `viewer` may see with active-question counts per domain (page and API)."""
+    return bank_stats(visible_exams_query(viewer))
 
 
-def get_exam_overview(slug: str) -> ExamStats:
-    """One active exam with its objectives and their question counts; NotFound otherwise."""
-    found = bank_stats(exam_slug=slug, active_exams_only=True)
+def get_exam_overview(slug: str, viewer: User | None) -> ExamStats:
+    """One exam `viewer` may see with its objectives and their question counts; NotFound otherwise."""
+    found = bank_stats(visible_exams_query(viewer).where(Exam.slug == slug))
     if not found:
         raise NotFound("There is no such exam.")
     return found[0]

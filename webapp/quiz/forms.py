@@ -1,4 +1,6 @@
-"""Forms for starting and taking quizzes. Every state change is a CSRF-protected POST."""
+"""Forms for starting and taking quizzes. Every state change is a CSRF-protected POST.
+
+Limits and help text come from the app's config when a form is built, never restated here."""
 
 from __future__ import annotations
 
@@ -9,21 +11,50 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.models import QuizMode
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
+class ConfigNumberRange(NumberRange):
+    """`NumberRange` whose bounds are config keys, read from the running app each time a form is
+    built or validated (so the input's min/max attributes and the check agree with the config)."""
+
+    def __init__(self, min_key: str, max_key: str, message: str | None = None) -> None:
+        self.min_key, self.max_key, self.message = min_key, max_key, message
+
+    @property
+    def min(self) -> int:
+        return int(current_app.config[self.min_key])
+
+    @property
+    def max(self) -> int:
+        return int(current_app.config[self.max_key])
+
+    @property
+    def field_flags(self) -> dict:
+        return {"min": self.min, "max": self.max}
+
+
 class StartQuizForm(FlaskForm):
     exam = HiddenField(validators=[DataRequired()])
-    mode = RadioField("Mode", choices=[SelectChoice("practice", "Practice quiz"), SelectChoice("exam", "Exam simulation")],
-                      default="practice", validators=[InputRequired()])
-    count = IntegerField("Number of questions", default=30, validators=[Optional(), NumberRange(min=5, max=90)],
-                         description="5 to 90. Exam simulations always use the real exam's 90.")
+    mode = RadioField("Mode", choices=[SelectChoice(mode.value, mode.label) for mode in QuizMode.scored()],
+                      default=QuizMode.PRACTICE.value, validators=[InputRequired()])
+    count = IntegerField("Number of questions",
+                         validators=[Optional(), ConfigNumberRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT")])
     objectives = MultiCheckboxField("Objectives (optional)", choices=[], validate_choice=False,
                                     description="Leave all unticked to practise the whole exam.")
-    timed = BooleanField("Timed (72 seconds a question, like the real exam)", default=True)
+    timed = BooleanField("Timed", default=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cfg = current_app.config
+        self.count.description = (f"{cfg['QUIZ_MIN_COUNT']} to {cfg['QUIZ_MAX_COUNT']}. "
+                                  "Exam simulations always use the real exam's own length.")
+        self.timed.label.text = f"Timed ({cfg['QUIZ_SECONDS_PER_QUESTION']} seconds a question, like the real exam)"
 
 
 def start_form_for(overview, formdata=None) -> StartQuizForm:

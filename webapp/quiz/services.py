@@ -28,14 +28,12 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
-from webapp.models import (Answer, AttemptQuestion, AttemptResult, Choice, Domain, Exam, Objective, Question,
-                           QuizAttempt, User)
+from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Domain, Exam, Objective,
+                           Question, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
+from webapp.questions.services import visible_exam
 
 logger = logging.getLogger(__name__)
-
-PRACTICE, EXAM, STUDY = "practice", "exam", "study"
-SCORED_MODES = (PRACTICE, EXAM)
 
 
 class QuizInProgress(Conflict):
@@ -85,15 +83,17 @@ class QuizRequest:
     """What a learner asked for. `count`, `objective_codes` and `timed` apply to practice only."""
 
     exam_slug: str
-    mode: str = PRACTICE
+    mode: str = QuizMode.PRACTICE
     count: int | None = None
     objective_codes: list[str] | None = None
     timed: bool = True
 
 
-def get_exam(slug: str) -> Exam:
-    exam = db.session.scalar(sa.select(Exam).where(Exam.slug == slug, Exam.is_active.is_(True)))
-    if exam is None:
+def get_exam(slug: str, viewer: User | None = None) -> Exam:
+    """The exam a quiz may be started on: one the viewer may see, and active (a retired exam
+    takes no new quizzes, even from an admin who can still see it)."""
+    exam = visible_exam(viewer, slug)
+    if exam is None or not exam.is_active:
         raise UnknownExam()
     return exam
 
@@ -141,7 +141,7 @@ def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Object
           rng: random.Random) -> list[int]:
     candidates = _candidates(exam, [o.id for o in objectives] or None)
     last_seen = _last_answered(user.id, exam.id)
-    if mode == EXAM:
+    if mode == QuizMode.EXAM:
         domains = list(db.session.scalars(sa.select(Domain).where(Domain.exam_id == exam.id)
                                           .order_by(Domain.position)))
         per_domain = largest_remainder([d.weight_percent for d in domains], count)
@@ -165,7 +165,7 @@ def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Object
 def in_progress_attempt(user: User, now: datetime | None = None) -> QuizAttempt | None:
     """The user's open quiz, after scoring it if its time has run out."""
     attempt = db.session.scalar(sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id,
-                                                             QuizAttempt.status == "in_progress"))
+                                                             QuizAttempt.status == AttemptStatus.IN_PROGRESS))
     if attempt is not None and _is_expired(attempt, now or utcnow()):
         finalize_attempt(attempt, now or utcnow())
         return None
@@ -177,14 +177,14 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
     """Draw questions and open an attempt. Raises QuizInProgress, ValidationError."""
     now = now or utcnow()
     rng = rng or random.SystemRandom()
-    if request.mode not in SCORED_MODES:
-        raise ValidationError("Mode must be practice or exam.", field="mode")
-    exam = get_exam(request.exam_slug)
+    if request.mode not in QuizMode.scored():
+        raise ValidationError(f"Mode must be {' or '.join(QuizMode.scored())}.", field="mode")
+    exam = get_exam(request.exam_slug, user)
     current = in_progress_attempt(user, now)
     if current is not None:
         raise QuizInProgress(current.id)
 
-    if request.mode == EXAM:
+    if request.mode == QuizMode.EXAM:
         count, objectives, timed = exam.question_count, [], True
         limit = exam.duration_minutes * 60
     else:
@@ -203,7 +203,7 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
         choice_ids[qid].append(cid)
 
     attempt = QuizAttempt(
-        user_id=user.id, exam_id=exam.id, mode=request.mode, status="in_progress", question_count=count,
+        user_id=user.id, exam_id=exam.id, mode=request.mode, status=AttemptStatus.IN_PROGRESS, question_count=count,
         objective_codes=sorted(o.code for o in objectives) or None, timed=timed, time_limit_seconds=limit,
         started_at=now, last_activity_at=now, expires_at=now + timedelta(seconds=limit) if limit else None)
     rows = []
@@ -230,7 +230,7 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
 
 
 def _is_expired(attempt: QuizAttempt, now: datetime) -> bool:
-    return attempt.status == "in_progress" and attempt.expires_at is not None and now >= attempt.expires_at
+    return attempt.status == AttemptStatus.IN_PROGRESS and attempt.expires_at is not None and now >= attempt.expires_at
 
 
 def get_attempt(user: User, attempt_id: int, now: datetime | None = None) -> QuizAttempt:
@@ -258,7 +258,7 @@ def with_questions(attempt: QuizAttempt) -> QuizAttempt:
 
 def _open_attempt(user: User, attempt_id: int, now: datetime) -> QuizAttempt:
     attempt = get_attempt(user, attempt_id, now)
-    if attempt.status != "in_progress":
+    if attempt.status != AttemptStatus.IN_PROGRESS:
         raise AttemptClosed()
     return attempt
 
@@ -333,7 +333,7 @@ def visit_question(user: User, attempt_id: int, position: int, now: datetime | N
     now = now or utcnow()
     attempt = get_attempt(user, attempt_id, now)
     aq = attempt_question_at(attempt, position)
-    if attempt.status == "in_progress" and attempt.current_position != position:
+    if attempt.status == AttemptStatus.IN_PROGRESS and attempt.current_position != position:
         previous = attempt_question_at(attempt, attempt.current_position)
         _credit_time(attempt, previous, now)
         attempt.current_position = position
@@ -360,8 +360,8 @@ def abandon_attempt(user: User, attempt_id: int, now: datetime | None = None) ->
     now = now or utcnow()
     attempt = _open_attempt(user, attempt_id, now)
     result = db.session.execute(sa.update(QuizAttempt)
-                                .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
-                                .values(status="abandoned", finished_at=now))
+                                .where(QuizAttempt.id == attempt.id, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+                                .values(status=AttemptStatus.ABANDONED, finished_at=now))
     if result.rowcount != 1:
         db.session.rollback()
         raise AttemptClosed()
@@ -395,9 +395,9 @@ def submit_attempt(user: User, attempt_id: int, now: datetime | None = None) -> 
     """Score the attempt once and return its result; repeats return the identical stored body."""
     now = now or utcnow()
     attempt = get_attempt(user, attempt_id, now)
-    if attempt.status == "abandoned":
+    if attempt.status == AttemptStatus.ABANDONED:
         raise AttemptClosed()
-    if attempt.status == "in_progress":
+    if attempt.status == AttemptStatus.IN_PROGRESS:
         return finalize_attempt(attempt, now)
     return stored_result(attempt.id)
 
@@ -416,8 +416,8 @@ def finalize_attempt(attempt: QuizAttempt, now: datetime) -> dict:
     db.session.commit()  # end any read transaction: the UPDATE below must start the write
     won = db.session.execute(
         sa.update(QuizAttempt)
-        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == "in_progress")
-        .values(status="completed", finished_at=finished)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=AttemptStatus.COMPLETED, finished_at=finished)
         .execution_options(synchronize_session=False)).rowcount == 1
     if not won:
         db.session.rollback()
@@ -480,7 +480,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     correct_total = sum(1 for item in review if item["is_correct"])
     total = len(rows)
     percent = _accuracy(correct_total, total)
-    is_exam = attempt.mode == EXAM
+    is_exam = attempt.mode == QuizMode.EXAM
     scaled = scaled_score(percent) if is_exam else None
     time_used = int((finished - attempt.started_at).total_seconds())
     if attempt.time_limit_seconds:
@@ -489,11 +489,11 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     db.session.execute(sa.update(AttemptQuestion.__table__)
                        .where(AttemptQuestion.__table__.c.id == sa.bindparam("row_id"))
                        .values(is_correct=sa.bindparam("verdict")), verdicts)
-    if attempt.mode in SCORED_MODES:
+    if attempt.mode in QuizMode.scored():
         db.session.execute(sa.insert(Answer), answers)
     body = {
         "id": attempt_id,
-        "status": "completed",
+        "status": AttemptStatus.COMPLETED.value,
         "exam_type": exam.slug,
         "mode": attempt.mode,
         "score_percent": percent,
@@ -536,8 +536,8 @@ def list_attempts(user: User, status: str | None, page: int, per_page: int):
     """The user's attempts, newest first."""
     query = sa.select(QuizAttempt).where(QuizAttempt.user_id == user.id)
     if status:
-        if status not in ("in_progress", "completed", "abandoned"):
-            raise ValidationError("Status must be in_progress, completed or abandoned.", field="status")
+        if status not in set(AttemptStatus):
+            raise ValidationError(f"Status must be one of {', '.join(AttemptStatus)}.", field="status")
         query = query.where(QuizAttempt.status == status)
     query = query.order_by(QuizAttempt.started_at.desc(), QuizAttempt.id.desc())
     return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
@@ -553,6 +553,12 @@ def results_for(attempt_ids: list[int]) -> dict[int, AttemptResult]:
 
 @dataclass
 class ReviewItem:
+    """One question of a completed attempt as it was scored.
+
+    The selection, the key (`correct_ids`) and the verdict come from the stored result; the
+    wording (stem, choice texts, rationales) is the live question's. `current_ids` is the live
+    key, so a key corrected since the attempt was scored can be pointed out."""
+
     position: int
     question: Question
     choices: list[Choice]
@@ -560,31 +566,60 @@ class ReviewItem:
     correct_ids: list[int]
     is_correct: bool
     marked: bool
+    explanation: str
+    current_ids: list[int]
+
+    @property
+    def key_changed(self) -> bool:
+        return set(self.correct_ids) != set(self.current_ids)
 
 
-REVIEW_FILTERS = ("all", "wrong", "marked")
+def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:
+    """Every question of a completed attempt, in order, with the key it was scored against.
 
-
-def review_items(user: User, attempt_id: int, which: str = "all") -> tuple[QuizAttempt, list[ReviewItem]]:
-    """Every question of a finished attempt with choices in the learner's order, filtered."""
-    attempt = get_attempt(user, attempt_id)
-    if attempt.status != "completed":
-        raise AttemptClosed("Review opens once the quiz is submitted.")
-    attempt = with_questions(attempt)
-    if which not in REVIEW_FILTERS:
-        which = "all"
+    The one source of the review for the page and the API (`scored_result`)."""
+    scored = {entry["question_id"]: entry for entry in stored_result(attempt.id).get("review", [])}
     items = []
-    for aq in attempt.questions:
-        by_id = {c.id: c for c in aq.question.choices}
-        item = ReviewItem(aq.position, aq.question, [by_id[c] for c in aq.choice_order if c in by_id],
-                          list(aq.selected_choice_ids or []), [c.id for c in aq.question.choices if c.is_correct],
-                          bool(aq.is_correct), aq.marked)
-        if which == "wrong" and item.is_correct:
-            continue
-        if which == "marked" and not item.marked:
-            continue
-        items.append(item)
+    for aq in with_questions(attempt).questions:
+        entry = scored.get(aq.question_id, {})
+        live_key = {c.id for c in aq.question.choices if c.is_correct}
+        items.append(ReviewItem(
+            position=aq.position, question=aq.question, choices=shown_choices(aq),
+            selected=list(entry.get("choice_ids", aq.selected_choice_ids or [])),
+            correct_ids=list(entry.get("correct_choice_ids", [c for c in aq.choice_order if c in live_key])),
+            is_correct=bool(entry.get("is_correct", aq.is_correct)), marked=aq.marked,
+            explanation=entry.get("explanation", aq.question.explanation),
+            current_ids=[c for c in aq.choice_order if c in live_key]))
+    return items
+
+
+def review_entry(item: ReviewItem) -> dict:
+    """One `review` entry of the result body, plus whether the key has changed since."""
+    return {"question_id": item.question.id, "choice_ids": item.selected, "correct_choice_ids": item.correct_ids,
+            "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed}
+
+
+def scored_result(attempt: QuizAttempt) -> dict:
+    """The stored result of a completed attempt with its review read through `scored_review`."""
+    return {**stored_result(attempt.id), "review": [review_entry(item) for item in scored_review(attempt)]}
+
+
+def review_items(user: User, attempt_id: int, which: str = ReviewFilter.ALL) -> tuple[QuizAttempt, list[ReviewItem]]:
+    """The scored review of the user's finished attempt, filtered (an unknown filter shows all)."""
+    attempt = get_attempt(user, attempt_id)
+    if attempt.status != AttemptStatus.COMPLETED:
+        raise AttemptClosed("Review opens once the quiz is submitted.")
+    items = scored_review(attempt)
+    if which == ReviewFilter.WRONG:
+        items = [item for item in items if not item.is_correct]
+    elif which == ReviewFilter.MARKED:
+        items = [item for item in items if item.marked]
     return attempt, items
+
+
+def review_filter(raw: str | None) -> ReviewFilter:
+    """The review filter asked for, or all."""
+    return ReviewFilter(raw) if raw in set(ReviewFilter) else ReviewFilter.ALL
 
 
 def shown_choices(aq: AttemptQuestion) -> list[Choice]:

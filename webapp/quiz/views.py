@@ -11,9 +11,10 @@ from flask_login import current_user, login_required
 
 from webapp.exceptions import AppError, ValidationError
 from webapp.htmx import is_htmx, render_page_or_fragment
-from webapp.questions.services import get_exam_overview
+from webapp.models import AttemptStatus
+from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz import services
-from webapp.quiz.forms import ActionForm, start_form_for
+from webapp.quiz.forms import ActionForm
 
 bp = Blueprint("quiz", __name__, url_prefix="/quizzes")
 
@@ -31,11 +32,11 @@ def _user():
 def _attempt_or_result(attempt_id: int):
     """The open attempt, or a redirect to its result when it has closed (time up, submitted)."""
     attempt = services.get_attempt(_user(), attempt_id)
-    if attempt.status == "completed":
+    if attempt.status == AttemptStatus.COMPLETED:
         flash("Time is up: your quiz was scored." if attempt.expires_at and attempt.finished_at
               and attempt.finished_at >= attempt.expires_at else "This quiz is already submitted.", "info")
         return None, redirect(url_for("quiz.result", attempt_id=attempt.id))
-    if attempt.status == "abandoned":
+    if attempt.status == AttemptStatus.ABANDONED:
         flash("That quiz was abandoned.", "info")
         return None, redirect(url_for("questions.show_exam", slug=attempt.exam.slug))
     return attempt, None
@@ -44,8 +45,8 @@ def _attempt_or_result(attempt_id: int):
 @bp.post("")
 def start():
     slug = request.form.get("exam", "")
-    overview = get_exam_overview(slug)
-    form = start_form_for(overview, formdata=request.form)
+    page = exam_page_context(slug, _user(), formdata=request.form)
+    form = page["start_form"]
     if form.validate_on_submit():
         wanted = services.QuizRequest(exam_slug=slug, mode=form.mode.data, count=form.count.data,
                                       objective_codes=form.objectives.data or None, timed=form.timed.data)
@@ -59,8 +60,7 @@ def start():
             field.errors = list(field.errors) + [exc.message]
         else:
             return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
-    return render_template("questions/exam.html", overview=overview, start_form=form,
-                           current_quiz=services.in_progress_attempt(_user())), 400
+    return render_template(EXAM_PAGE, **page), 400
 
 
 @bp.get("/<int:attempt_id>")
@@ -153,17 +153,17 @@ def abandon(attempt_id: int):
 @bp.get("/<int:attempt_id>/result")
 def result(attempt_id: int):
     attempt = services.get_attempt(_user(), attempt_id)
-    if attempt.status != "completed":
+    if attempt.status != AttemptStatus.COMPLETED:
         return redirect(url_for("quiz.resume", attempt_id=attempt.id))
     return render_template("quiz/result.html", attempt=attempt, result=services.stored_result(attempt.id))
 
 
 @bp.get("/<int:attempt_id>/review")
 def review(attempt_id: int):
-    which = request.args.get("show", "all")
+    which = services.review_filter(request.args.get("show"))
     attempt, items = services.review_items(_user(), attempt_id, which)
     return render_page_or_fragment("quiz/review.html", "quiz/_review_list.html", attempt=attempt, items=items,
-                                   which=which if which in services.REVIEW_FILTERS else "all")
+                                   which=which)
 
 
 @bp.get("")

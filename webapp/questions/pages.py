@@ -1,0 +1,22 @@
+"""The `/exams/<slug>` page's context, built in one place for the page itself and for the quiz
+start POST that shows it again with the form's errors."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from webapp.models import User
+from webapp.questions.services import get_exam_overview
+from webapp.quiz.forms import start_form_for
+from webapp.quiz.services import in_progress_attempt
+
+EXAM_PAGE = "questions/exam.html"
+
+
+def exam_page_context(slug: str, viewer: User | None, formdata: MultiDict | None = None) -> dict:
+    """Overview, start form (filled from `formdata` when given) and the viewer's open quiz.
+
+    NotFound when `viewer` may not see the exam."""
+    overview = get_exam_overview(slug, viewer)
+    return {"overview": overview, "start_form": start_form_for(overview, formdata),
+            "current_quiz": in_progress_attempt(viewer) if viewer is not None else None}
