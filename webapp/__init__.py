@@ -116,3 +116,6 @@ def register_template_globals(app: Flask) -> None:
 
     app.jinja_env.globals["now_utc"] = utcnow
     app.jinja_env.globals["xp_progress"] = level_progress
+    from webapp.timefmt import register_time_filters
+
+    register_time_filters(app)
