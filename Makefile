@@ -31,6 +31,7 @@ load-bank: migrate
 	$(BIN)/flask load-bank
 
 run: load-bank
+	@echo "CertQuest is serving on http://$(HOST):$(PORT) (Ctrl+C stops it)"
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev

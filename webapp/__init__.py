@@ -123,3 +123,6 @@ def register_template_globals(app: Flask) -> None:
     app.jinja_env.globals["now_utc"] = utcnow
     app.jinja_env.globals["xp_progress"] = level_progress
     app.jinja_env.globals["streak_rules"] = {"freeze_every_days": FREEZE_EVERY_DAYS, "max_freezes": MAX_FREEZES}
+    from webapp.timefmt import register_time_filters
+
+    register_time_filters(app)

@@ -1,5 +1,6 @@
-/* Quiz page: keyboard shortcuts and the countdown display.
- * The server owns the deadline; this only shows it and reloads when it passes. */
+/* Quiz page: keyboard shortcuts, the countdown display, ticks held while a save is under way,
+ * and focus on the question heading after each question swap.
+ * The server owns the deadline and the saved selection; this only shows them. */
 (function () {
   "use strict";
 
@@ -27,6 +28,30 @@
     });
   }
 
+  /* The answer POST's response re-renders the choices as saved, so a tick made while an earlier
+   * one is still saving would be wiped by that response: hold it and replay it once settled. */
+  document.addEventListener("click", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches('#quiz-panel .choices input[name="choice"]')) { return; }
+    if (!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")) { return; }
+    event.preventDefault();
+    var id = input.id;
+    whenSettled(function () {
+      var fresh = document.getElementById(id);
+      if (fresh) { fresh.click(); fresh.focus(); }
+    });
+  }, true);
+
+  /* A new question came in (Next, Previous, the navigator): move focus to its heading, so
+   * keyboard and screen reader users start reading there. Saving an answer swaps only the
+   * choices and leaves focus where it is. */
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "quiz-panel") {
+      var heading = document.getElementById("question-heading");
+      if (heading) { heading.focus(); }
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
     if (!/^[1-6a-fnpm]$/i.test(event.key)) { return; }
@@ -53,11 +78,14 @@
     return handled;
   }
 
-  var countdown = document.getElementById("countdown");
-  if (countdown && countdown.dataset.deadline) {
-    var deadline = Date.parse(countdown.dataset.deadline);
-    var value = countdown.querySelector(".countdown-value");
+  /* The countdown is part of the question panel, so it is looked up again on every tick. */
+  var first = document.getElementById("countdown");
+  if (first && first.dataset.deadline) {
     var tick = function () {
+      var countdown = document.getElementById("countdown");
+      if (!countdown) { return; }
+      var deadline = Date.parse(countdown.dataset.deadline);
+      var value = countdown.querySelector(".countdown-value");
       var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
       var minutes = Math.floor(left / 60);
       var seconds = left % 60;

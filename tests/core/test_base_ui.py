@@ -6,6 +6,7 @@ import json
 import re
 
 from config import ROOT
+from tests.factories import DEFAULT_PASSWORD, gen_bank, gen_user, login
 
 
 def test_landing_page_describes_the_product(client):
@@ -43,9 +44,58 @@ def test_body_carries_csrf_header_for_htmx(client):
 
 
 def test_htmx_config_is_locked_down(client):
-    """htmx only talks to this origin, never evaluates strings, and adds no inline styles."""
+    """htmx only talks to this origin, never evaluates strings, and adds or settles no inline styles."""
     html = client.get("/").get_data(as_text=True)
     config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']+)'", html).group(1))
     assert config["selfRequestsOnly"] is True
     assert config["allowEval"] is False
     assert config["includeIndicatorStyles"] is False
+    assert "style" not in config["attributesToSettle"]  # settling style="" would break the CSP
+
+
+def test_make_run_prints_the_url_it_serves():
+    """`make run` prints "CertQuest is serving on http://HOST:PORT" before it starts the server."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M).group(1).splitlines()
+    serving = [i for i, line in enumerate(recipe) if "CertQuest is serving on http://$(HOST):$(PORT)" in line]
+    server = [i for i, line in enumerate(recipe) if "flask run" in line]
+    assert serving and server and serving[0] < server[0] and "echo" in recipe[serving[0]]
+
+
+def test_a_new_learner_is_welcomed_and_a_returning_one_welcomed_back(client, app):
+    """Right after registering the dashboard says "Welcome", not "Welcome back"; after a later sign-in it does."""
+    response = client.post("/auth/register", data={"email": "newbie@example.com", "username": "newbie",
+                                                    "password": DEFAULT_PASSWORD}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Welcome to CertQuest, newbie!" in html and "<h1>Welcome, newbie</h1>" in html
+    assert "Welcome back" not in html
+    client.post("/auth/logout")
+    login(client, "newbie")
+    assert "<h1>Welcome back, newbie</h1>" in client.get("/").get_data(as_text=True)
+
+
+UNBUILT_FEATURES = ("bookmark", "study mode", "flashcard", "daily goal", "goals", "chart", "notes", "report a",
+                    "flag this", "recommend", "analytics", "coming soon")
+
+
+def _visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).lower()
+
+
+def test_no_page_mentions_features_that_do_not_exist(client, app):
+    """Landing, exams, dashboard, account, achievements, leaderboard and quiz pages mention no unbuilt feature."""
+    exam = gen_bank(app, per_objective=4)
+    pages = [client.get(path).get_data(as_text=True) for path in ("/", "/exams", f"/exams/{exam.slug}", "/leaderboard",
+                                                                   "/auth/register")]
+    gen_user(app, username="looker")
+    login(client, "looker")
+    start = client.post("/quizzes", data={"exam": exam.slug, "mode": "practice", "count": "5"})
+    attempt = start.headers["Location"].rsplit("/q/", 1)[0]
+    for path in ("/", "/account", "/achievements", "/quizzes", f"/exams/{exam.slug}", attempt + "/q/1",
+                 attempt + "/submit", attempt + "/end"):
+        pages.append(client.get(path).get_data(as_text=True))
+    client.post(attempt + "/submit")
+    pages.append(client.get(attempt + "/result").get_data(as_text=True))
+    found = {word for html in pages for word in UNBUILT_FEATURES if word in _visible_text(html)}
+    assert not found

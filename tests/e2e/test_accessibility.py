@@ -51,7 +51,7 @@ def test_pages_have_no_wcag_violations(a11y_page, live_url, app):
     page.wait_for_selector("#quiz-panel")
     findings["question"] = _audit(page, page.url)
     page.locator(".choice").first.click()
-    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Review and submit").click()
     findings["submit"] = _audit(page, page.url)
     page.get_by_role("button", name="Submit and see my score").click()
     page.wait_for_selector(".result-header")

@@ -30,7 +30,7 @@ def test_xp_badge_and_toast_after_submit(page: Page, live_url, app):
         expect(page.locator(f"#nav-cell-{number}")).to_have_class("nav-cell is-answered is-current")
         if number < 5:
             page.keyboard.press("n")
-    page.get_by_role("link", name="Review and submit").click()
+    page.get_by_role("button", name="Review and submit").click()
     page.evaluate("window.__noReload = true")  # survives only if the page is not reloaded
     page.get_by_role("button", name="Submit and see my score").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Quiz complete")

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import choice_ids, gen_bank, gen_user, login
+from tests.factories import choice_ids, gen_bank, gen_exam, gen_multiple_question, gen_user, login
 from webapp.extensions import db
-from webapp.models import AttemptQuestion, QuizAttempt
+from webapp.models import Answer, AttemptQuestion, AttemptResult, Exam, QuizAttempt, QuizMode, User
 
 HX = {"HX-Request": "true"}
 
@@ -33,6 +34,23 @@ def _attempt(app) -> QuizAttempt:
         attempt = db.session.scalar(sa.select(QuizAttempt).order_by(QuizAttempt.id.desc()))
         db.session.expunge(attempt)
         return attempt
+
+
+def _checked(html: str) -> list[int]:
+    """The choice ids rendered as ticked."""
+    return [int(c) for c in re.findall(r'name="choice" value="(\d+)"\s+id="choice-\d+" data-key="\d" checked', html)]
+
+
+def _status(html: str) -> str:
+    """The text of the live region next to the choices."""
+    found = re.search(r'<p id="choice-status"[^>]*>(.*?)</p>', html, re.S)
+    assert found, "no choice status next to the choices"
+    return re.sub(r"<[^>]+>", "", found.group(1)).strip()
+
+
+def _alert_region(html: str) -> str:
+    found = re.search(r'<div id="alert-region".*?</div>', html, re.S)
+    return found.group(0) if found else ""
 
 
 def _question_at(app, attempt_id: int, position: int) -> tuple[int, list[int], list[int]]:
@@ -93,8 +111,8 @@ def test_question_fragment_for_htmx(signed_in, app):
     assert "HX-Request" in response.headers["Vary"]
 
 
-def test_answer_with_htmx_returns_navigator_cell(signed_in, app):
-    """Choosing an answer with htmx saves it and returns the navigator cell plus an OOB status."""
+def test_answer_with_htmx_returns_saved_choices_and_navigator_cell(signed_in, app):
+    """Choosing an answer with htmx saves it and returns the choices as saved, the status and the cell out of band."""
     exam = gen_bank(app, per_objective=4)
     _start(signed_in, exam.slug)
     attempt = _attempt(app)
@@ -102,10 +120,12 @@ def test_answer_with_htmx_returns_navigator_cell(signed_in, app):
     response = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": str(order[2])}, headers=HX)
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" not in html
-    assert re.search(r'<li id="nav-cell-1"[^>]*class="nav-cell is-answered', html)
-    assert 'id="save-status"' in html and 'hx-swap-oob="true"' in html
+    assert html.lstrip().startswith('<fieldset id="choices-1"')
+    assert re.search(r'<li id="nav-cell-1" hx-swap-oob="true" class="nav-cell is-answered', html)
+    assert re.search(r'<p id="choice-status"[^>]*hx-swap-oob="innerHTML">\s*<span>Answer saved</span>', html)
+    assert _checked(html) == [order[2]]
     reload = signed_in.get(f"/quizzes/{attempt.id}/q/1").get_data(as_text=True)
-    assert f'value="{order[2]}"\n                 id="choice-{order[2]}" data-key="3" checked' in reload
+    assert _checked(reload) == [order[2]]
 
 
 def test_answer_without_javascript_redirects_to_next(signed_in, app):
@@ -129,6 +149,22 @@ def test_mark_for_review_both_paths(signed_in, app):
     html = fragment.get_data(as_text=True)
     assert 'id="mark-control"' in html and 'aria-pressed="true"' in html
     assert re.search(r'<li id="nav-cell-3" hx-swap-oob="true" class="nav-cell is-marked', html)
+
+
+def test_marking_from_the_answer_form_without_javascript_keeps_the_tick(signed_in, app):
+    """Without JS the Mark button submits the answer form to the mark URL: the ticked choice is saved with the mark."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 1)
+    page = signed_in.get(f"/quizzes/{attempt.id}/q/2").get_data(as_text=True)
+    assert re.search(rf'<button type="submit" form="answer-form" formaction="/quizzes/{attempt.id}/q/2/mark"', page)
+    response = signed_in.post(f"/quizzes/{attempt.id}/q/2/mark",
+                              data={"with_selection": "1", "choice": str(order[3]), "marked": "1"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/q/2")
+    assert _saved(app, attempt.id, 1) == [order[3]]
+    html = signed_in.get(f"/quizzes/{attempt.id}/q/2").get_data(as_text=True)
+    assert _checked(html) == [order[3]] and 'aria-pressed="true"' in html
 
 
 def test_submit_page_counts_and_result(signed_in, app):
@@ -187,15 +223,175 @@ def test_abandon_from_the_browser(signed_in, app):
     _start(signed_in, exam.slug)
 
 
-def test_too_many_choices_without_javascript_explains_and_keeps_the_page(signed_in, app):
-    """A no-JS submission with too many choices returns to the question with a clear message."""
+def test_too_many_choices_on_a_single_answer_question_explains_next_to_the_choices(signed_in, app):
+    """Two choices on a single-answer question are refused with the reason next to the choices, with or without JS."""
     exam = gen_bank(app, per_objective=4)
     _start(signed_in, exam.slug)
     attempt = _attempt(app)
     _qid, order, _ = _question_at(app, attempt.id, 0)
     response = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": [str(order[0]), str(order[1])]})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/q/1")
-    assert "Choose one answer." in signed_in.get(response.headers["Location"]).get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<html" in html and _checked(html) == []
+    assert "Choose one answer." in _status(html) and "Choose one answer." not in _alert_region(html)
     htmx = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": [str(order[0]), str(order[1])]},
                           headers=HX)
-    assert htmx.status_code == 400 and htmx.headers["HX-Retarget"] == "#alert-region"
+    assert htmx.status_code == 400 and htmx.headers["HX-Retarget"] == "#choices-1"
+    assert "Choose one answer." in _status(htmx.get_data(as_text=True))
+
+
+def _multiple_bank(app, questions: int = 5):
+    """An exam whose every question is "Choose two" out of five."""
+    exam = gen_exam(app, slug="multi")
+    for _ in range(questions):
+        gen_multiple_question(app, exam, objective="2.1")
+    return exam
+
+
+def _saved(app, attempt_id: int, position: int) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalar(sa.select(AttemptQuestion.selected_choice_ids).where(
+            AttemptQuestion.attempt_id == attempt_id, AttemptQuestion.position == position)))
+
+
+def test_over_selection_with_htmx_keeps_the_saved_two_and_says_so_next_to_the_choices(signed_in, app):
+    """A third tick on "Choose two" re-renders the two saved choices with the refusal in the live region beside them."""
+    exam = _multiple_bank(app)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 0)
+    url = f"/quizzes/{attempt.id}/q/1/answer"
+    two = signed_in.post(url, data={"choice": [str(order[0]), str(order[1])]}, headers=HX)
+    assert two.status_code == 200 and _checked(two.get_data(as_text=True)) == order[:2]
+    assert _status(two.get_data(as_text=True)) == "2 of 2 chosen"
+    three = signed_in.post(url, data={"choice": [str(c) for c in order[:3]]}, headers=HX)
+    html = three.get_data(as_text=True)
+    assert three.status_code == 400 and three.headers["HX-Retarget"] == "#choices-1"
+    assert three.headers["HX-Reswap"] == "outerHTML" and html.lstrip().startswith('<fieldset id="choices-1"')
+    assert _checked(html) == order[:2] and _saved(app, attempt.id, 0) == order[:2]
+    assert _status(html) == "Choose 2 — untick one first (2 of 2 chosen)"
+
+
+def test_over_selection_without_javascript_shows_the_saved_choices_and_the_reason_beside_them(signed_in, app):
+    """Without JS, three ticks on "Choose two" render the page again with the saved two and the refusal by the choices."""
+    exam = _multiple_bank(app)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 0)
+    url = f"/quizzes/{attempt.id}/q/1/answer"
+    assert signed_in.post(url, data={"choice": [str(c) for c in order[:2]], "go": "stay"}).status_code == 302
+    assert _status(signed_in.get(f"/quizzes/{attempt.id}/q/1").get_data(as_text=True)) == "2 of 2 chosen"
+    response = signed_in.post(url, data={"choice": [str(c) for c in order[:3]], "go": "next"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "<html" in html and 'id="choices-1"' in html
+    assert _checked(html) == order[:2] and _saved(app, attempt.id, 0) == order[:2]
+    assert _status(html) == "Choose 2 — untick one first (2 of 2 chosen)"
+    assert "untick" not in _alert_region(html)
+
+
+def test_every_way_of_leaving_a_question_is_a_submit_button_of_the_answer_form(signed_in, app):
+    """Next, Previous, End quiz, Review and submit and every navigator cell submit the answer form (no plain links)."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    html = signed_in.get(f"/quizzes/{attempt.id}/q/2").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" form="answer-form" name="go" value="([^"]+)"', html)
+    assert {"prev", "next", "end", "review", "1", "2", "3", "4", "5"} <= set(buttons)
+    assert not re.search(rf'<a [^>]*href="/quizzes/{attempt.id}/(q/\d|submit)', html)
+
+
+def test_leaving_a_question_without_javascript_saves_the_selection_and_goes_where_asked(signed_in, app):
+    """Without JS, each go button (prev, next, a number, review, end) saves the ticked choice, then leads there."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    base = f"/quizzes/{attempt.id}"
+    expected = {"prev": "/q/2", "next": "/q/4", "5": "/q/5", "review": "/submit", "end": "/end"}
+    for position, (go, target) in enumerate(expected.items()):
+        _qid, order, _ = _question_at(app, attempt.id, 2)
+        choice = order[position % len(order)]
+        response = signed_in.post(f"{base}/q/3/answer", data={"choice": str(choice), "go": go})
+        assert response.status_code == 302 and response.headers["Location"] == base + target, go
+        assert _saved(app, attempt.id, 2) == [choice], go
+
+
+def test_leaving_a_question_with_htmx_saves_and_swaps_in_the_next_panel(signed_in, app):
+    """With htmx, Next posts the selection, answers with the next question's panel and pushes its URL."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 0)
+    response = signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": str(order[1]), "go": "next"},
+                              headers=HX)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.lstrip().startswith('<div id="quiz-panel"')
+    assert 'data-question-number="2"' in html and response.headers["HX-Push-Url"] == f"/quizzes/{attempt.id}/q/2"
+    assert _saved(app, attempt.id, 0) == [order[1]]
+    assert re.search(r'<li id="nav-cell-1" class="nav-cell is-answered"', html)
+    end = signed_in.post(f"/quizzes/{attempt.id}/q/2/answer", data={"go": "end"}, headers=HX)
+    assert end.headers["HX-Redirect"] == f"/quizzes/{attempt.id}/end"
+
+
+def test_re_posting_an_unchanged_selection_keeps_when_it_was_answered(signed_in, app):
+    """Leaving a question re-posts its selection; answered_at only moves when the selection changes."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, _ = _question_at(app, attempt.id, 0)
+    signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": str(order[0])})
+    with app.app_context():
+        aq = db.session.scalar(sa.select(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt.id,
+                                                                AttemptQuestion.position == 0))
+        aq.answered_at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        db.session.commit()
+    signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": str(order[0]), "go": "next"})
+    with app.app_context():
+        when = db.session.scalar(sa.select(AttemptQuestion.answered_at).where(
+            AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == 0))
+    assert when == datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def test_end_quiz_page_offers_submit_now_or_abandon_with_what_abandoning_costs(signed_in, app):
+    """End quiz leads to a page with Submit now and Abandon; abandoning costs what it says and returns to the exam."""
+    exam = gen_bank(app, per_objective=4)
+    _start(signed_in, exam.slug)
+    attempt = _attempt(app)
+    _qid, order, correct = _question_at(app, attempt.id, 0)
+    question = signed_in.get(f"/quizzes/{attempt.id}/q/1").get_data(as_text=True)
+    assert re.search(r'name="go" value="end"[^>]*>End<span class="bar-label"> quiz</span>', question)
+    signed_in.post(f"/quizzes/{attempt.id}/q/1/answer", data={"choice": str(correct[0])})
+    page = signed_in.get(f"/quizzes/{attempt.id}/end")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<html" in html
+    assert f'action="/quizzes/{attempt.id}/submit"' in html and f'action="/quizzes/{attempt.id}/abandon"' in html
+    assert "no score, no XP, no streak day and no achievement progress" in html
+    assert "the questions it drew stay unseen" in html
+    response = signed_in.post(f"/quizzes/{attempt.id}/abandon")
+    assert response.status_code == 302 and response.headers["Location"] == f"/exams/{exam.slug}"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
+        assert db.session.scalar(sa.select(User.xp).where(User.username == "pageuser")) == 0
+        assert db.session.get(AttemptResult, attempt.id) is None
+    assert signed_in.get(f"/quizzes/{attempt.id}/end").headers["Location"] == f"/exams/{exam.slug}"
+
+
+def test_simulations_hide_the_objective_code_until_review(signed_in, app):
+    """An exam simulation shows no objective code on its questions; practice does, and review does after either."""
+    exam = gen_bank(app, per_objective=4)
+    with app.app_context():
+        db.session.execute(sa.update(Exam).where(Exam.id == exam.id).values(question_count=5))
+        db.session.commit()
+    _start(signed_in, exam.slug, mode="exam")
+    attempt = _attempt(app)
+    assert attempt.mode == QuizMode.EXAM
+    with app.app_context():
+        codes = [aq.question.objective.code for aq in db.session.get(QuizAttempt, attempt.id).questions]
+    for number, code in enumerate(codes, start=1):
+        html = signed_in.get(f"/quizzes/{attempt.id}/q/{number}").get_data(as_text=True)
+        assert 'class="badge"' not in html and f">{code}<" not in html
+    signed_in.post(f"/quizzes/{attempt.id}/submit")
+    review = signed_in.get(f"/quizzes/{attempt.id}/review").get_data(as_text=True)
+    assert all(f'<span class="badge">{code}</span>' in review for code in codes)
+    _start(signed_in, exam.slug)
+    practice = _attempt(app)
+    html = signed_in.get(f"/quizzes/{practice.id}/q/1").get_data(as_text=True)
+    assert re.search(r'<span class="badge"><span class="visually-hidden">Objective </span>\d\.\d</span>', html)

@@ -11,7 +11,7 @@ class ProfileForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
     email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
     timezone = SelectField("Time zone", validators=[DataRequired()],
-                           description="Streaks and daily goals count days in this time zone.")
+                           description="Streaks count days in this time zone, and times are shown in it.")
     show_on_leaderboard = BooleanField("Show me on the leaderboard")
     current_password = PasswordField("Current password (only to change your email)", validators=[Optional()])
 

@@ -16,4 +16,6 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/index.html")
     user = current_user._get_current_object()
-    return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user))
+    # A learner who has signed in before is returning; one who has just registered is not.
+    return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user),
+                           returning=user.last_login_at is not None)

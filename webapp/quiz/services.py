@@ -309,8 +309,10 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
         raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
     _credit_time(attempt, aq, now)
-    aq.selected_choice_ids = unique_ids
-    aq.answered_at = now if unique_ids else None
+    if unique_ids != list(aq.selected_choice_ids or []):
+        # Leaving a question re-posts its selection; only a change moves `answered_at`.
+        aq.selected_choice_ids = unique_ids
+        aq.answered_at = now if unique_ids else None
     if marked is not None:
         aq.marked = bool(marked)
     attempt.current_position = aq.position

@@ -1,7 +1,9 @@
 """Taking quizzes in the browser: start, one question per screen, mark, submit, result, review.
 
-Every interaction is a real form or link; htmx only swaps fragments in (the navigator cell
-after an answer, the question panel on navigation, the review list on filtering).
+Every interaction is a real form or link; htmx only swaps fragments in (the choices as saved
+after an answer, the question panel on navigation, the review list on filtering). Every way of
+leaving a question (Next, Previous, the navigator, Review and submit, End quiz) is a submit
+button of the answer form, so the current selection is saved first, with or without JavaScript.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from flask import Blueprint, flash, make_response, redirect, render_template, re
 from flask_login import current_user, login_required
 
 from webapp.exceptions import AppError, ValidationError
-from webapp.htmx import is_htmx, render_page_or_fragment
-from webapp.models import AttemptStatus
+from webapp.htmx import hx_redirect, is_htmx, render_page_or_fragment
+from webapp.models import AttemptStatus, QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz import services
 from webapp.quiz.forms import ActionForm
@@ -29,17 +31,43 @@ def _user():
     return current_user._get_current_object()
 
 
+def _go_to(location: str):
+    """A redirect; for htmx a full-page navigation (a fragment target cannot hold another page)."""
+    return hx_redirect(make_response("", 200), location) if is_htmx() else redirect(location)
+
+
 def _attempt_or_result(attempt_id: int):
     """The open attempt, or a redirect to its result when it has closed (time up, submitted)."""
     attempt = services.get_attempt(_user(), attempt_id)
     if attempt.status == AttemptStatus.COMPLETED:
         flash("Time is up: your quiz was scored." if attempt.expires_at and attempt.finished_at
               and attempt.finished_at >= attempt.expires_at else "This quiz is already submitted.", "info")
-        return None, redirect(url_for("quiz.result", attempt_id=attempt.id))
+        return None, _go_to(url_for("quiz.result", attempt_id=attempt.id))
     if attempt.status == AttemptStatus.ABANDONED:
         flash("That quiz was abandoned.", "info")
-        return None, redirect(url_for("questions.show_exam", slug=attempt.exam.slug))
+        return None, _go_to(url_for("questions.show_exam", slug=attempt.exam.slug))
     return attempt, None
+
+
+def _screen(attempt, aq, status: int = 200, refused: ValidationError | None = None):
+    """The question screen for `aq`: the full page, or the panel for htmx. Simulations hide each
+    question's objective code, as the real exam does (review shows it)."""
+    return render_page_or_fragment("quiz/take.html", "quiz/_panel.html", status=status, attempt=attempt, aq=aq,
+                                   choices=services.shown_choices(aq), form=ActionForm(), refused=refused,
+                                   show_objective=attempt.mode != QuizMode.EXAM)
+
+
+def _destination(go: str | None, number: int, total: int) -> int | str | None:
+    """Where a `go` button leads: a question number, "review", "end", or None to stay."""
+    if go == "next":
+        return min(number + 1, total)
+    if go == "prev":
+        return max(number - 1, 1)
+    if go in ("review", "end"):
+        return go
+    if go and go.isdigit() and 1 <= int(go) <= total:
+        return int(go)
+    return None
 
 
 @bp.post("")
@@ -76,9 +104,26 @@ def question(attempt_id: int, number: int):
     attempt, closed = _attempt_or_result(attempt_id)
     if closed:
         return closed
-    aq = services.visit_question(_user(), attempt.id, number - 1)
-    return render_page_or_fragment("quiz/take.html", "quiz/_panel.html", attempt=attempt, aq=aq,
-                                   choices=services.shown_choices(aq), form=ActionForm())
+    return _screen(attempt, services.visit_question(_user(), attempt.id, number - 1))
+
+
+def _save_selection(attempt, number: int):
+    """Save the choices the answer form posted: (the saved question, None), or (None, a response
+    showing the saved selection again with the reason next to the choices) when refused."""
+    aq = services.attempt_question_at(attempt, number - 1)
+    choice_ids = [int(c) for c in request.form.getlist("choice") if c.isdigit()]
+    try:
+        return services.save_answer(_user(), attempt.id, aq.question_id, choice_ids), None
+    except ValidationError as exc:
+        if exc.field != "choice_ids":
+            raise
+        if not is_htmx():
+            return None, _screen(attempt, aq, status=400, refused=exc)
+        response = make_response(render_template("quiz/_answer_saved.html", attempt=attempt, aq=aq,
+                                                 choices=services.shown_choices(aq), refused=exc), 400)
+        response.headers["HX-Retarget"] = f"#choices-{number}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return None, response
 
 
 @bp.post("/<int:attempt_id>/q/<int:number>/answer")
@@ -88,22 +133,25 @@ def answer(attempt_id: int, number: int):
         return closed
     if not ActionForm().validate_on_submit():
         return redirect(url_for("quiz.question", attempt_id=attempt_id, number=number))
-    aq = services.attempt_question_at(attempt, number - 1)
-    choice_ids = [int(c) for c in request.form.getlist("choice") if c.isdigit()]
-    try:
-        aq = services.save_answer(_user(), attempt.id, aq.question_id, choice_ids)
-    except ValidationError as exc:
+    aq, refused = _save_selection(attempt, number)
+    if refused:
+        return refused
+    destination = _destination(request.form.get("go"), number, len(attempt.questions))
+    if destination == "review":
+        return _go_to(url_for("quiz.confirm_submit", attempt_id=attempt.id))
+    if destination == "end":
+        return _go_to(url_for("quiz.end", attempt_id=attempt.id))
+    if destination is None:
         if is_htmx():
-            raise  # the error policy swaps a message into the page's alert region
-        flash(exc.message, "error")
-        return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
-    if is_htmx():
-        return render_template("quiz/_answer_saved.html", attempt=attempt, aq=aq)
-    go = request.form.get("go")
-    target = number + 1 if go == "next" and number < len(attempt.questions) else number
-    if go == "review":
-        return redirect(url_for("quiz.confirm_submit", attempt_id=attempt.id))
-    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=target))
+            return render_template("quiz/_answer_saved.html", attempt=attempt, aq=aq,
+                                   choices=services.shown_choices(aq))
+        destination = number
+    url = url_for("quiz.question", attempt_id=attempt.id, number=destination)
+    if not is_htmx():
+        return redirect(url)
+    response = _screen(attempt, services.visit_question(_user(), attempt.id, destination - 1))
+    response.headers["HX-Push-Url"] = url
+    return response
 
 
 @bp.post("/<int:attempt_id>/q/<int:number>/mark")
@@ -112,6 +160,10 @@ def mark(attempt_id: int, number: int):
     if closed:
         return closed
     if ActionForm().validate_on_submit():
+        if request.form.get("with_selection"):  # sent from the answer form: keep what is ticked too
+            _aq, refused = _save_selection(attempt, number)
+            if refused:
+                return refused
         aq = services.set_marked(_user(), attempt.id, number - 1, request.form.get("marked") == "1")
         if is_htmx():
             return render_template("quiz/_mark_saved.html", attempt=attempt, aq=aq, form=ActionForm())
@@ -124,6 +176,16 @@ def confirm_submit(attempt_id: int):
     if closed:
         return closed
     return render_template("quiz/submit.html", attempt=attempt, summary=services.submit_summary(attempt),
+                           form=ActionForm())
+
+
+@bp.get("/<int:attempt_id>/end")
+def end(attempt_id: int):
+    """Leaving a quiz from the quiz screen: submit it now, or abandon it."""
+    attempt, closed = _attempt_or_result(attempt_id)
+    if closed:
+        return closed
+    return render_template("quiz/end.html", attempt=attempt, summary=services.submit_summary(attempt),
                            form=ActionForm())
 
 
@@ -145,7 +207,7 @@ def submit(attempt_id: int):
 def abandon(attempt_id: int):
     if ActionForm().validate_on_submit():
         attempt = services.abandon_attempt(_user(), attempt_id)
-        flash("Quiz abandoned. It does not count towards your scores or XP.", "info")
+        flash("Quiz abandoned: no score, no XP, and its answers do not count.", "info")
         return redirect(url_for("questions.show_exam", slug=attempt.exam.slug))
     return redirect(url_for("quiz.resume", attempt_id=attempt_id))
 
