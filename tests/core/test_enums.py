@@ -62,7 +62,7 @@ def test_history_and_dashboard_show_mode_and_status_labels(client, app):
     client.post(f"/api/v1/quizzes/{second['id']}/abandon", headers=headers)
     login(client, "labelled")
     history = client.get("/quizzes").get_data(as_text=True)
-    assert history.count(f"<td>{QuizMode.PRACTICE.label}</td>") == 2
-    assert f"<td>{AttemptStatus.COMPLETED.label}</td>" in history
-    assert f"<td>{AttemptStatus.ABANDONED.label}</td>" in history
+    assert history.count(f">{QuizMode.PRACTICE.label}</td>") == 2
+    assert f">{AttemptStatus.COMPLETED.label}</td>" in history
+    assert f">{AttemptStatus.ABANDONED.label}</td>" in history
     assert f"· {QuizMode.PRACTICE.label.lower()}</a>" in client.get("/").get_data(as_text=True)
