@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from webapp.auth.passwords import MIN_LENGTH
+
 
 class ProfileForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)])
@@ -19,7 +21,7 @@ class ProfileForm(FlaskForm):
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],
-                                 description="At least 12 characters. Signing in elsewhere ends when you change it.")
+                                 description=f"At least {MIN_LENGTH} characters. Signing in elsewhere ends when you change it.")
 
 
 class TokenForm(FlaskForm):

@@ -43,7 +43,7 @@ def register(body):
 @auth_bp.response(200, TokenSchema)
 @limiter.limit(login_rate_limit, methods=["POST"])
 def create_token(body):
-    """Exchange an email or username and password for a bearer token (30 days)."""
+    """Exchange an email or username and password for a bearer token (`API_TOKEN_TTL_DAYS`, 30 days)."""
     issued = services.issue_token_for_login(body["login"], body["password"], current_request_meta())
     return {"access_token": issued.secret, "token_type": "bearer", "expires_at": issued.token.expires_at}
 
