@@ -76,6 +76,16 @@ def development_secret_key(instance_dir: Path | str) -> str:
         raise ConfigError(f"instance/{SECRET_KEY_FILE} holds fewer than {MIN_SECRET_BYTES} bytes; "
                           "delete it and a new key is generated")
     return key
+def default_workers() -> int:
+    """gunicorn's worker count when WEB_CONCURRENCY is not set (deploy/gunicorn.conf.py uses it)."""
+    return (os.cpu_count() or 1) * 2 + 1
+
+
+def _hosts_env(name: str) -> list[str] | None:
+    raw = _env(name)
+    if raw is None:
+        return None
+    return [host.strip() for host in raw.split(",") if host.strip()] or None
 
 
 def normalise_database_url(url: str) -> str:
@@ -138,8 +148,15 @@ class Config:
 
     # Accounts.
     PASSWORD_HASH_METHOD = "scrypt"  # werkzeug's default, named so tests can choose a cheap one
-    LOGIN_RATE_LIMIT = "10 per minute"  # per IP, on sign-in, registration and the token endpoint
-    LOGIN_MAX_FAILURES_PER_HOUR = 20  # per account; more locks password sign-in for the hour
+    # Per IP: one budget shared by the web sign-in and POST /api/v1/auth/token, and another one
+    # shared by the two registration routes.
+    LOGIN_RATE_LIMIT = "10 per minute"
+    # Failed password checks (sign-in and /account's current-password checks); README, "Accounts".
+    LOGIN_FAILURES_PER_ADDRESS = "5 per 15 minutes"  # per account and address: pauses that pair
+    LOGIN_FAILURES_PER_ACCOUNT = "20 per 5 minutes"  # per account: pauses it for unknown addresses
+    LOGIN_FAILURES_PER_DAY = "100 per day"  # per account: then only known addresses may try
+    LOGIN_KNOWN_ADDRESS_DAYS = 30  # a successful sign-in from an address makes it known this long
+    LOGIN_KNOWN_ADDRESS_FAILURES_PER_DAY = "10 per day"  # per known address while the account is paused
     API_TOKEN_TTL_DAYS = 30
 
     # Quizzes.
@@ -175,6 +192,10 @@ class Config:
 
     HOST = _env("HOST", "127.0.0.1")
     PORT = _int_env("PORT", 5000)
+    # gunicorn worker processes (deploy/gunicorn.conf.py reads the same variable and default).
+    WEB_CONCURRENCY = _int_env("WEB_CONCURRENCY", default_workers())
+    # Host names the app answers to (Flask answers 400 to any other Host); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = _hosts_env("TRUSTED_HOSTS")
 
     @classmethod
     def validate(cls) -> None:
@@ -231,6 +252,14 @@ class ProductionConfig(Config):
             raise ConfigError("SECRET_KEY is a known default; generate a random one")
         if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
             raise ConfigError(f"SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes")
+        if cls.WEB_CONCURRENCY > 1 and not cls.REDIS_URL:
+            raise ConfigError(
+                f"{cls.WEB_CONCURRENCY} gunicorn workers without REDIS_URL would each keep their own "
+                "rate-limit and lockout counters (multiplying every limit): set REDIS_URL, or run one "
+                "worker with WEB_CONCURRENCY=1")
+        if not cls.TRUSTED_HOSTS:
+            raise ConfigError("TRUSTED_HOSTS must be set in production: the comma-separated host names "
+                              "the site is served under (for example certquest.example.com)")
 
     @classmethod
     def resolve_secret_key(cls, instance_dir: Path) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.tools.servers import free_port, start_gunicorn, stop_process  # noqa: E402
+from tests.tools.servers import free_port, start_gunicorn, start_redis, stop_process  # noqa: E402
 
 SECRET = "benchmark-secret-key-0123456789abcdef-xyz"
 
@@ -60,18 +60,24 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="certquest-bench-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        # Two workers need shared rate-limit counters: production refuses to start without Redis.
+        redis_proc, redis_port = start_redis(Path(tmp))
         env = {"CERTQUEST_ENV": "production", "SECRET_KEY": SECRET, "DATABASE_URL": url,
-               "LOG_LEVEL": "INFO", "FLASK_APP": "wsgi.py"}
-        subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env},
-                       check=True, capture_output=True)
-        results = {}
-        for label, app, path in (("bare", "bench.bare_app:app", "/bare"), ("health", "wsgi:app", "/health")):
-            port = free_port()
-            proc = start_gunicorn(port, env, Path(tmp) / f"{label}.log", workers=2, app=app)
-            try:
-                results[label] = run_wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections)
-            finally:
-                stop_process(proc)
+               "LOG_LEVEL": "INFO", "FLASK_APP": "wsgi.py", "TRUSTED_HOSTS": "127.0.0.1",
+               "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        try:
+            subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env},
+                           check=True, capture_output=True)
+            results = {}
+            for label, app, path in (("bare", "bench.bare_app:app", "/bare"), ("health", "wsgi:app", "/health")):
+                port = free_port()
+                proc = start_gunicorn(port, env, Path(tmp) / f"{label}.log", workers=2, app=app)
+                try:
+                    results[label] = run_wrk(f"http://127.0.0.1:{port}{path}", args.seconds, args.connections)
+                finally:
+                    stop_process(proc)
+        finally:
+            stop_process(redis_proc)
 
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"gunicorn 2 workers, wrk {args.connections} connections, {args.seconds}s, database {backend}")

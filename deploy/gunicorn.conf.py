@@ -3,11 +3,20 @@
 Read from the environment here because gunicorn loads this file before the app exists.
 """
 
-import multiprocessing
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gunicorn.http import wsgi as _gunicorn_wsgi  # noqa: E402
+
+from config import default_workers  # noqa: E402  (the app's config checks the same number)
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# More than one worker needs REDIS_URL: ProductionConfig refuses to start otherwise, because each
+# worker would keep its own rate-limit counters. Set the count here, not with `-w`.
+workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 worker_class = "sync" if threads == 1 else "gthread"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -44,6 +53,18 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
     },
 }
+
+
+_default_headers = _gunicorn_wsgi.Response.default_headers
+
+
+def _headers_without_server(self):
+    """gunicorn's status line, Date and Connection, without the `Server` header (no product or
+    version announced; nginx has `server_tokens off`)."""
+    return [line for line in _default_headers(self) if not line.lower().startswith("server:")]
+
+
+_gunicorn_wsgi.Response.default_headers = _headers_without_server
 
 
 def when_ready(server):

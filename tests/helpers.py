@@ -29,3 +29,38 @@ def captured_json_logs():
 
 def raw_of(records: list[dict]) -> str:
     return records[-1]["_raw"]
+
+
+class FakeClock:
+    """A clock for the rate-limit storage (`limits`' memory storage) and `webapp.rate_limits`:
+    `advance()` moves it on, so tests can cross 15-minute or one-day windows at once."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    def __getattr__(self, name: str):  # everything else (sleep, monotonic, ...) is the real module
+        import time
+
+        return getattr(time, name)
+
+
+@contextmanager
+def fake_clock(monkeypatch):
+    """Install a FakeClock where the memory rate-limit storage and KeyedLimit read the time."""
+    import time
+
+    import limits.storage.memory
+    import limits.strategies
+
+    import webapp.rate_limits
+
+    clock = FakeClock(time.time())
+    for module in (limits.storage.memory, limits.strategies, webapp.rate_limits):
+        monkeypatch.setattr(module, "time", clock)
+    yield clock

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, jsonify, make_response, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BuildError
 
 from webapp.exceptions import AppError, FieldError
@@ -52,6 +54,13 @@ class ErrorInfo:
     errors: list[FieldError] | None = None
     extra: dict | None = None
     headers: dict | None = None
+    log_level: int = logging.INFO
+
+
+# A row the request was changing vanished under it (an account deleted while its requests were in
+# flight): a clean 409, not a 500.
+CONCURRENT_CHANGE = ("CONCURRENT_CHANGE",
+                     "The data changed while this request ran (it may have been deleted). Reload and try again.")
 
 
 def wants_json() -> bool:
@@ -84,7 +93,13 @@ def _validation_errors_from_webargs(exc: HTTPException) -> list[FieldError]:
 def describe(exc: Exception) -> ErrorInfo:
     """Turn any exception into the public description of the error."""
     if isinstance(exc, AppError):
-        return ErrorInfo(exc.status, exc.code, exc.message, exc.field, exc.errors, exc.extra, exc.headers)
+        return ErrorInfo(exc.status, exc.code, exc.message, exc.field, exc.errors, exc.extra, exc.headers,
+                         exc.log_level)
+    if isinstance(exc, (StaleDataError, ObjectDeletedError)):
+        return ErrorInfo(409, *CONCURRENT_CHANGE, log_level=logging.WARNING)
+    if isinstance(exc, SecurityError):  # a Host outside TRUSTED_HOSTS
+        return ErrorInfo(400, "UNTRUSTED_HOST", "This site is not served under that host name.",
+                         log_level=logging.WARNING)
     if isinstance(exc, CSRFError):
         return ErrorInfo(400, "CSRF_FAILED", "Your form expired or was not sent from this site. Reload the page and try again.")
     if isinstance(exc, HTTPException):
@@ -149,15 +164,25 @@ def _html_response(info: ErrorInfo) -> Response:
     return make_response(html, info.status)
 
 
+def _plain_response(info: ErrorInfo) -> Response:
+    """No template: used when no URL can be built for the request (an untrusted Host)."""
+    return make_response(f"{info.message}\n", info.status, {"Content-Type": "text/plain; charset=utf-8"})
+
+
 def render_error(exc: Exception) -> Response:
     """The single place that turns an exception into a response."""
     info = describe(exc)
+    if isinstance(exc, SQLAlchemyError):
+        _rollback()  # the error page must be able to use the session (current user, flashes)
     if info.status >= 500:
         logger.error("unhandled error", exc_info=exc, extra={"status": info.status, "path": request.path})
     elif not isinstance(exc, HTTPException) or info.status not in (404, 405):
-        logger.info("request error", extra={"status": info.status, "code": info.code, "path": request.path})
+        logger.log(info.log_level, "request error",
+                   extra={"status": info.status, "code": info.code, "path": request.path})
     if wants_json():
         response = _json_response(info)
+    elif isinstance(exc, SecurityError):
+        response = _plain_response(info)
     elif is_htmx():
         response = _htmx_response(info)
     else:
@@ -165,6 +190,15 @@ def render_error(exc: Exception) -> Response:
     for name, value in (info.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _rollback() -> None:
+    from webapp.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the connection itself is gone; the teardown discards the session
+        logger.warning("rollback after a database error failed")
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -6,6 +6,7 @@ turns them into responses (JSON under /api, a fragment for htmx, a page otherwis
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 
@@ -24,6 +25,7 @@ class AppError(Exception):
     status = 400
     code = "BAD_REQUEST"
     message = "The request could not be processed."
+    log_level = logging.INFO  # WARNING for errors that point at abuse or a race, never with a trace
 
     def __init__(self, message: str | None = None, *, field: str | None = None,
                  code: str | None = None, status: int | None = None,

@@ -1,7 +1,9 @@
 """Security headers on every response (pages, errors and static files) and ProxyFix.
 
 The CSP allows scripts only from this origin plus a per-request nonce for the few inline
-chart scripts, so no `unsafe-inline` is needed.
+chart scripts, so no `unsafe-inline` is needed. Responses to a signed-in user or to a bearer
+token are `Cache-Control: no-store` (they carry personal data); static files stay cacheable.
+The Host check is Flask's own `TRUSTED_HOSTS` (config.py).
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ def content_security_policy(nonce: str) -> str:
     )
 
 
+# Browser features the app never uses, switched off for this origin and anything it embeds.
+PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
+    "accelerometer", "camera", "geolocation", "gyroscope", "magnetometer", "microphone", "payment",
+    "usb"))
+
+
 def register_security_headers(app: Flask) -> None:
     """Install ProxyFix and the after-request hook that sets the headers."""
     hops = app.config["PROXY_COUNT"]
@@ -52,11 +60,17 @@ def register_security_headers(app: Flask) -> None:
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
         headers["X-Frame-Options"] = "DENY"
+        headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if request.is_secure:
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if _is_signed_in() and response.mimetype == "text/html":
+        if request.endpoint != "static" and (_has_api_token() or _is_signed_in()):
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _has_api_token() -> bool:
+    return g.get("api_token") is not None
 
 
 def _is_signed_in() -> bool:

@@ -18,7 +18,8 @@ from webapp.extensions import db
 
 def _boot(env: dict[str, str], database_url: str | None = "sqlite:///:memory:") -> subprocess.CompletedProcess:
     """Import wsgi in a clean interpreter with the given environment."""
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "CERTQUEST_ENV", "REDIS_URL", "DATABASE_URL"}}
+    base = {k: v for k, v in os.environ.items()
+            if k not in {"SECRET_KEY", "CERTQUEST_ENV", "REDIS_URL", "DATABASE_URL", "TRUSTED_HOSTS", "WEB_CONCURRENCY"}}
     if database_url:
         base["DATABASE_URL"] = database_url
     return subprocess.run(
@@ -49,12 +50,54 @@ def test_production_refuses_short_secret():
     assert "at least 32 bytes" in result.stderr
 
 
+STRONG = "k" * 16 + "0123456789abcdef"
+PRODUCTION = {"CERTQUEST_ENV": "production", "SECRET_KEY": STRONG, "TRUSTED_HOSTS": "certquest.example",
+              "WEB_CONCURRENCY": "1"}
+
+
 def test_production_starts_with_strong_secret():
     """A 32-byte random secret is accepted; production trusts one proxy hop and secure cookies."""
-    result = _boot({"CERTQUEST_ENV": "production", "SECRET_KEY": "k" * 16 + "0123456789abcdef"})
+    result = _boot(PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert '"PROXY_COUNT": "1"' in result.stdout
     assert '"SESSION_COOKIE_SECURE": "True"' in result.stdout
+
+
+@pytest.mark.parametrize("workers", ["3", None], ids=["three", "gunicorn-default"])
+def test_production_refuses_several_workers_without_redis(workers):
+    """Several workers without REDIS_URL (each with its own counters) refuse to start, naming both fixes."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "WEB_CONCURRENCY"}
+    if workers:
+        env["WEB_CONCURRENCY"] = workers
+    result = _boot(env)
+    assert result.returncode != 0
+    assert "set REDIS_URL" in result.stderr and "WEB_CONCURRENCY=1" in result.stderr
+
+
+def test_production_accepts_several_workers_with_redis():
+    """With REDIS_URL the counters are shared, so several workers are fine."""
+    result = _boot({**PRODUCTION, "WEB_CONCURRENCY": "3", "REDIS_URL": "redis://127.0.0.1:6399/0"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_missing_trusted_hosts():
+    """Production needs TRUSTED_HOSTS, so a foreign Host header cannot steer the app."""
+    result = _boot({k: v for k, v in PRODUCTION.items() if k != "TRUSTED_HOSTS"})
+    assert result.returncode != 0
+    assert "TRUSTED_HOSTS must be set" in result.stderr
+
+
+def test_validate_checks_workers_and_trusted_hosts():
+    """ProductionConfig.validate() raises ConfigError for several workers without Redis and for no hosts."""
+    from config import ConfigError, ProductionConfig
+
+    fine = {"SECRET_KEY": STRONG, "TRUSTED_HOSTS": ["certquest.example"], "REDIS_URL": None, "WEB_CONCURRENCY": 1}
+    type("Fine", (ProductionConfig,), fine).validate()
+    with pytest.raises(ConfigError, match="set REDIS_URL, or run one worker with WEB_CONCURRENCY=1"):
+        type("Multi", (ProductionConfig,), {**fine, "WEB_CONCURRENCY": 2}).validate()
+    type("Shared", (ProductionConfig,), {**fine, "WEB_CONCURRENCY": 2, "REDIS_URL": "redis://r:6379/0"}).validate()
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        type("NoHosts", (ProductionConfig,), {**fine, "TRUSTED_HOSTS": None}).validate()
 
 
 def test_redis_url_switches_limiter_and_cache_storage():

@@ -59,3 +59,56 @@ def test_proxy_fix_honours_proxy_count(app):
     assert response.get_data(as_text=True) == "203.0.113.9"
     direct = app.test_client()
     assert "Forwarded" not in str(direct.get("/health/live").headers)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_permissions_and_opener_policies_everywhere(client, path):
+    """Every response switches off unused browser features and isolates the browsing context."""
+    response = client.get(path)
+    policy = response.headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/admin/audit-events", "/api/v1/users/me", "/api/v1/users/me/achievements",
+                                  "/api/v1/quizzes", "/api/v1/leaderboard", "/api/v1/quizzes/999999"])
+def test_token_authenticated_api_responses_are_no_store(client, app, path):
+    """Every response to a bearer token (the audit log, errors included) is Cache-Control: no-store."""
+    from tests.factories import bearer, gen_token, gen_user
+
+    admin = gen_user(app, username="auditor", is_admin=True)
+    response = client.get(path, headers=bearer(gen_token(app, admin)))
+    assert response.headers.get("Cache-Control") == "no-store", (path, response.status_code)
+
+
+def test_signed_in_responses_are_no_store_but_static_files_are_not(client, app):
+    """A signed-in user's JSON and HTML responses are no-store; static files keep their caching."""
+    from tests.factories import gen_user, login
+
+    gen_user(app, username="viewer")
+    assert login(client, "viewer").status_code == 302
+    assert client.get("/health/live").headers.get("Cache-Control") == "no-store"
+    assert client.get("/account").headers.get("Cache-Control") == "no-store"
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+
+
+@pytest.fixture
+def hosted_app(app):
+    """The app with TRUSTED_HOSTS set, as production requires."""
+    from config import TestingConfig
+    from webapp import create_app
+
+    return create_app(type("Hosted", (TestingConfig,), {"TRUSTED_HOSTS": ["certquest.example"]}))
+
+
+@pytest.mark.parametrize("path", ["/", "/auth/login", "/account", "/api/v1/users/me", "/health/live"])
+def test_foreign_host_is_a_400_without_a_page_built_on_it(hosted_app, path):
+    """A Host outside TRUSTED_HOSTS is a 400 UNTRUSTED_HOST (JSON under /api/), never a redirect or a 500."""
+    client = hosted_app.test_client()
+    assert client.get(path, headers={"Host": "certquest.example"}).status_code in (200, 302, 401)
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 400 and "Location" not in response.headers
+    assert "evil.example" not in response.get_data(as_text=True)
+    if path.startswith("/api/"):
+        assert response.get_json()["code"] == "UNTRUSTED_HOST"

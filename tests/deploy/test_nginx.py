@@ -51,7 +51,7 @@ http {{
 
 @pytest.fixture(scope="module")
 def stack(app, tmp_path_factory):
-    """gunicorn with 2 workers and nginx in front of it, both on free loopback ports."""
+    """gunicorn (one worker: no Redis here) and nginx in front of it, both on free loopback ports."""
     nginx = find_binary("nginx")
     require_tool(nginx, "nginx")
     tmp = tmp_path_factory.mktemp("nginx")
@@ -63,13 +63,14 @@ def stack(app, tmp_path_factory):
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "PROXY_COUNT": "1",
         "LOG_LEVEL": "INFO",
+        "TRUSTED_HOSTS": "127.0.0.1",
     }
-    gunicorn = start_gunicorn(app_port, env, gunicorn_log, workers=2)
+    gunicorn = start_gunicorn(app_port, env, gunicorn_log, workers=1)
     conf = _render_nginx(tmp, nginx_port, app_port)
     proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_for_port(nginx_port, proc=proc)
-        yield {"base": f"http://127.0.0.1:{nginx_port}", "log": gunicorn_log}
+        yield {"base": f"http://127.0.0.1:{nginx_port}", "app": f"http://127.0.0.1:{app_port}", "log": gunicorn_log}
     finally:
         stop_process(proc)
         stop_process(gunicorn)
@@ -152,3 +153,17 @@ def test_body_over_one_mebibyte_rejected_by_nginx(stack):
     except urllib.error.HTTPError as error:
         status = error.code
     assert status == 413
+
+
+def test_no_server_version_is_announced(stack):
+    """gunicorn sends no Server header at all, and nginx names itself without a version."""
+    _, direct, _ = _get(stack["app"] + "/health/live")
+    assert "Server" not in direct
+    _, proxied, _ = _get(stack["base"] + "/health/live")
+    assert proxied.get("Server") == "nginx"
+
+
+def test_foreign_host_is_refused_through_nginx(stack):
+    """A Host outside TRUSTED_HOSTS gets a 400 from the app, not a page or a redirect built on it."""
+    status, _, body = _get(stack["base"] + "/account", {"Host": "evil.example"})
+    assert status == 400 and b"evil.example" not in body

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import bearer, choice_ids, gen_bank, gen_question, gen_token, gen_user
-from tests.tools.servers import free_port, start_gunicorn, stop_process
+from tests.conftest import require_tool
+from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
 from webapp.extensions import db
 from webapp.models import Answer, AttemptResult, User, XpEvent
 
@@ -222,9 +223,16 @@ def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
         client.put(f"/api/v1/quizzes/{quiz['id']}/answers/{q['id']}", headers=bearer(token),
                    json={"choice_ids": _correct_ids(app, q["id"])})
     port = free_port()
+    require_tool(find_binary("redis-server"), "redis-server")  # two workers need shared rate-limit counters
+    redis_proc, redis_port = start_redis(tmp_path)
     env = {"CERTQUEST_ENV": "production", "SECRET_KEY": "concurrency-test-secret-0123456789abcdef",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GUNICORN_THREADS": "4"}
-    server = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers=2)
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GUNICORN_THREADS": "4",
+           "TRUSTED_HOSTS": "127.0.0.1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    try:
+        server = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers=2)
+    except Exception:
+        stop_process(redis_proc)
+        raise
     results: list[tuple[int, str]] = []
     barrier = threading.Barrier(10)
 
@@ -240,6 +248,7 @@ def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
             thread.join(timeout=60)
     finally:
         stop_process(server)
+        stop_process(redis_proc)
     assert [status for status, _ in results] == [200] * 10, results
     bodies = {json.dumps(json.loads(body), sort_keys=True) for _, body in results}
     assert len(bodies) == 1

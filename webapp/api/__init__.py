@@ -12,6 +12,7 @@ in the database (`x_live_enum` in a field's metadata), filled in each time the d
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable
 
 import marshmallow as ma
@@ -22,7 +23,7 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
 
-from webapp.exceptions import AppError
+from webapp.exceptions import AppError, ValidationError
 from webapp.extensions import csrf
 
 API_PREFIX = "/api/v1"
@@ -35,10 +36,26 @@ class UnsupportedMediaType(AppError):
     message = "Send the body as application/json."
 
 
+class JsonTooDeep(ValidationError):
+    log_level = logging.WARNING
+    message = "Invalid JSON body: it is nested too deeply."
+
+    def __init__(self) -> None:
+        super().__init__(field="json")
+
+
 class Parser(FlaskParser):
     """webargs parser whose validation errors are 400, matching the error policy."""
 
     DEFAULT_VALIDATION_STATUS = 400
+
+    def _raw_load_json(self, req):
+        # Python's json raises RecursionError (not a JSONDecodeError) on very deep nesting, such
+        # as 1,000 `[`; it is a bad body like any other, not a 500.
+        try:
+            return super()._raw_load_json(req)
+        except RecursionError as exc:
+            raise JsonTooDeep() from exc
 
 
 class Blueprint(_Blueprint):

@@ -10,7 +10,7 @@ from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, Toke
                                 UserPatchSchema, UserSchema)
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
-from webapp.auth.session import login_rate_limit
+from webapp.auth.session import REGISTER_SCOPE, SIGN_IN_SCOPE, login_rate_limit
 from webapp.extensions import limiter
 from webapp.gamification.levels import level_for_xp
 from webapp.gamification.services import user_streak
@@ -31,7 +31,7 @@ def user_body(user) -> dict:
 @auth_bp.route("/register", methods=["POST"])
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, UserEnvelopeSchema)
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.shared_limit(login_rate_limit, scope=REGISTER_SCOPE, methods=["POST"])
 def register(body):
     """Create an account. Passwords follow the same policy as the web form."""
     user = services.register_user(body["email"], body["username"], body["password"], current_request_meta())
@@ -41,7 +41,7 @@ def register(body):
 @auth_bp.route("/token", methods=["POST"])
 @auth_bp.arguments(TokenRequestSchema)
 @auth_bp.response(200, TokenSchema)
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.shared_limit(login_rate_limit, scope=SIGN_IN_SCOPE, methods=["POST"])
 def create_token(body):
     """Exchange an email or username and password for a bearer token (`API_TOKEN_TTL_DAYS`, 30 days)."""
     issued = services.issue_token_for_login(body["login"], body["password"], current_request_meta())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import zoneinfo
@@ -18,16 +19,15 @@ from functools import lru_cache
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from limits import RateLimitItemPerHour
-from limits.strategies import MovingWindowRateLimiter
 
 from webapp.audit.services import RequestMeta, record_event
 from webapp.auth.passwords import hash_password, password_problems, verify_password
 from webapp.exceptions import AppError, Conflict, FieldError, NotFound, ValidationError
-from webapp.extensions import db, limiter
-from webapp.models import ApiToken, User
+from webapp.extensions import db
+from webapp.models import ApiToken, AuditEvent, User
 from webapp.models.base import utcnow
 from webapp.models.user import new_session_secret
+from webapp.rate_limits import KeyedLimit
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,32}$")
 TOKEN_PREFIX = "cq_"
@@ -46,7 +46,16 @@ class InvalidCredentials(AppError):
 class AccountLocked(AppError):
     status = 429
     code = "ACCOUNT_LOCKED"
-    message = "Too many failed sign-in attempts. Password sign-in is paused for up to an hour."
+    message = "Too many failed password attempts. Password sign-in is paused; try again later."
+
+    def __init__(self, retry_after: int = 60) -> None:
+        retry_after = max(1, retry_after)
+        minutes = math.ceil(retry_after / 60)
+        wait = f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes <= 90 else \
+            f"{math.ceil(minutes / 60)} hours"
+        super().__init__(f"Too many failed password attempts. Password sign-in is paused; try again in {wait}.",
+                         headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after
 
 
 class WrongPassword(AppError):
@@ -143,28 +152,57 @@ def find_user_by_login(login: str) -> User | None:
 
 
 class LoginThrottle:
-    """Counts failed password sign-ins per account in the rate-limit storage (Redis when set).
+    """Failed password checks (sign-in and the account page's current-password checks), counted
+    in the rate-limit storage (Redis when `REDIS_URL` is set) under three keys:
 
-    More than `max_failures` in an hour locks password sign-in for that key until the oldest
-    failures age out. Unknown logins are counted under their own key, so a lock never reveals
-    whether an account exists.
+    - per (account, address), `LOGIN_FAILURES_PER_ADDRESS`: when full, that address is refused
+      for that account until the window has room; no other address is affected;
+    - per account, `LOGIN_FAILURES_PER_ACCOUNT` (a short window) and `LOGIN_FAILURES_PER_DAY`:
+      when either is full, the account's password checks are refused from every address except
+      *known* ones (a successful sign-in or the registration from that address for that account
+      within `LOGIN_KNOWN_ADDRESS_DAYS`), so an attacker cannot keep the owner out;
+    - per (account, known address) a day, `LOGIN_KNOWN_ADDRESS_FAILURES_PER_DAY`: how many
+      failures a known address may still make while the account is paused, so the daily total
+      stays bounded even for an attacker behind the owner's address.
+
+    An account key is the user id, or a hash of the login for unknown logins, so a lock looks the
+    same whether or not the account exists.
     """
 
-    NAMESPACE = "login-failures"
+    def __init__(self, config) -> None:
+        self.per_address = KeyedLimit("login-failures-address", config["LOGIN_FAILURES_PER_ADDRESS"])
+        self.per_account = KeyedLimit("login-failures-account", config["LOGIN_FAILURES_PER_ACCOUNT"])
+        self.per_day = KeyedLimit("login-failures-day", config["LOGIN_FAILURES_PER_DAY"])
+        self.known_per_day = KeyedLimit("login-failures-known", config["LOGIN_KNOWN_ADDRESS_FAILURES_PER_DAY"])
+        self.known_days = config["LOGIN_KNOWN_ADDRESS_DAYS"]
 
-    def __init__(self, max_failures: int) -> None:
-        # Room for max_failures + 1 entries: the (max_failures + 1)th failure fills the window,
-        # and a full window is the lock.
-        self.item = RateLimitItemPerHour(max_failures + 1)
-        self.strategy = MovingWindowRateLimiter(limiter.storage)
+    def retry_after(self, account: str, address: str, user_id: int | None) -> int:
+        """0 when a password check for `account` from `address` may go ahead, else the seconds to wait."""
+        pair = f"{account}|{address}"
+        waits = [self.per_address.retry_after(pair)]
+        if not (self.per_account.allows(account) and self.per_day.allows(account)):
+            if is_known_address(user_id, address, self.known_days):
+                waits.append(self.known_per_day.retry_after(pair))
+            else:
+                waits += [self.per_account.retry_after(account), self.per_day.retry_after(account)]
+        return max(waits)
 
-    def is_locked(self, key: str) -> bool:
-        return not self.strategy.test(self.item, self.NAMESPACE, key)
+    def record_failure(self, account: str, address: str) -> None:
+        pair = f"{account}|{address}"
+        for limit, key in ((self.per_address, pair), (self.per_account, account), (self.per_day, account),
+                           (self.known_per_day, pair)):
+            limit.hit(key)
 
-    def record_failure(self, key: str) -> bool:
-        """Count a failure; True when this failure is the one that locks the key."""
-        self.strategy.hit(self.item, self.NAMESPACE, key)
-        return self.is_locked(key)
+
+def is_known_address(user_id: int | None, address: str, days: int) -> bool:
+    """True when the account signed in (or registered) successfully from `address` within `days`."""
+    if user_id is None or not address:
+        return False
+    since = utcnow() - timedelta(days=days)
+    return db.session.scalar(
+        sa.select(AuditEvent.id).where(AuditEvent.user_id == user_id, AuditEvent.ip == address,
+                                       AuditEvent.event.in_(("login_success", "register")),
+                                       AuditEvent.created_at >= since).limit(1)) is not None
 
 
 def _throttle_key(user: User | None, login: str) -> str:
@@ -184,28 +222,40 @@ def _burn_hash_time(password: str) -> None:
     verify_password(_DUMMY_HASH, password)
 
 
-def authenticate(login: str, password: str, meta: RequestMeta) -> User:
-    """Check credentials. Raises InvalidCredentials or AccountLocked; records the outcome."""
-    user = find_user_by_login(login)
-    throttle = LoginThrottle(current_app.config["LOGIN_MAX_FAILURES_PER_HOUR"])
-    key = _throttle_key(user, login)
-    if throttle.is_locked(key):
-        record_event("login_failure", meta, user_id=user.id if user else None, details={"reason": "locked"},
+def _throttled_password_check(user: User | None, key: str, password: str, meta: RequestMeta,
+                              details: dict | None = None) -> bool:
+    """Check `password` under the LoginThrottle: AccountLocked when the check is paused (or this
+    failure pauses it), else whether the password is right. Failures are audited and committed."""
+    throttle = LoginThrottle(current_app.config)
+    address = meta.ip or "unknown"
+    user_id = user.id if user is not None else None
+    wait = throttle.retry_after(key, address, user_id)
+    if wait:
+        record_event("login_failure", meta, user_id=user_id, details={**(details or {}), "reason": "locked"},
                      commit=True)
-        raise AccountLocked()
+        raise AccountLocked(wait)
     if user is None:
         _burn_hash_time(password)
         ok = False
     else:
-        ok = verify_password(user.password_hash, password) and user.is_active
-    if not ok:
-        locked_now = throttle.record_failure(key)
-        record_event("login_failure", meta, user_id=user.id if user else None)
-        if locked_now:
-            record_event("lockout", meta, user_id=user.id if user else None)
-        db.session.commit()
-        if locked_now:
-            raise AccountLocked()
+        ok = bool(password) and verify_password(user.password_hash, password) and user.is_active
+    if ok:
+        return True
+    throttle.record_failure(key, address)
+    record_event("login_failure", meta, user_id=user_id, details=details)
+    wait = throttle.retry_after(key, address, user_id)
+    if wait:
+        record_event("lockout", meta, user_id=user_id)
+    db.session.commit()
+    if wait:
+        raise AccountLocked(wait)
+    return False
+
+
+def authenticate(login: str, password: str, meta: RequestMeta) -> User:
+    """Check credentials. Raises InvalidCredentials or AccountLocked; records the outcome."""
+    user = find_user_by_login(login)
+    if not _throttled_password_check(user, _throttle_key(user, login), password, meta):
         raise InvalidCredentials()
     user.last_login_at = utcnow()
     record_event("login_success", meta, user_id=user.id)
@@ -282,8 +332,11 @@ def logout_user_everywhere(user: User, meta: RequestMeta) -> None:
     db.session.commit()
 
 
-def require_current_password(user: User, password: str) -> None:
-    if not password or not verify_password(user.password_hash, password):
+def require_current_password(user: User, password: str, meta: RequestMeta) -> None:
+    """The account page's re-check of the password: wrong guesses count as failed sign-ins
+    (same throttle, same account and address keys), and a paused account is refused (429)."""
+    if not _throttled_password_check(user, _throttle_key(user, ""), password or "", meta,
+                                     details={"check": "current_password"}):
         raise WrongPassword()
 
 
@@ -300,7 +353,7 @@ def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, curre
     username = normalise_username(changes.username) if changes.username is not None else None
     email = normalise_email(changes.email) if changes.email is not None else None
     if email is not None and email != user.email:
-        require_current_password(user, current_password or "")
+        require_current_password(user, current_password or "", meta)
     _ensure_unique(email=email if email != user.email else None,
                    username=username if username != user.username else None, exclude_id=user.id)
     if username is not None:
@@ -323,7 +376,7 @@ def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, curre
 def change_password(user: User, current_password: str, new_password: str, meta: RequestMeta) -> User:
     """Set a new password, end every session and revoke every API token; the caller signs the
     current browser session in again."""
-    require_current_password(user, current_password)
+    require_current_password(user, current_password, meta)
     check_password_policy(new_password, user.username, user.email, field="new_password")
     user.password_hash = _hash(new_password)
     revoked = end_sessions_and_tokens(user)
@@ -378,7 +431,8 @@ def resolve_token(secret: str) -> ApiToken | None:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
     now = utcnow()
-    if token is None or token.revoked_at is not None or token.expires_at <= now or not token.user.is_active:
+    if (token is None or token.revoked_at is not None or token.expires_at <= now or token.user is None
+            or not token.user.is_active):
         return None
     # Touch last_used_at at most once a minute to keep reads cheap.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

@@ -30,6 +30,12 @@ def register_login(app: Flask) -> None:
         return user
 
 
+# flask-limiter scopes: routes that share one per-address budget, so the web form and the API
+# together allow LOGIN_RATE_LIMIT, not that much each.
+SIGN_IN_SCOPE = "sign-in"  # POST /auth/login and POST /api/v1/auth/token
+REGISTER_SCOPE = "register"  # POST /auth/register and POST /api/v1/auth/register
+
+
 def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
 from webapp.auth.forms import LoginForm, LogoutForm, RegisterForm
-from webapp.auth.session import end_browser_session, login_rate_limit, safe_next, start_session
+from webapp.auth.session import REGISTER_SCOPE, SIGN_IN_SCOPE, end_browser_session, login_rate_limit, safe_next, start_session
 from webapp.exceptions import AppError
 from webapp.extensions import limiter
 
@@ -16,7 +16,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.shared_limit(login_rate_limit, scope=REGISTER_SCOPE, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -36,24 +36,25 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.shared_limit(login_rate_limit, scope=SIGN_IN_SCOPE, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     error = None
     status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.login.data, form.password.data, current_request_meta())
         except (services.InvalidCredentials, services.AccountLocked) as exc:
-            error, status = exc.message, exc.status
+            error, status, headers = exc.message, exc.status, exc.headers
         else:
             start_session(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
     elif form.errors:
         status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error), status, headers
 
 
 @bp.post("/logout")
