@@ -14,6 +14,7 @@ from webapp.htmx import is_htmx, render_page_or_fragment
 from webapp.questions.services import get_exam_overview
 from webapp.quiz import services
 from webapp.quiz.forms import ActionForm, start_form_for
+from webapp.rate_limits import RateLimited
 
 bp = Blueprint("quiz", __name__, url_prefix="/quizzes")
 
@@ -54,6 +55,11 @@ def start():
         except services.QuizInProgress as exc:
             current = services.get_attempt(_user(), exc.quiz_id)
             return render_template("quiz/in_progress.html", attempt=current, form=ActionForm()), 409
+        except RateLimited as exc:  # the exam page again, with the reason on top
+            flash(exc.message, "error")
+            page = render_template("questions/exam.html", overview=overview, start_form=form,
+                                   current_quiz=services.in_progress_attempt(_user()))
+            return page, exc.status, exc.headers
         except AppError as exc:
             field = getattr(form, exc.field if exc.field in ("count", "mode") else "objectives")
             field.errors = list(field.errors) + [exc.message]
