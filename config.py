@@ -165,6 +165,7 @@ class Config:
     QUIZ_DEFAULT_COUNT = 30
     QUIZ_SECONDS_PER_QUESTION = 72  # the real exams' pace: 90 questions in 90 minutes
     QUIZ_MAX_SECONDS_PER_ACTION = 600  # time credited to a question per action, at most
+    QUIZ_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
 
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10
@@ -172,6 +173,11 @@ class Config:
     XP_COMPLETION_BONUS = 50
     XP_PERFECT_SCORE_BONUS = 100
     XP_SIMULATION_PASSED = 200
+    # Anti-farming: a scraped answer key can earn no more than honest play of the same questions.
+    XP_RECREDIT_DAYS = 30  # a correct answer earns XP only if that question earned none in this many days
+    XP_COMPLETION_MIN_ANSWERED_PERCENT = 90  # the completion bonus needs this share answered
+    XP_BONUS_MIN_CREDITED_PERCENT = 50  # no bonus unless this share of the questions earned answer XP
+    XP_MIN_SECONDS_PER_QUESTION = 5  # a faster average pace is scored but earns no XP
 
     # Rate limits and cache share Redis when several app servers run.
     RATELIMIT_STORAGE_URI = REDIS_URL or "memory://"
@@ -229,6 +235,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # switched on explicitly by the CSRF tests
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production uses scrypt
     LOGIN_RATE_LIMIT = "1000 per minute"  # the rate-limit tests use the production value
+    QUIZ_START_RATE_LIMIT = "1000 per hour"  # likewise
+    XP_MIN_SECONDS_PER_QUESTION = 0  # tests answer in milliseconds; the pace tests use the production value
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"
 

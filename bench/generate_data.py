@@ -560,27 +560,32 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
 def _seed_gamification(app, engine: sa.Engine, tables: dict[str, sa.Table], batch_rows: int, log: Log) -> None:
     """XP ledger, user totals, weekly XP, streaks and achievements for the generated history.
 
-    The amounts and rules are the app's own (xp_awards_for, advance_streak, ACHIEVEMENTS); only
+    The amounts and rules are the app's own (xp_awards_for, counts_as_quiz, advance_streak,
+    ACHIEVEMENTS; the answer credits were set while loading the history); only
     the writing is batched, so 10,000 users take seconds rather than `recompute_all`'s minutes.
     """
     from webapp.gamification.achievements import ACHIEVEMENTS, AchievementStats
-    from webapp.gamification.services import advance_streak, iso_week_start, xp_awards_for
+    from webapp.gamification.services import QuizFacts, advance_streak, counts_as_quiz, iso_week_start, xp_awards_for
     from webapp.models import Streak
 
     with engine.connect() as conn:
         results = conn.execute(sa.text(
-            "SELECT r.attempt_id, r.user_id, r.correct, r.total, r.passed, a.mode, a.finished_at, a.exam_id "
+            "SELECT r.attempt_id, r.user_id, r.correct, r.total, r.answered, r.time_used_seconds, r.passed, a.mode, "
+            "a.finished_at, a.exam_id "
             "FROM attempt_results r JOIN quiz_attempts a ON a.id = r.attempt_id ORDER BY a.finished_at, a.id")).all()
+        credited_by_attempt = dict(conn.execute(sa.text(
+            "SELECT attempt_id, count(*) FROM answers WHERE xp_awarded = :yes GROUP BY attempt_id"), {"yes": True}).all())
     events, totals, reached = [], defaultdict(int), {}
     weekly: dict[tuple, list] = {}
     streaks: dict[int, Streak] = {}
     stats: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     exams_tried: dict[int, set] = defaultdict(set)
     with app.app_context():
-        for attempt_id, user_id, correct, total, passed, mode, finished, exam_id in results:
+        for attempt_id, user_id, correct, total, answered, time_used, passed, mode, finished, exam_id in results:
             finished = finished if isinstance(finished, datetime) else datetime.fromisoformat(str(finished))
             finished = finished if finished.tzinfo else finished.replace(tzinfo=UTC)
-            for reason, amount in xp_awards_for(mode, correct, total, passed):
+            facts = QuizFacts(mode, total, answered, correct, passed, time_used)
+            for reason, amount in xp_awards_for(facts, credited_by_attempt.get(attempt_id, 0)).awards:
                 events.append({"user_id": user_id, "amount": amount, "reason": reason,
                                "source": f"attempt:{attempt_id}", "created_at": finished})
                 totals[user_id] += amount
@@ -588,6 +593,8 @@ def _seed_gamification(app, engine: sa.Engine, tables: dict[str, sa.Table], batc
                 slot = weekly.setdefault((iso_week_start(finished), user_id), [0, finished])
                 slot[0] += amount
                 slot[1] = finished
+            if not counts_as_quiz(facts):
+                continue  # streaks and achievements count only quizzes that count
             streak = streaks.setdefault(user_id, Streak(user_id=user_id, current=0, longest=0, freezes=0,
                                                         freezes_used=0))
             advance_streak(streak, finished.date())  # every generated user is on UTC
@@ -650,6 +657,9 @@ def _load_history(engine: sa.Engine, tables: dict[str, sa.Table], attempts: list
     inserted = defaultdict(int)
     t0 = time.perf_counter()
     next_report = [100_000]
+    recredit_seconds = Config.XP_RECREDIT_DAYS * 86400.0
+    min_pace = Config.XP_MIN_SECONDS_PER_QUESTION
+    last_credit: dict[tuple[int, int], float] = {}  # (user, question) -> when its answer last earned XP
 
     def flush() -> None:
         with engine.begin() as conn:  # one transaction per batch; parents first
@@ -716,23 +726,36 @@ def _load_history(engine: sa.Engine, tables: dict[str, sa.Table], attempts: list
             "current_position": max(0, len(attempt.durations) - 1)})
         if not completed:
             continue
+        total = len(drawn)
+        time_used = int(finished - started)
+        if attempt.limit:
+            time_used = min(time_used, attempt.limit)
+        # The app's credit rule (gamification.services.credit_answers), kept in memory: a correct
+        # answer earns XP when its question earned the user none in XP_RECREDIT_DAYS, and a quiz
+        # faster than XP_MIN_SECONDS_PER_QUESTION credits nothing.
+        may_credit = time_used >= total * min_pace
+        answered_at = dict(answered_times)
+        answered = 0
         for aq in buffers["attempt_questions"][-len(drawn):]:
             q = questions[aq["question_id"]]
+            answered += bool(aq["selected_choice_ids"])
+            credited = False
+            if may_credit and aq["is_correct"]:
+                key = (user.user_id, q.id)
+                credited = last_credit.get(key, -math.inf) <= finished - recredit_seconds
+                if credited:
+                    last_credit[key] = answered_at[q.id]
             buffers["answers"].append({
                 "user_id": user.user_id, "attempt_id": attempt_id, "question_id": q.id, "exam_id": exam.id,
                 "objective_id": q.objective_id, "mode": attempt.mode, "is_correct": aq["is_correct"],
                 "time_spent_seconds": aq["time_spent_ms"] // 1000,
-                "answered_at": aq["answered_at"] or _ts(finished)})
+                "answered_at": aq["answered_at"] or _ts(finished), "xp_awarded": credited})
         for qid, when in answered_times:
             seen[qid] = when
-        total = len(drawn)
         percent = round(100.0 * correct_total / total, 1) if total else 0.0
         is_exam = attempt.mode == "exam"
         scaled = scaled_score(percent) if is_exam else None
         passed = (scaled >= exam.passing_score) if is_exam else None
-        time_used = int(finished - started)
-        if attempt.limit:
-            time_used = min(time_used, attempt.limit)
         body = {
             "id": attempt_id, "status": "completed", "exam_type": exam.slug, "mode": attempt.mode,
             "score_percent": percent, "correct": correct_total, "total": total, "scaled_score": scaled,
@@ -747,7 +770,7 @@ def _load_history(engine: sa.Engine, tables: dict[str, sa.Table], attempts: list
         buffers["attempt_results"].append({
             "attempt_id": attempt_id, "user_id": user.user_id, "correct": correct_total, "total": total,
             "score_percent": percent, "scaled_score": scaled, "passed": passed, "time_used_seconds": time_used,
-            "xp_earned": 0, "body": body, "created_at": _ts(finished)})
+            "answered": answered, "xp_earned": 0, "body": body, "created_at": _ts(finished)})
         if len(buffers["answers"]) >= batch_rows or len(buffers["attempt_questions"]) >= batch_rows:
             flush()
     flush()

@@ -55,6 +55,7 @@ import time
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -297,6 +298,8 @@ class Runner:
                 aq.answered_at = now
                 aq.time_spent_ms = self.rng.randrange(5_000, 120_000)
             attempt.current_position = len(attempt.questions) - 1
+            # Taken at a human pace, so the submit credits answers (an instant quiz earns no XP).
+            attempt.started_at = now - timedelta(minutes=60)
             db.session.commit()
         return qids
 

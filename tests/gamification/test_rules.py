@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from webapp.gamification.achievements import ACHIEVEMENTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress, xp_for_level
-from webapp.gamification.services import advance_streak, iso_week_start, local_day, streak_view, xp_awards_for
+from webapp.gamification.services import (QuizFacts, advance_streak, iso_week_start, local_day, streak_view,
+                                          xp_awards_for)
 from webapp.models import Streak
 
 ZONES = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Kiritimati",
@@ -40,17 +41,45 @@ def test_levels_get_steeper():
     assert steps == [100 * n for n in range(1, 10)]
 
 
+def _facts(mode="practice", total=10, correct=0, answered=None, passed=None, seconds=None) -> QuizFacts:
+    return QuizFacts(mode, total, total if answered is None else answered, correct, passed,
+                     total * 60 if seconds is None else seconds)
+
+
+def _awards(facts: QuizFacts, credited: int | None = None) -> dict:
+    return dict(xp_awards_for(facts, facts.correct if credited is None else credited).awards)
+
+
 def test_xp_rules(app):
-    """10 per correct answer; +50 for 10+ questions; +100 if perfect; +200 for a passed simulation."""
+    """10 per credited correct answer; +50 for 10+ questions; +100 if perfect; +200 for a passed simulation."""
     with app.app_context():
-        assert dict(xp_awards_for("practice", 7, 9, None)) == {"correct_answers": 70}
-        assert dict(xp_awards_for("practice", 8, 10, None)) == {"correct_answers": 80, "completion_bonus": 50}
-        assert dict(xp_awards_for("practice", 10, 10, None)) == {"correct_answers": 100, "completion_bonus": 50,
-                                                                 "perfect_score": 100}
-        assert dict(xp_awards_for("exam", 80, 90, True)) == {"correct_answers": 800, "completion_bonus": 50,
-                                                             "simulation_passed": 200}
-        assert xp_awards_for("study", 10, 10, None) == []
-        assert xp_awards_for("exam", 0, 90, False) == [("completion_bonus", 50)]
+        assert _awards(_facts(total=9, correct=7)) == {"correct_answers": 70}
+        assert _awards(_facts(correct=8)) == {"correct_answers": 80, "completion_bonus": 50}
+        assert _awards(_facts(correct=10)) == {"correct_answers": 100, "completion_bonus": 50, "perfect_score": 100}
+        assert _awards(_facts("exam", 90, 80, passed=True)) == {"correct_answers": 800, "completion_bonus": 50,
+                                                                "simulation_passed": 200}
+        assert _awards(_facts("study", correct=10)) == {}
+
+
+def test_xp_anti_farming_rules(app):
+    """Blank: nothing; under 90% answered: no completion bonus; replays: no bonus; too fast: nothing."""
+    with app.app_context():
+        app.config["XP_MIN_SECONDS_PER_QUESTION"] = 5
+        try:
+            assert _awards(_facts("exam", 90, 0, answered=0, passed=False)) == {}
+            assert _awards(_facts(correct=8, answered=8)) == {"correct_answers": 80}
+            assert _awards(_facts(correct=9, answered=9)) == {"correct_answers": 90, "completion_bonus": 50}
+            assert _awards(_facts("exam", 10, 9, answered=9, passed=True)) == {"correct_answers": 90,
+                                                                               "completion_bonus": 50}
+            assert _awards(_facts(correct=10), credited=4) == {"correct_answers": 40}
+            assert _awards(_facts(correct=10), credited=5) == {"correct_answers": 50, "completion_bonus": 50,
+                                                                "perfect_score": 100}
+            assert _awards(_facts(correct=10, seconds=49)) == {}
+            assert _awards(_facts(correct=10, seconds=50))["perfect_score"] == 100
+            notes = xp_awards_for(_facts(correct=10, seconds=0), 10).notes
+            assert [n["code"] for n in notes] == ["too_fast"] and "5 seconds" in notes[0]["message"]
+        finally:
+            app.config["XP_MIN_SECONDS_PER_QUESTION"] = 0
 
 
 def _streak() -> Streak:

@@ -23,7 +23,9 @@ class AchievementStats:
     exams_available: int = 4
     longest_streak: int = 0
     best_mastered_objective_answers: int = 0  # answers in the best objective held at 90%+
-    latest: dict = field(default_factory=dict)  # the attempt just completed (score, timing, previous score)
+    # The attempt just completed (score, timing, previous score, and "counts": False for a blank
+    # or too-fast quiz, which can unlock neither "Comeback" nor "Beat the clock").
+    latest: dict = field(default_factory=dict)
     comeback_seen: bool = False
 
     def with_comeback(self) -> "AchievementStats":
@@ -57,7 +59,8 @@ def _count(attribute: str, target: int) -> Rule:
 def _comeback(s: AchievementStats) -> tuple[int, int]:
     latest = s.latest
     previous = latest.get("previous_score_percent")
-    improved = previous is not None and latest.get("score_percent", 0) >= previous + COMEBACK_POINTS
+    improved = (latest.get("counts", True) and previous is not None
+                and latest.get("score_percent", 0) >= previous + COMEBACK_POINTS)
     return (1 if improved or s.comeback_seen else 0, 1)
 
 
@@ -65,7 +68,7 @@ def _speed(s: AchievementStats) -> tuple[int, int]:
     """Timed quizzes only: an untimed quiz can never earn a speed achievement."""
     latest = s.latest
     limit = latest.get("time_limit_seconds")
-    fast = (bool(latest.get("timed")) and bool(limit) and latest.get("total", 0) >= 10
+    fast = (latest.get("counts", True) and bool(latest.get("timed")) and bool(limit) and latest.get("total", 0) >= 10
             and latest.get("time_used_seconds", limit) <= limit / 2 and latest.get("score_percent", 0) >= 80)
     return (1 if fast else 0, 1)
 

@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.extensions import db
 from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress
-from webapp.models import (AttemptResult, Answer, Exam, QuizAttempt, Streak, User, UserAchievement, WeeklyXp,
-                           XpEvent)
+from webapp.models import (AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak, User,
+                           UserAchievement, WeeklyXp, XpEvent)
 from webapp.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -38,21 +38,123 @@ PERIODS = ("all", "week")
 class CompletionOutcome:
     xp_earned: int = 0
     new_achievements: list[dict] = field(default_factory=list)
+    xp_notes: list[dict] = field(default_factory=list)
 
 
-def xp_awards_for(mode: str, correct: int, total: int, passed: bool | None) -> list[tuple[str, int]]:
-    """(reason, amount) pairs a completed attempt earns under the configured rules."""
+@dataclass(frozen=True)
+class QuizFacts:
+    """What the XP and achievement rules read about one scored attempt (plain values)."""
+
+    mode: str
+    total: int
+    answered: int
+    correct: int
+    passed: bool | None
+    time_used_seconds: int
+
+
+@dataclass(frozen=True)
+class XpDecision:
+    awards: list[tuple[str, int]]  # (reason, amount) ledger rows to write
+    notes: list[dict]  # {"code", "message"}: why XP was withheld, for the result
+
+
+def _note(code: str, message: str) -> dict:
+    return {"code": code, "message": message}
+
+
+def is_too_fast(facts: QuizFacts) -> bool:
+    """Answered faster than XP_MIN_SECONDS_PER_QUESTION on average: scored, but no XP."""
+    return facts.time_used_seconds < facts.total * current_app.config["XP_MIN_SECONDS_PER_QUESTION"]
+
+
+def counts_as_quiz(facts: QuizFacts) -> bool:
+    """Counts for streaks and achievements: enough answered, at a human pace (see `_counted`)."""
     cfg = current_app.config
-    if mode not in ("practice", "exam"):
-        return []  # study mode and anything else earns nothing
-    awards = [("correct_answers", correct * cfg["XP_PER_CORRECT_ANSWER"])]
-    if total >= cfg["XP_BONUS_MIN_QUESTIONS"]:
-        awards.append(("completion_bonus", cfg["XP_COMPLETION_BONUS"]))
-        if correct == total:
-            awards.append(("perfect_score", cfg["XP_PERFECT_SCORE_BONUS"]))
-    if mode == "exam" and passed:
-        awards.append(("simulation_passed", cfg["XP_SIMULATION_PASSED"]))
-    return [(reason, amount) for reason, amount in awards if amount > 0]
+    return (facts.mode in QuizMode.scored() and not is_too_fast(facts)
+            and facts.answered * 100 >= facts.total * cfg["XP_COMPLETION_MIN_ANSWERED_PERCENT"])
+
+
+def _counted():
+    """`counts_as_quiz` as SQL over attempt_results, for the achievement aggregates."""
+    cfg = current_app.config
+    return sa.and_(
+        AttemptResult.answered * 100 >= AttemptResult.total * cfg["XP_COMPLETION_MIN_ANSWERED_PERCENT"],
+        AttemptResult.time_used_seconds >= AttemptResult.total * cfg["XP_MIN_SECONDS_PER_QUESTION"])
+
+
+def xp_awards_for(facts: QuizFacts, credited: int) -> XpDecision:
+    """The XP a scored attempt earns when `credited` of its correct answers earn answer XP.
+
+    Too fast: nothing. Answer XP per credited answer. Bonuses only when at least
+    XP_BONUS_MIN_CREDITED_PERCENT of the questions earned answer XP; the completion bonus needs
+    XP_COMPLETION_MIN_ANSWERED_PERCENT answered, perfect and simulation-passed need every answer.
+    """
+    cfg = current_app.config
+    if facts.mode not in QuizMode.scored():
+        return XpDecision([], [])  # study mode and anything else earns nothing
+    if is_too_fast(facts):
+        return XpDecision([], [_note("too_fast", (
+            f"You answered faster than {cfg['XP_MIN_SECONDS_PER_QUESTION']} seconds a question on average: "
+            "the quiz is scored, but it earns no XP."))])
+    notes = []
+    repeats = facts.correct - credited
+    if repeats:
+        notes.append(_note("recently_credited", (
+            f"{repeats} correct {'answer' if repeats == 1 else 'answers'} earned no XP: those questions already "
+            f"earned you XP in the last {cfg['XP_RECREDIT_DAYS']} days.")))
+    every_answer = facts.answered == facts.total
+    bonuses = []
+    if facts.total >= cfg["XP_BONUS_MIN_QUESTIONS"]:
+        if facts.answered * 100 >= facts.total * cfg["XP_COMPLETION_MIN_ANSWERED_PERCENT"]:
+            bonuses.append(("completion_bonus", cfg["XP_COMPLETION_BONUS"]))
+        else:
+            notes.append(_note("too_few_answered", (
+                f"No completion bonus: it needs at least {cfg['XP_COMPLETION_MIN_ANSWERED_PERCENT']}% "
+                "of the questions answered.")))
+        if every_answer and facts.correct == facts.total:
+            bonuses.append(("perfect_score", cfg["XP_PERFECT_SCORE_BONUS"]))
+    if facts.mode == QuizMode.EXAM and facts.passed:
+        if every_answer:
+            bonuses.append(("simulation_passed", cfg["XP_SIMULATION_PASSED"]))
+        else:
+            notes.append(_note("unanswered_questions",
+                               "No simulation bonus: it needs every question answered."))
+    if bonuses and credited * 100 < facts.total * cfg["XP_BONUS_MIN_CREDITED_PERCENT"]:
+        bonuses = []
+        notes.append(_note("mostly_repeated", (
+            f"No bonus: fewer than {cfg['XP_BONUS_MIN_CREDITED_PERCENT']}% of the questions earned answer XP.")))
+    awards = [("correct_answers", credited * cfg["XP_PER_CORRECT_ANSWER"]), *bonuses]
+    return XpDecision([(reason, amount) for reason, amount in awards if amount > 0], notes)
+
+
+def credit_answers(user_id: int, attempt_id: int, finished: datetime, correct_question_ids: list[int]) -> int:
+    """Mark this attempt's correct answers whose question earned the user no XP in the last
+    XP_RECREDIT_DAYS before `finished`; returns how many were credited.
+
+    One lookup for all the attempt's questions on the (user_id, question_id, answered_at) index.
+    """
+    if not correct_question_ids:
+        return 0
+    since = finished - timedelta(days=current_app.config["XP_RECREDIT_DAYS"])
+    recent = set(db.session.scalars(
+        sa.select(Answer.question_id).distinct()
+        .where(Answer.user_id == user_id, Answer.question_id.in_(correct_question_ids),
+               Answer.answered_at > since, Answer.attempt_id != attempt_id, Answer.xp_awarded.is_(True))))
+    fresh = [qid for qid in correct_question_ids if qid not in recent]
+    if fresh:
+        db.session.execute(sa.update(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id.in_(fresh))
+                           .values(xp_awarded=True).execution_options(synchronize_session=False))
+    return len(fresh)
+
+
+def settle_attempt(user_id: int, attempt_id: int, finished: datetime, facts: QuizFacts,
+                   correct_question_ids: list[int]) -> XpDecision:
+    """The one XP rule, applied by live scoring and by recompute alike: credit the attempt's
+    answers (none when too fast), then decide its awards."""
+    if facts.mode not in QuizMode.scored() or is_too_fast(facts):
+        return xp_awards_for(facts, 0)
+    return xp_awards_for(facts, credit_answers(user_id, attempt_id, finished, correct_question_ids))
 
 
 def iso_week_start(moment: datetime) -> date:
@@ -155,9 +257,14 @@ def user_streak(user: User, now: datetime | None = None) -> StreakView:
 
 
 def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementStats:
-    """The numbers every achievement rule reads, from a handful of indexed aggregates."""
+    """The numbers every achievement rule reads, from a handful of indexed aggregates.
+
+    Only quizzes that count (`counts_as_quiz`: enough answered, at a human pace) feed them, so
+    blank or instant submits cannot farm quiz counts, perfect scores, mastery or streak-free wins.
+    """
+    counted = _counted()
     scored = (sa.select(sa.func.count(AttemptResult.attempt_id), sa.func.coalesce(sa.func.sum(AttemptResult.correct), 0),
-                        sa.func.count(AttemptResult.attempt_id).filter(QuizAttempt.mode == "exam"),
+                        sa.func.count(AttemptResult.attempt_id).filter(QuizAttempt.mode == QuizMode.EXAM),
                         sa.func.count(AttemptResult.attempt_id).filter(AttemptResult.passed.is_(True)),
                         sa.func.count(AttemptResult.attempt_id).filter(
                             AttemptResult.total >= 10, AttemptResult.correct == AttemptResult.total),
@@ -165,12 +272,19 @@ def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementSt
               .join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
               # both user filters: each side's index narrows the join to this user's rows
               .where(AttemptResult.user_id == user_id, QuizAttempt.user_id == user_id,
-                     QuizAttempt.mode.in_(("practice", "exam"))))
+                     QuizAttempt.mode.in_(QuizMode.scored()), counted))
     quizzes, correct, simulations, passed, perfect, exams_tried = db.session.execute(scored).one()
-    per_objective = db.session.execute(
-        sa.select(sa.func.count(Answer.id), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0)))
-        .where(Answer.user_id == user_id).group_by(Answer.objective_id)).all()
-    mastery = max((total for total, right in per_objective if total and right / total >= 0.9), default=0)
+    # All answers on the covering (user, objective, is_correct) index, minus those of the few
+    # attempts that do not count (found by attempt id), instead of a join over every answer.
+    tallies = sa.select(Answer.objective_id, sa.func.count(Answer.id),
+                        sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0))).group_by(Answer.objective_id)
+    per_objective = {objective: [total, right] for objective, total, right in db.session.execute(
+        tallies.where(Answer.user_id == user_id))}
+    not_counted = sa.select(AttemptResult.attempt_id).where(AttemptResult.user_id == user_id, sa.not_(counted))
+    for objective, total, right in db.session.execute(tallies.where(Answer.attempt_id.in_(not_counted))):
+        per_objective[objective][0] -= total
+        per_objective[objective][1] -= right
+    mastery = max((total for total, right in per_objective.values() if total and right / total >= 0.9), default=0)
     streak = db.session.get(Streak, user_id)
     return AchievementStats(
         quizzes=quizzes, correct_answers=int(correct), simulations=simulations, passed_simulations=passed,
@@ -181,13 +295,22 @@ def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementSt
 
 
 def _previous_score(user_id: int, exam_id: int, attempt_id: int) -> float | None:
+    """The score of the user's previous counting quiz on this exam (for "Comeback")."""
     return db.session.scalar(
         sa.select(AttemptResult.score_percent).join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
         .where(AttemptResult.user_id == user_id, QuizAttempt.user_id == user_id, QuizAttempt.exam_id == exam_id,
-               QuizAttempt.id != attempt_id, QuizAttempt.mode.in_(("practice", "exam")),
+               QuizAttempt.id != attempt_id, QuizAttempt.mode.in_(QuizMode.scored()), _counted(),
                QuizAttempt.finished_at <= sa.select(QuizAttempt.finished_at)
                .where(QuizAttempt.id == attempt_id).scalar_subquery())
         .order_by(QuizAttempt.finished_at.desc(), QuizAttempt.id.desc()).limit(1))
+
+
+def _latest(attempt: QuizAttempt, facts: QuizFacts, score_percent: float) -> dict:
+    """The just-completed attempt as the "Comeback" and "Beat the clock" rules read it."""
+    return {"score_percent": score_percent, "total": facts.total, "timed": attempt.timed,
+            "time_limit_seconds": attempt.time_limit_seconds, "time_used_seconds": facts.time_used_seconds,
+            "previous_score_percent": _previous_score(attempt.user_id, attempt.exam_id, attempt.id),
+            "counts": counts_as_quiz(facts)}
 
 
 def award_new_achievements(user_id: int, stats: AchievementStats, source: str, when: datetime) -> list[dict]:
@@ -204,26 +327,31 @@ def award_new_achievements(user_id: int, stats: AchievementStats, source: str, w
     return new
 
 
-def record_quiz_completion(attempt: QuizAttempt, result: dict) -> CompletionOutcome:
-    """Award XP, count the streak day and grant achievements for a completed attempt."""
-    if attempt.mode not in ("practice", "exam"):
+def record_quiz_completion(attempt: QuizAttempt, result: dict, answered: int,
+                           correct_question_ids: list[int]) -> CompletionOutcome:
+    """Award XP, count the streak day and grant achievements for a completed attempt.
+
+    Runs after the attempt's `answers` rows are inserted; `settle_attempt` marks those that earn XP.
+    """
+    if attempt.mode not in QuizMode.scored():
         return CompletionOutcome()
     when = attempt.finished_at or utcnow()
     source = f"attempt:{attempt.id}"
     user = db.session.get(User, attempt.user_id)
-    xp = sum(award_xp(user.id, reason, source, amount, when)
-             for reason, amount in xp_awards_for(attempt.mode, result["correct"], result["total"], result["passed"]))
-    advance_streak(_get_streak(user.id), local_day(when, user.timezone))
+    facts = QuizFacts(attempt.mode, result["total"], answered, result["correct"], result["passed"],
+                      result["time_used_seconds"])
+    decision = settle_attempt(user.id, attempt.id, when, facts, correct_question_ids)
+    xp = sum(award_xp(user.id, reason, source, amount, when) for reason, amount in decision.awards)
+    if counts_as_quiz(facts):
+        advance_streak(_get_streak(user.id), local_day(when, user.timezone))
     db.session.flush()
-    previous = _previous_score(user.id, attempt.exam_id, attempt.id)
-    latest = {"score_percent": result["score_percent"], "total": result["total"], "timed": attempt.timed,
-              "time_limit_seconds": attempt.time_limit_seconds, "time_used_seconds": result["time_used_seconds"],
-              "previous_score_percent": previous}
+    latest = _latest(attempt, facts, result["score_percent"])
     new = award_new_achievements(user.id, achievement_stats(user.id, latest), source, when)
-    if xp or new:
+    if xp or new or decision.notes:
         logger.info("gamification awarded", extra={"attempt_id": attempt.id, "xp": xp,
-                                                   "achievements": [a["code"] for a in new]})
-    return CompletionOutcome(xp_earned=xp, new_achievements=new)
+                                                   "achievements": [a["code"] for a in new],
+                                                   "xp_notes": [n["code"] for n in decision.notes]})
+    return CompletionOutcome(xp_earned=xp, new_achievements=new, xp_notes=decision.notes)
 
 
 @dataclass(frozen=True)
@@ -348,7 +476,7 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
     now = now or utcnow()
     attempts = list(db.session.execute(
         sa.select(QuizAttempt, AttemptResult).outerjoin(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == "completed")
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.COMPLETED)
         .order_by(QuizAttempt.started_at.desc()).limit(5)))
     exams = list(db.session.scalars(sa.select(Exam).where(Exam.is_active.is_(True)).order_by(Exam.code)))
     return Dashboard(level_progress(user.xp), user_streak(user, now), attempts, recent_achievements(user), exams)
@@ -358,6 +486,8 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
 class Drift:
     users: int = 0
     xp_events_added: int = 0
+    xp_events_fixed: int = 0  # attempt awards removed or re-valued under the current rules
+    credits_fixed: int = 0  # answers whose "earned XP" mark changed
     xp_total_fixed: int = 0
     weekly_rows_fixed: int = 0
     streaks_fixed: int = 0
@@ -365,26 +495,68 @@ class Drift:
 
     @property
     def any(self) -> bool:
-        return any((self.xp_events_added, self.xp_total_fixed, self.weekly_rows_fixed, self.streaks_fixed,
-                    self.achievements_added))
+        return any((self.xp_events_added, self.xp_events_fixed, self.credits_fixed, self.xp_total_fixed,
+                    self.weekly_rows_fixed, self.streaks_fixed, self.achievements_added))
 
     def summary(self) -> str:
         return (f"{self.users} users checked: {self.xp_events_added} missing XP events added, "
+                f"{self.xp_events_fixed} XP events corrected, {self.credits_fixed} answer credits corrected, "
                 f"{self.xp_total_fixed} XP totals fixed, {self.weekly_rows_fixed} weekly totals fixed, "
                 f"{self.streaks_fixed} streaks fixed, {self.achievements_added} achievements added.")
 
 
+def _facts(attempt: QuizAttempt, result: AttemptResult) -> QuizFacts:
+    return QuizFacts(attempt.mode, result.total, result.answered, result.correct, result.passed,
+                     result.time_used_seconds)
+
+
+def _replay_attempt_awards(user: User, completed, drift: Drift) -> None:
+    """Re-decide every attempt's awards in finish order with `settle_attempt` (the live rule),
+    from cleared answer credits, and make the attempt rows of the ledger match."""
+    credited_before = set(db.session.scalars(sa.select(Answer.id).where(Answer.user_id == user.id,
+                                                                        Answer.xp_awarded.is_(True))))
+    db.session.execute(sa.update(Answer).where(Answer.user_id == user.id, Answer.xp_awarded.is_(True))
+                       .values(xp_awarded=False).execution_options(synchronize_session=False))
+    correct_by_attempt: dict[int, list[int]] = {}
+    for attempt_id, question_id in db.session.execute(
+            sa.select(Answer.attempt_id, Answer.question_id)
+            .where(Answer.user_id == user.id, Answer.is_correct.is_(True)).order_by(Answer.id)):
+        correct_by_attempt.setdefault(attempt_id, []).append(question_id)
+    wanted: dict[tuple[str, str], tuple[int, datetime]] = {}
+    for attempt, result in completed:
+        decision = settle_attempt(user.id, attempt.id, attempt.finished_at, _facts(attempt, result),
+                                  correct_by_attempt.get(attempt.id, []))
+        for reason, amount in decision.awards:
+            wanted[(reason, f"attempt:{attempt.id}")] = (amount, attempt.finished_at)
+    credited_after = set(db.session.scalars(sa.select(Answer.id).where(Answer.user_id == user.id,
+                                                                       Answer.xp_awarded.is_(True))))
+    drift.credits_fixed += len(credited_before ^ credited_after)
+
+    stored = {(row.reason, row.source): row for row in db.session.scalars(
+        sa.select(XpEvent).where(XpEvent.user_id == user.id, XpEvent.source.like("attempt:%")))}
+    for key, (amount, when) in wanted.items():
+        row = stored.pop(key, None)
+        if row is None:
+            drift.xp_events_added += insert_if_absent(XpEvent.__table__, {
+                "user_id": user.id, "amount": amount, "reason": key[0], "source": key[1], "created_at": when})
+        elif row.amount != amount:
+            row.amount = amount
+            drift.xp_events_fixed += 1
+    for row in stored.values():  # awards the rules no longer grant (a farmed bonus, say)
+        db.session.delete(row)
+        drift.xp_events_fixed += 1
+    db.session.flush()
+
+
 def recompute_user(user: User, drift: Drift) -> None:
-    """Rebuild one user's ledger, totals, weekly XP, streak and achievements from their attempts."""
+    """Rebuild one user's answer credits, ledger, totals, weekly XP, streak and achievements from
+    their attempts, with the same rules as live scoring."""
     completed = list(db.session.execute(
         sa.select(QuizAttempt, AttemptResult).join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
-        .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(("practice", "exam")))
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(QuizMode.scored()))
         .order_by(QuizAttempt.finished_at, QuizAttempt.id)))
-    for attempt, result in completed:
-        for reason, amount in xp_awards_for(attempt.mode, result.correct, result.total, result.passed):
-            drift.xp_events_added += insert_if_absent(XpEvent.__table__, {
-                "user_id": user.id, "amount": amount, "reason": reason, "source": f"attempt:{attempt.id}",
-                "created_at": attempt.finished_at})
+    _replay_attempt_awards(user, completed, drift)
+    counting = [(attempt, result) for attempt, result in completed if counts_as_quiz(_facts(attempt, result))]
     ledger = db.session.execute(sa.select(sa.func.coalesce(sa.func.sum(XpEvent.amount), 0),
                                           sa.func.max(XpEvent.created_at)).where(XpEvent.user_id == user.id)).one()
     if user.xp != ledger[0]:
@@ -412,7 +584,7 @@ def recompute_user(user: User, drift: Drift) -> None:
         drift.weekly_rows_fixed += 1
 
     rebuilt = Streak(user_id=user.id, current=0, longest=0, freezes=0, freezes_used=0)
-    for attempt, _result in completed:
+    for attempt, _result in counting:
         advance_streak(rebuilt, local_day(attempt.finished_at, user.timezone))
     streak = _get_streak(user.id)
     fields = ("current", "longest", "freezes", "freezes_used", "last_active_day")
@@ -426,12 +598,9 @@ def recompute_user(user: User, drift: Drift) -> None:
     latest = {}
     if last is not None:
         attempt, result = last
-        latest = {"score_percent": result.score_percent, "total": result.total, "timed": attempt.timed,
-                  "time_limit_seconds": attempt.time_limit_seconds, "time_used_seconds": result.time_used_seconds,
-                  "previous_score_percent": _previous_score(user.id, attempt.exam_id, attempt.id)}
-    best_comeback = _had_comeback(completed)
+        latest = _latest(attempt, _facts(attempt, result), result.score_percent)
     stats = achievement_stats(user.id, latest)
-    if best_comeback:
+    if _had_comeback(counting):
         stats = stats.with_comeback()
     when = last[0].finished_at if last else utcnow()
     drift.achievements_added += len(award_new_achievements(user.id, stats, "recompute", when))

@@ -110,6 +110,8 @@ class AttemptResult(db.Model):
     scaled_score: Mapped[int | None]
     passed: Mapped[bool | None]
     time_used_seconds: Mapped[int]
+    # Questions with a selection at scoring time: the XP and achievement rules need it.
+    answered: Mapped[int] = mapped_column(default=0, server_default="0")
     xp_earned: Mapped[int] = mapped_column(default=0, server_default="0")
     # The complete submit response, so every later submit returns the identical body.
     body: Mapped[dict] = mapped_column(sa.JSON)
@@ -131,6 +133,9 @@ class Answer(db.Model):
     is_correct: Mapped[bool]
     time_spent_seconds: Mapped[int] = mapped_column(default=0, server_default="0")
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # This correct answer earned XP: its question had earned none for the user within
+    # XP_RECREDIT_DAYS. Set at scoring; `flask gamification recompute` replays it.
+    xp_awarded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "question_id"),

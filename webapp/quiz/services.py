@@ -32,6 +32,7 @@ from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus
                            Question, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
 from webapp.questions.services import visible_exam
+from webapp.rate_limits import KeyedLimit
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +175,8 @@ def in_progress_attempt(user: User, now: datetime | None = None) -> QuizAttempt 
 
 def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
                rng: random.Random | None = None) -> QuizAttempt:
-    """Draw questions and open an attempt. Raises QuizInProgress, ValidationError."""
+    """Draw questions and open an attempt. Raises QuizInProgress, ValidationError, RateLimited
+    (more than QUIZ_START_RATE_LIMIT starts per learner, browser and API together)."""
     now = now or utcnow()
     rng = rng or random.SystemRandom()
     if request.mode not in QuizMode.scored():
@@ -196,6 +198,9 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
         timed = request.timed
         limit = count * _cfg("QUIZ_SECONDS_PER_QUESTION") if timed else None
 
+    # Counted once the request is valid, before the draw: the browser and the API share it.
+    KeyedLimit("quiz-start", current_app.config["QUIZ_START_RATE_LIMIT"]).check(
+        str(user.id), message="You have started too many quizzes in the last hour. Wait a while and try again.")
     question_ids = _draw(user, exam, request.mode, count, objectives, rng)
     choice_ids = defaultdict(list)
     for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
@@ -480,6 +485,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
                         "is_correct": is_correct, "time_spent_seconds": row.time_spent_ms // 1000,
                         "answered_at": row.answered_at or finished})
     correct_total = sum(1 for item in review if item["is_correct"])
+    answered = sum(1 for item in review if item["choice_ids"])
     total = len(rows)
     percent = _accuracy(correct_total, total)
     is_exam = attempt.mode == QuizMode.EXAM
@@ -519,11 +525,13 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     # rules count as a completed quiz.
     stored = AttemptResult(attempt_id=attempt_id, user_id=user_id, correct=correct_total, total=total,
                            score_percent=percent, scaled_score=scaled, passed=body["passed"],
-                           time_used_seconds=body["time_used_seconds"], body={})
+                           time_used_seconds=body["time_used_seconds"], answered=answered, body={})
     db.session.add(stored)
     db.session.flush()
-    outcome = record_quiz_completion(attempt, body)
-    body = {**body, "xp_earned": outcome.xp_earned, "new_achievements": outcome.new_achievements}
+    outcome = record_quiz_completion(attempt, body, answered,
+                                     [item["question_id"] for item in review if item["is_correct"]])
+    body = {**body, "xp_earned": outcome.xp_earned, "new_achievements": outcome.new_achievements,
+            "xp_notes": outcome.xp_notes}
     stored.xp_earned = outcome.xp_earned
     stored.body = body
     db.session.flush()

@@ -17,6 +17,7 @@ from webapp.models import AttemptStatus, QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz import services
 from webapp.quiz.forms import ActionForm
+from webapp.rate_limits import RateLimited
 
 bp = Blueprint("quiz", __name__, url_prefix="/quizzes")
 
@@ -83,6 +84,9 @@ def start():
         except services.QuizInProgress as exc:
             current = services.get_attempt(_user(), exc.quiz_id)
             return render_template("quiz/in_progress.html", attempt=current, form=ActionForm()), 409
+        except RateLimited as exc:  # the exam page again, with the reason on top
+            flash(exc.message, "error")
+            return render_template(EXAM_PAGE, **page), exc.status, exc.headers
         except AppError as exc:
             field = getattr(form, exc.field if exc.field in ("count", "mode") else "objectives")
             field.errors = list(field.errors) + [exc.message]
