@@ -14,6 +14,10 @@ from alembic import op
 import sqlalchemy as sa
 
 
+# A rebuilt `answers` table keeps AUTOINCREMENT (migration 0006): SQLite batch mode may copy the
+# table to drop or add a column, and the copy must not start reusing ids.
+NEVER_REUSE_IDS = {'sqlite_autoincrement': True}
+
 # revision identifiers, used by Alembic.
 revision = '0007_xp_credit'
 down_revision = '0006_never_reuse_ids'
@@ -22,7 +26,7 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('answers', schema=None) as batch_op:
+    with op.batch_alter_table('answers', schema=None, table_kwargs=NEVER_REUSE_IDS) as batch_op:
         batch_op.add_column(sa.Column('xp_awarded', sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table('attempt_results', schema=None) as batch_op:
         batch_op.add_column(sa.Column('answered', sa.Integer(), server_default='0', nullable=False))
@@ -38,5 +42,5 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('attempt_results', schema=None) as batch_op:
         batch_op.drop_column('answered')
-    with op.batch_alter_table('answers', schema=None) as batch_op:
+    with op.batch_alter_table('answers', schema=None, table_kwargs=NEVER_REUSE_IDS) as batch_op:
         batch_op.drop_column('xp_awarded')
