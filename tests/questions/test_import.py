@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from tests.factories import gen_exam, gen_question
+from tests.factories import choice_ids, gen_exam, gen_question, gen_user
 from tests.questions.factories import (
     demo_questions,
     exam_document,
@@ -20,9 +21,14 @@ from tests.questions.factories import (
 )
 from webapp.exceptions import NotFound
 from webapp.extensions import db
-from webapp.models import Choice, Domain, Exam, Objective, Question
+from webapp.models import (Answer, AttemptQuestion, AttemptStatus, Choice, Domain, Exam, Objective, Question,
+                           QuizAttempt, QuizMode)
 from webapp.questions import bank, services
 from webapp.questions.bank import BankInvalid
+from webapp.quiz import services as quiz_services
+from webapp.quiz.services import QuizRequest
+
+OLD_CORE1_SLICE = Path(__file__).resolve().parent / "data" / "aplus-core1-220-1101"
 
 pytestmark = pytest.mark.usefixtures("app_context")
 
@@ -400,3 +406,131 @@ def test_objective_with_questions_cannot_be_deleted_but_choices_cascade(app):
     db.session.execute(sa.delete(Question).where(Question.id == question.id))
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Choice)) == 0
+
+
+def _old_layout_folder(tmp_path):
+    """The demo exam as it was: objective 2.2 still listed, two questions on it."""
+    document = exam_document()
+    document["domains"][1]["objectives"].append({"code": "2.2", "title": "An objective the new blueprint drops"})
+    questions = demo_questions() + [single_question("dmo-2.2-001", objective="2.2"),
+                                    single_question("dmo-2.2-002", objective="2.2", stem="Which option fits the moved case?")]
+    return write_bank_folder(tmp_path / "old" / "demo", exam=document, questions=questions)
+
+
+def _new_layout_folder(tmp_path):
+    """The demo exam after the blueprint change: 2.2 gone, dmo-2.2-002 renamed to dmo-1.2-002."""
+    moved = single_question("dmo-1.2-002", objective="1.2", stem="Which option fits the moved case?")
+    return write_bank_folder(tmp_path / "new" / "demo", questions=demo_questions() + [moved])
+
+
+def _answer_in_completed_quiz(app, slug: str, external_id: str, objective_codes: list[str] | None = None) -> int:
+    """A learner answers `external_id` in a submitted practice quiz; returns the question id."""
+    user = gen_user(app)
+    attempt = quiz_services.start_quiz(user, QuizRequest(slug, mode=QuizMode.PRACTICE, count=5,
+                                                         objective_codes=objective_codes))
+    question_id = db.session.scalar(sa.select(Question.id).where(Question.external_id == external_id))
+    assert question_id in {aq.question_id for aq in attempt.questions}
+    quiz_services.save_answer(user, attempt.id, question_id, choice_ids(question_id)[:1])
+    quiz_services.submit_attempt(user, attempt.id)
+    assert db.session.get(QuizAttempt, attempt.id).status == AttemptStatus.COMPLETED
+    return question_id
+
+
+def _history() -> tuple:
+    return (sorted(db.session.execute(sa.select(Answer.question_id, Answer.objective_id)).all()),
+            sorted(db.session.scalars(sa.select(AttemptQuestion.question_id))),
+            db.session.scalars(sa.select(QuizAttempt.status)).all())
+
+
+def test_deactivate_missing_converges_an_old_layout_and_keeps_history(app, tmp_path):
+    """--deactivate-missing retires renamed and dropped questions, keeps the answered ones and their objective."""
+    bank.import_bank([_old_layout_folder(tmp_path)])
+    answered = _answer_in_completed_quiz(app, "demo", "dmo-2.2-001")
+    history = _history()
+    new_folder = _new_layout_folder(tmp_path)
+    assert _problems([new_folder]) == [f"{new_folder / 'exam.json'}:demo:domains: objective 2.2 was removed but "
+                                       "2 questions in the database still use it"]
+
+    summary = bank.import_bank([new_folder], deactivate_missing=True)
+
+    assert (summary.created, summary.updated, summary.unchanged, summary.deactivated) == (1, 0, 3, 2)
+    assert "2 deactivated" in summary.summary()
+    db.session.expire_all()
+    rows = {q.external_id: q for q in db.session.scalars(sa.select(Question))}
+    assert {key for key, q in rows.items() if q.is_active} == {"dmo-1.1-001", "dmo-1.2-001", "dmo-2.1-001", "dmo-1.2-002"}
+    assert rows["dmo-1.2-002"].objective.code == "1.2"
+    assert [(rows[key].is_active, rows[key].version) for key in ("dmo-2.2-001", "dmo-2.2-002")] == [(False, 2)] * 2
+    assert rows["dmo-2.2-001"].id == answered and _history() == history
+    # 2.2 stays (its retired questions and the recorded answer point at it), after the listed objectives.
+    exam = db.session.scalar(sa.select(Exam).where(Exam.slug == "demo"))
+    assert [o.code for o in exam.domains[1].objectives] == ["2.1", "2.2"]
+    again = bank.import_bank([new_folder], deactivate_missing=True)
+    assert (again.created, again.updated, again.unchanged, again.deactivated) == (0, 0, 4, 0)
+
+
+def test_inactive_questions_do_not_block_dropping_their_objective(bank_folder):
+    """Without the flag, a dropped objective whose only questions are inactive is kept for them, not refused."""
+    questions = demo_questions()
+    questions[1]["is_active"] = False  # dmo-1.2-001, the only question on 1.2
+    write_question_file(bank_folder / "questions.json", questions)
+    bank.import_bank([bank_folder])
+    document = exam_document()
+    document["domains"][0]["objectives"].pop()  # 1.2
+    write_json(bank_folder / "exam.json", document)
+    write_question_file(bank_folder / "questions.json", [questions[0], questions[2]])
+    summary = bank.import_bank([bank_folder])
+    assert (summary.unchanged, summary.deactivated) == (2, 0)
+    db.session.expire_all()
+    question = db.session.scalar(sa.select(Question).where(Question.external_id == "dmo-1.2-001"))
+    assert question.objective.code == "1.2" and question.is_active is False
+
+
+def test_deactivate_missing_touches_only_exams_whose_exam_json_is_imported(bank_folder, tmp_path):
+    """Other exams, and exams reached only through a lone question file, keep their questions active."""
+    other = write_bank_folder(tmp_path / "other", exam=exam_document(slug="other", id_prefix="oth"),
+                              questions=[single_question("oth-1.1-001")])
+    bank.import_bank([bank_folder, other])
+    extra = write_question_file(tmp_path / "extra.json", [single_question("dmo-1.1-002")])
+    assert bank.import_bank([extra], deactivate_missing=True).deactivated == 0
+    write_question_file(bank_folder / "questions.json", demo_questions()[:2])
+    summary = bank.import_bank([bank_folder], deactivate_missing=True)
+    assert summary.deactivated == 2  # dmo-2.1-001 and dmo-1.1-002
+    db.session.expire_all()
+    active = set(db.session.scalars(sa.select(Question.external_id).where(Question.is_active.is_(True))))
+    assert active == {"dmo-1.1-001", "dmo-1.2-001", "oth-1.1-001"}
+
+
+def test_cli_import_deactivate_missing(cli, bank_folder):
+    """`flask questions import --deactivate-missing` reports the retired questions and states its scope."""
+    assert cli.invoke(args=["questions", "import", str(bank_folder)]).exit_code == 0
+    write_question_file(bank_folder / "questions.json", demo_questions()[:2])
+    result = cli.invoke(args=["questions", "import", "--deactivate-missing", str(bank_folder)])
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 2 unchanged, 1 deactivated." in result.output
+    help_text = " ".join(cli.invoke(args=["questions", "import", "--help"]).output.split())
+    assert "Only exams whose exam.json is part of the import are affected" in help_text
+
+
+def test_bundled_bank_converges_a_database_holding_the_old_core1_layout(app):
+    """The bundled bank imported with --deactivate-missing over a slice of the 220-1101-layout Core 1 bank."""
+    bank.import_bank([OLD_CORE1_SLICE])
+    answered = _answer_in_completed_quiz(app, "aplus-core1", "ap1-5.7-001")
+    history = _history()
+    bundled = {entry["external_id"] for path in bank.BUNDLED_BANK_DIR.glob("*/questions*.json")
+               for entry in json.loads(path.read_text())["questions"]}
+
+    summary = bank.import_bank([bank.BUNDLED_BANK_DIR], deactivate_missing=True)
+
+    assert (summary.exams, summary.deactivated) == (4, 4)
+    assert summary.created + summary.updated + summary.unchanged == len(bundled)
+    db.session.expire_all()
+    active = set(db.session.scalars(sa.select(Question.external_id).where(Question.is_active.is_(True))))
+    assert active == bundled and "ap1-2.1-001" in active
+    retired = db.session.scalars(sa.select(Question).where(Question.is_active.is_(False))).all()
+    assert sorted(q.external_id for q in retired) == ["ap1-3.1-001", "ap1-5.1-002", "ap1-5.2-001", "ap1-5.7-001"]
+    assert answered in {q.id for q in retired} and _history() == history
+    titles = dict(db.session.execute(sa.select(Objective.code, Objective.title).join(Exam)
+                                     .where(Exam.slug == "aplus-core1")).all())
+    assert titles["3.1"] == "Compare and contrast display components and attributes"
+    assert titles["5.1"].startswith("Given a scenario, troubleshoot motherboards")
+    assert "5.7" in titles  # kept only because the retired, answered question points at it

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.questions.services import count_questions
 from webapp.extensions import db
-from webapp.models import Choice, Domain, Exam, Objective, Question
+from webapp.models import Answer, Choice, Domain, Exam, Objective, Question
 from webapp.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -95,10 +95,13 @@ class ImportSummary:
     created: int
     updated: int
     unchanged: int
+    # Stored questions of the imported exams that the files no longer hold (`deactivate_missing`).
+    deactivated: int = 0
 
     def summary(self) -> str:
-        return (f"Imported {self.exams} exam{'s' if self.exams != 1 else ''}: {self.created} created, "
-                f"{self.updated} updated, {self.unchanged} unchanged.")
+        text = (f"Imported {self.exams} exam{'s' if self.exams != 1 else ''}: {self.created} created, "
+                f"{self.updated} updated, {self.unchanged} unchanged")
+        return text + (f", {self.deactivated} deactivated." if self.deactivated else ".")
 
 
 @dataclass(frozen=True)
@@ -463,7 +466,7 @@ def read_bank_files(paths: Iterable[Path | str]) -> BankFiles:
     return bank
 
 
-def _check_against_database(bank: BankFiles) -> dict[str, Exam]:
+def _check_against_database(bank: BankFiles, deactivate_missing: bool = False) -> dict[str, Exam]:
     """Cross-file and database rules; returns the existing exams by slug."""
     problems = bank.problems
     existing = {exam.slug: exam for exam in db.session.scalars(sa.select(Exam))}
@@ -515,13 +518,19 @@ def _check_against_database(bank: BankFiles) -> dict[str, Exam]:
                 problems.append(Problem(question.file, external_id, "external_id",
                                         f"{external_id} already belongs to exam {slug}"))
 
-    _check_removed_objectives(bank, imported, existing, set(first_seen))
+    _check_removed_objectives(bank, imported, existing, set(first_seen), deactivate_missing)
     return existing
 
 
 def _check_removed_objectives(bank: BankFiles, imported: dict[str, ExamSpec], existing: dict[str, Exam],
-                              reimported_ids: set[str]) -> None:
-    """An objective dropped from exam.json may only go if no question outside this import uses it."""
+                              reimported_ids: set[str], deactivate_missing: bool) -> None:
+    """An objective dropped from exam.json may only go if no active question outside this import uses it.
+
+    With `deactivate_missing` every such question is about to be retired, so nothing blocks;
+    inactive questions never block (the objective is kept for them, see `_remove_dropped_blueprint`).
+    """
+    if deactivate_missing:
+        return
     for slug, spec in imported.items():
         exam = existing.get(slug)
         if exam is None:
@@ -530,6 +539,7 @@ def _check_removed_objectives(bank: BankFiles, imported: dict[str, ExamSpec], ex
             sa.select(Objective.code, sa.func.count(Question.id))
             .join(Question, Question.objective_id == Objective.id)
             .where(Objective.exam_id == exam.id, Objective.code.not_in(spec.objective_codes),
+                   Question.is_active.is_(True),
                    Question.external_id.not_in(reimported_ids) if reimported_ids else sa.true())
             .group_by(Objective.code).order_by(Objective.code))
         for code, count in still_used:
@@ -537,15 +547,20 @@ def _check_removed_objectives(bank: BankFiles, imported: dict[str, ExamSpec], ex
             bank.problems.append(Problem(spec.file, slug, "domains", f"objective {code} was removed but {users} it"))
 
 
-def import_bank(paths: Iterable[Path | str]) -> ImportSummary:
+def import_bank(paths: Iterable[Path | str], deactivate_missing: bool = False) -> ImportSummary:
     """Validate, then upsert exams, their blueprint and questions in one transaction.
 
     Raises BankInvalid (nothing written) when any entry is wrong. Questions are matched on
     `external_id`; a changed question gets `version + 1` and a new `updated_at`.
+
+    With `deactivate_missing`, stored questions of every exam whose exam.json is in the import
+    but which the import's question files no longer hold become inactive (a content change like
+    any other). Exams that the import does not define are left alone, and no question is ever
+    deleted, because quiz history refers to it.
     """
     bank = read_bank_files(paths)
     try:
-        existing = _check_against_database(bank)
+        existing = _check_against_database(bank, deactivate_missing)
         if bank.problems:
             raise BankInvalid(bank.problems)
         exams = dict(existing)
@@ -554,6 +569,7 @@ def import_bank(paths: Iterable[Path | str]) -> ImportSummary:
         db.session.flush()
         objectives = _objectives_by_exam(exams)
         created, updated, unchanged = _upsert_questions(bank.questions, exams, objectives)
+        deactivated = _deactivate_missing(bank, exams) if deactivate_missing else 0
         db.session.flush()
         for spec in bank.exams:
             _remove_dropped_blueprint(spec, exams[spec.slug])
@@ -566,11 +582,29 @@ def import_bank(paths: Iterable[Path | str]) -> ImportSummary:
     except BaseException:
         db.session.rollback()
         raise
-    summary = ImportSummary(exams=len(bank.exams), created=created, updated=updated, unchanged=unchanged)
+    summary = ImportSummary(exams=len(bank.exams), created=created, updated=updated, unchanged=unchanged,
+                            deactivated=deactivated)
     logger.info("question bank imported", extra={
         "exams": summary.exams, "questions_created": created, "questions_updated": updated,
-        "questions_unchanged": unchanged})
+        "questions_unchanged": unchanged, "questions_deactivated": deactivated})
     return summary
+
+
+def _deactivate_missing(bank: BankFiles, exams: dict[str, Exam]) -> int:
+    """Retire the active questions of the imported exams that no file of this import holds."""
+    exam_ids = [exams[spec.slug].id for spec in bank.exams]
+    kept = {spec.external_id for spec in bank.questions}
+    now = utcnow()
+    deactivated = 0
+    for question in db.session.scalars(
+            sa.select(Question).where(Question.exam_id.in_(exam_ids), Question.is_active.is_(True))):
+        if question.external_id in kept:
+            continue
+        question.is_active = False
+        question.version += 1
+        question.updated_at = now
+        deactivated += 1
+    return deactivated
 
 
 def _upsert_exam(spec: ExamSpec, exam: Exam | None) -> Exam:
@@ -666,14 +700,36 @@ def _apply_content(question: Question, content: dict, objective: Objective) -> N
 
 
 def _remove_dropped_blueprint(spec: ExamSpec, exam: Exam) -> None:
-    """Objectives and domains no longer in exam.json go (no question uses them any more)."""
+    """Objectives and domains no longer in exam.json go, unless history still points at them.
+
+    An objective that a stored (by now inactive) question or a recorded answer refers to cannot be
+    deleted (RESTRICT), so it stays, after the listed ones of its domain; so does its domain.
+    """
     kept_codes = spec.objective_codes
     kept_numbers = {domain["number"] for domain in spec.domains}
-    for objective in db.session.scalars(sa.select(Objective).where(Objective.exam_id == exam.id)):
-        if objective.code not in kept_codes:
+    referenced = set(db.session.scalars(sa.select(Question.objective_id).where(Question.exam_id == exam.id)))
+    referenced |= set(db.session.scalars(sa.select(Answer.objective_id).where(Answer.exam_id == exam.id)))
+    retained_domains: set[int] = set()
+    listed = {domain["number"]: len(domain["objectives"]) for domain in spec.domains}
+    for objective in db.session.scalars(
+            sa.select(Objective).where(Objective.exam_id == exam.id).order_by(Objective.position, Objective.code)):
+        if objective.code in kept_codes:
+            continue
+        if objective.id in referenced:
+            retained_domains.add(objective.domain_id)
+            number = objective.domain.number
+            _assign(objective, "position", listed.get(number, 0))
+            listed[number] = listed.get(number, 0) + 1
+        else:
             db.session.delete(objective)
+    extra_position = len(spec.domains)
     for domain in list(exam.domains):
-        if domain.number not in kept_numbers:
+        if domain.number in kept_numbers:
+            continue
+        if domain.id in retained_domains:
+            _assign(domain, "position", extra_position)
+            extra_position += 1
+        else:
             db.session.delete(domain)
 
 

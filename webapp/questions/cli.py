@@ -24,11 +24,14 @@ def exit_with_error(exc: AppError) -> None:
 
 
 @questions_cli.command("import")
+@click.option("--deactivate-missing", is_flag=True,
+              help="Make stored questions inactive when the import no longer holds them. Only exams whose "
+                   "exam.json is part of the import are affected; questions are never deleted.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def import_command(paths: tuple[Path, ...]) -> None:
+def import_command(deactivate_missing: bool, paths: tuple[Path, ...]) -> None:
     """Import exam folders or question files; all or nothing, one line per problem."""
     try:
-        summary = bank.import_bank(paths)
+        summary = bank.import_bank(paths, deactivate_missing=deactivate_missing)
     except AppError as exc:
         exit_with_error(exc)
     click.echo(summary.summary())
