@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.questions import cues
+
 BANK = Path(__file__).resolve().parents[2] / "webapp" / "questions" / "bank"
 EXPECTED_EXAMS = {"security", "network", "aplus-core1", "aplus-core2"}
 MIN_QUESTIONS = {"security": 150}
@@ -214,3 +216,85 @@ def test_aplus_core2_blueprint_orders_macos_linux_then_applications():
     assert [domain["weight_percent"] for domain in exam["domains"]] == [28, 28, 23, 21]
     by_objective = {entry["objective"] for _, entry in questions if ".dmg" in entry["stem"]}
     assert by_objective == {"1.8"}
+
+
+def exam_entries(slug: str) -> list[dict]:
+    return [entry for _, entry in load_exam(slug)[1]]
+
+
+def cue_failure(slug: str, name: str) -> str:
+    hits, total = cues.figures(exam_entries(slug))[name]
+    operator, limit = cues.LIMITS[name]
+    return f"{slug} {name}: {hits}/{total} = {hits / total:.1%}, limit {operator} {limit:.0%}" if total else ""
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_single_answer_key_is_rarely_the_longest(slug):
+    """The key is the strictly longest option in at most 28% of an exam's single-answer questions."""
+    assert cues.within_limit("single_longest", *cues.figures(exam_entries(slug))["single_longest"]), \
+        cue_failure(slug, "single_longest")
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_single_answer_key_is_often_enough_the_shortest(slug):
+    """The key is the strictly shortest option in at least 16% of single-answer questions, so "never the shortest" fails."""
+    assert cues.within_limit("single_shortest", *cues.figures(exam_entries(slug))["single_shortest"]), \
+        cue_failure(slug, "single_shortest")
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_k_longest_options_rarely_answer_a_multiple_select(slug):
+    """Picking the k longest options is fully right on at most 15% of an exam's multiple-select questions."""
+    assert cues.within_limit("multi_k_longest", *cues.figures(exam_entries(slug))["multi_k_longest"]), \
+        cue_failure(slug, "multi_k_longest")
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_option_echoing_the_stem_is_rarely_the_key(slug):
+    """The option that uniquely shares the most content words with the stem is the key at most 32% of the time."""
+    assert cues.within_limit("stem_echo", *cues.figures(exam_entries(slug))["stem_echo"]), \
+        cue_failure(slug, "stem_echo")
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_multiple_select_keys_are_not_the_first_choices_written(slug):
+    """The keys of at most 15% of an exam's multiple-select questions are its first k authored choices."""
+    assert cues.within_limit("multi_first_k", *cues.figures(exam_entries(slug))["multi_first_k"]), \
+        cue_failure(slug, "multi_first_k")
+
+
+@pytest.mark.parametrize("slugs", [(slug,) for slug in EXAMS] + [("aplus-core1", "aplus-core2")],
+                         ids=lambda slugs: "+".join(slugs))
+def test_no_near_duplicate_questions(slugs):
+    """No two questions of one exam, or of the two A+ exams together, ask the same thing (stem + key words)."""
+    pairs = cues.near_duplicates([entry for slug in slugs for entry in exam_entries(slug)])
+    assert not pairs, "\n".join(f"{left} ~ {right}: {score}" for left, right, score in pairs)
+
+
+def test_cue_figures_count_what_they_claim():
+    """Each cue counts a key that is longest, shortest, echoes the stem, is the k longest or the first k."""
+    def choice(text, correct=False):
+        return {"text": text, "correct": correct}
+    single = {"type": "single", "stem": "Which protocol encrypts remote shell sessions?",
+              "choices": [choice("Telnet session"), choice("SSH remote shell", True), choice("FTP"), choice("SNMPv1")]}
+    multiple = {"type": "multiple", "stem": "Pick two.",
+                "choices": [choice("long keyed one", True), choice("longer keyed two", True), choice("no"), choice("nah"),
+                            choice("nope")]}
+    result = cues.figures([single, multiple])
+    assert result["single_longest"] == (1, 1) and result["single_shortest"] == (0, 1)
+    assert result["stem_echo"] == (1, 1)
+    assert result["multi_k_longest"] == (1, 1) and result["multi_first_k"] == (1, 1)
+    assert cues.within_limit("single_shortest", 1, 6) and not cues.within_limit("single_shortest", 0, 6)
+
+
+def test_near_duplicate_threshold_catches_a_reworded_question():
+    """Two questions that ask the same thing in other words are a near-duplicate pair; unrelated ones are not."""
+    def question(external_id, stem, key):
+        return {"external_id": external_id, "stem": stem,
+                "choices": [{"text": key, "correct": True}, {"text": "Something else", "correct": False}]}
+    first = question("x-1", "A PC shows a 169.254.10.4 address and cannot reach the network. What is the cause?",
+                     "No DHCP server answered")
+    second = question("x-2", "A laptop has the address 169.254.88.1 and cannot reach the network. What is the cause?",
+                      "The DHCP server did not answer")
+    third = question("x-3", "Which port does RDP listen on by default?", "TCP 3389")
+    assert [pair[:2] for pair in cues.near_duplicates([first, second, third])] == [("x-1", "x-2")]
