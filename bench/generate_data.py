@@ -105,6 +105,8 @@ def bench_config(url: str) -> type[Config]:
         RATELIMIT_STORAGE_URI = "memory://"
         CACHE_TYPE = "SimpleCache"
         REDIS_URL = None
+        WEB_CONCURRENCY = 1  # one process: in-memory counters are the only ones
+        TRUSTED_HOSTS = ["localhost", "127.0.0.1"]
 
     return BenchConfig
 

@@ -15,9 +15,11 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from config import TestingConfig
+from tests.factories import DEFAULT_PASSWORD, gen_user, login
 from tests.tools.servers import free_port, strict
 from webapp import create_app
 from webapp.extensions import db, limiter
+from webapp.models import User
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -120,3 +122,29 @@ def client(app):
     """A plain test client. pytest-flask's version keeps the last request context pushed, which
     lets `g` (and so the signed-in user) leak into requests made by other clients."""
     return app.test_client()
+
+
+@pytest.fixture
+def sign_in(app, client):
+    """A callable: `sign_in(**user_fields)` creates a user with `gen_user` and signs it in on `client`
+    through the real form, then returns the user. For tests that need a given username, email, zone..."""
+
+    def _sign_in(**user_fields) -> User:
+        user = gen_user(app, **user_fields)
+        response = login(client, user.username, user_fields.get("password", DEFAULT_PASSWORD))
+        assert response.status_code == 302, f"sign-in of {user.username} failed: {response.status_code}"
+        return user
+
+    return _sign_in
+
+
+@pytest.fixture
+def signed_in(sign_in) -> User:
+    """A learner signed in on `client` through the real sign-in form."""
+    return sign_in()
+
+
+@pytest.fixture
+def admin(sign_in) -> User:
+    """An administrator signed in on `client` through the real sign-in form."""
+    return sign_in(is_admin=True)

@@ -48,10 +48,8 @@ def test_admin_access_matrix(app):
             assert as_admin.open(url, method=method).status_code < 400, url
 
 
-def test_admin_audit_page_lists_events(client, app):
+def test_admin_audit_page_lists_events(client, admin):
     """The audit log page shows events newest first, filterable by event."""
-    gen_user(app, username="auditor", is_admin=True)
-    login(client, "auditor")
     html = client.get("/admin/audit?event=login_success").get_data(as_text=True)
     assert "login_success" in html and "<table" in html
 
@@ -112,3 +110,17 @@ def test_deactivate_user_command_ends_sessions_and_tokens(app):
     assert browser.get("/account").status_code == 302
     assert app.test_client().get("/api/v1/users/me", headers=bearer(secret)).status_code == 401
     assert app.test_cli_runner().invoke(args=["deactivate-user", "nobody"]).exit_code != 0
+
+
+def test_signed_in_fixture_is_a_learner_session(client, signed_in):
+    """The shared `signed_in` fixture signs a learner in on `client`: the account page opens, admin pages are 403."""
+    assert not signed_in.is_admin
+    account = client.get("/account")
+    assert account.status_code == 200 and signed_in.username in account.get_data(as_text=True)
+    assert client.get("/admin/").status_code == 403
+
+
+def test_admin_fixture_is_an_administrator_session(client, admin):
+    """The shared `admin` fixture signs an administrator in on `client`: admin pages open."""
+    assert admin.is_admin
+    assert client.get("/admin/").status_code == 200

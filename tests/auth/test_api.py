@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user, login
+from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user
 from webapp.extensions import db
 from webapp.models import ApiToken, User
 from webapp.models.base import utcnow
@@ -97,10 +97,8 @@ def test_token_in_query_string_is_ignored(client, app):
     assert client.get(f"/api/v1/users/me?token={secret}").status_code == 401
 
 
-def test_session_cookie_never_authenticates_the_api(client, app):
+def test_session_cookie_never_authenticates_the_api(client, signed_in):
     """A signed-in browser session is not accepted by /api/v1."""
-    gen_user(app, username="browseronly")
-    login(client, "browseronly")
     assert client.get("/account").status_code == 200
     assert client.get("/api/v1/users/me").status_code == 401
 

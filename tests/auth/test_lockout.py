@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestingConfig
-from tests.factories import DEFAULT_PASSWORD, gen_user, login
+from tests.factories import DEFAULT_PASSWORD, gen_user
 from tests.helpers import fake_clock
 from webapp import create_app
 from webapp.audit.services import RequestMeta
@@ -136,12 +136,11 @@ def test_unknown_logins_lock_exactly_like_accounts(app, monkeypatch):
     ("/account/delete", {"confirm": "delete my account"}),
     ("/account/password", {"new_password": "another long passphrase 77"}),
 ])
-def test_current_password_checks_count_as_failed_sign_ins(client, app, path, data):
+def test_current_password_checks_count_as_failed_sign_ins(client, app, signed_in, path, data):
     """Wrong current passwords on /account count in the sign-in throttle; a paused account gets 429 there."""
-    gen_user(app, username="guesser")
-    assert login(client, "guesser").status_code == 302
     for _ in range(2):  # from the same address, signed out
-        assert app.test_client().post("/auth/login", data={"login": "guesser", "password": WRONG}).status_code == 401
+        assert app.test_client().post("/auth/login", data={"login": signed_in.username,
+                                                           "password": WRONG}).status_code == 401
     statuses = [client.post(path, data={**data, "current_password": WRONG}).status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
     response = client.post(path, data={**data, "current_password": DEFAULT_PASSWORD})
@@ -150,10 +149,9 @@ def test_current_password_checks_count_as_failed_sign_ins(client, app, path, dat
     assert "paused" in response.get_data(as_text=True)
 
 
-def test_current_password_guesses_are_throttled_not_unlimited(client, app):
+def test_current_password_guesses_are_throttled_not_unlimited(client, app, signed_in):
     """30 wrong current passwords in a row: at most 5 are checked, the rest are 429."""
-    user = gen_user(app, username="export30")
-    assert login(client, "export30").status_code == 302
+    user = signed_in
     statuses = [client.post("/account/export", data={"current_password": WRONG}).status_code for _ in range(30)]
     assert statuses.count(400) == 4 and statuses.count(429) == 26
     with app.app_context():

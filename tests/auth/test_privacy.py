@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user, login
+from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
 from webapp.privacy.services import USER_DATA, tables_pointing_at_users
@@ -15,21 +15,21 @@ from webapp.privacy.services import USER_DATA, tables_pointing_at_users
 def test_registry_covers_every_table_pointing_at_users(app):
     """Every table with a foreign key to users is in the export/delete registry."""
     registered = {entry.table for entry in USER_DATA}
-    missing = tables_pointing_at_users() - registered
+    pointing = tables_pointing_at_users()
+    assert {"api_tokens", "quiz_attempts"} <= pointing
+    missing = pointing - registered
     assert not missing, f"add these tables to webapp.privacy.services.USER_DATA: {sorted(missing)}"
 
 
-def test_browser_export_contains_the_users_data_without_secrets(client, app):
+def test_browser_export_contains_the_users_data_without_secrets(client, app, signed_in):
     """The export downloads profile, tokens and audit rows, never hashes or token secrets."""
-    user = gen_user(app, username="exporter")
-    secret = gen_token(app, user)
-    login(client, "exporter")
+    secret = gen_token(app, signed_in)
     assert client.post("/account/export", data={"current_password": "wrong"}).status_code == 400
     response = client.post("/account/export", data={"current_password": DEFAULT_PASSWORD})
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.get_data(as_text=True))
-    assert data["user"]["username"] == "exporter" and data["user"]["email"] == "exporter@example.com"
+    assert data["user"]["username"] == signed_in.username and data["user"]["email"] == signed_in.email
     assert "password_hash" not in data["user"]
     assert len(data["api_tokens"]) == 1 and "token_hash" not in data["api_tokens"][0]
     assert {e["event"] for e in data["audit_events"]} >= {"register", "login_success", "token_create"}
@@ -58,13 +58,12 @@ def _rows_for(app, user_id: int) -> dict[str, int]:
     return counts
 
 
-def test_deletion_leaves_no_rows_and_anonymises_audit(client, app):
+def test_deletion_leaves_no_rows_and_anonymises_audit(client, app, signed_in):
     """Deleting the account removes every personal row at once; audit rows keep their event with no user."""
-    user = gen_user(app, username="leaver", email="leaver@example.com")
+    user = signed_in
     gen_token(app, user)
     bystander = gen_user(app, username="bystander")
     gen_token(app, bystander)
-    login(client, "leaver")
     assert client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD, "confirm": "nope"}).status_code == 400
     response = client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD,
                                                     "confirm": "delete my account"})
@@ -77,12 +76,10 @@ def test_deletion_leaves_no_rows_and_anonymises_audit(client, app):
     assert client.get("/account").status_code == 302
 
 
-def test_same_email_can_register_again_after_deletion(client, app):
+def test_same_email_can_register_again_after_deletion(client, signed_in):
     """After deletion the email and username are free again."""
-    gen_user(app, username="phoenix", email="phoenix@example.com")
-    login(client, "phoenix")
     client.post("/account/delete", data={"current_password": DEFAULT_PASSWORD, "confirm": "delete my account"})
-    again = client.post("/auth/register", data={"email": "phoenix@example.com", "username": "phoenix",
+    again = client.post("/auth/register", data={"email": signed_in.email, "username": signed_in.username,
                                                 "password": DEFAULT_PASSWORD})
     assert again.status_code == 302
 

@@ -108,30 +108,29 @@ def test_every_table_with_a_surrogate_id_never_reuses_ids(app, db_label):
         assert [t.name for t in tables if "AUTOINCREMENT" not in ddl[t.name]] == []
 
 
-def test_session_secret_is_random_per_account_and_rotates_at_sign_out(client, app):
+def test_session_secret_is_random_per_account_and_rotates_at_sign_out(client, app, signed_in):
     """Two new accounts never share a session secret, and signing out rotates it."""
-    alice, bob = gen_user(app, username="alice"), gen_user(app, username="bob")
+    alice, bob = signed_in, gen_user(app, username="bob")
     assert len(alice.session_secret) >= 43 and alice.session_secret != bob.session_secret
-    login(client, "alice")
     client.post("/auth/logout")
     with app.app_context():
         assert db.session.get(User, alice.id).session_secret != alice.session_secret
 
 
-def test_session_secret_is_never_exported(client, app):
+def test_session_secret_is_never_exported(client, signed_in):
     """The data export leaves the session secret out, like the password hash."""
-    gen_user(app, username="private")
-    login(client, "private")
-    data = client.post("/account/export", data={"current_password": DEFAULT_PASSWORD}).get_json(force=True)
+    response = client.post("/account/export", data={"current_password": DEFAULT_PASSWORD})
+    assert response.status_code == 200
+    data = response.get_json(force=True)
+    assert data["user"]["username"] == signed_in.username
     assert "session_secret" not in data["user"] and "password_hash" not in data["user"]
 
 
-def test_password_change_revokes_api_tokens(client, app):
+def test_password_change_revokes_api_tokens(client, app, signed_in):
     """After a password change on the account page, an old bearer token gets 401."""
-    user = gen_user(app, username="rotator")
+    user = signed_in
     secret = gen_token(app, user)
     assert client.get("/api/v1/users/me", headers=bearer(secret)).status_code == 200
-    login(client, "rotator")
     response = client.post("/account/password", data={"current_password": DEFAULT_PASSWORD,
                                                       "new_password": "a brand new passphrase 77"})
     assert response.status_code == 302
@@ -151,11 +150,9 @@ def test_deactivation_revokes_api_tokens(client, app):
     assert client.get("/api/v1/users/me", headers=bearer(secret)).status_code == 401
 
 
-def test_deletion_revokes_api_tokens(client, app):
+def test_deletion_revokes_api_tokens(client, app, signed_in):
     """After the account is deleted, its bearer token gets 401."""
-    user = gen_user(app, username="erased")
-    secret = gen_token(app, user)
-    login(client, "erased")
+    secret = gen_token(app, signed_in)
     assert client.post("/account/delete", data=DELETE_FORM).status_code == 302
     assert client.get("/api/v1/users/me", headers=bearer(secret)).status_code == 401
 
@@ -208,6 +205,7 @@ def test_remember_cookie_has_a_server_side_maximum_age(app, clock):
     clock(-timedelta(days=31))
     login(browser, "forever", remember=True)
     remember = browser.get_cookie("remember_token").value
+    assert _signed_in_with(app, "remember_token", remember)  # on the day it was issued it signs in
     clock(timedelta(0))
     assert not _signed_in_with(app, "remember_token", remember)
 

@@ -153,10 +153,8 @@ def test_password_change_ends_other_sessions(app):
     assert login(phone, "twodevices", password="a brand new passphrase 77").status_code == 302
 
 
-def test_password_change_needs_current_password_and_policy(client, app):
+def test_password_change_needs_current_password_and_policy(client, signed_in):
     """A wrong current password or a weak new one is refused with a field error."""
-    gen_user(app, username="careful")
-    login(client, "careful")
     wrong = client.post("/account/password", data={"current_password": "nope nope nope",
                                                     "new_password": "another long passphrase"})
     assert wrong.status_code == 400 and "current password is not correct" in wrong.get_data(as_text=True)
@@ -164,19 +162,17 @@ def test_password_change_needs_current_password_and_policy(client, app):
     assert weak.status_code == 400 and "at least 12" in weak.get_data(as_text=True)
 
 
-def test_deactivation_ends_sessions_and_tokens(client, app):
+def test_deactivation_ends_sessions_and_tokens(client, app, signed_in):
     """A deactivated account loses its sessions and its tokens at once."""
     from tests.factories import META, bearer
     from webapp.auth.services import set_active
 
-    user = gen_user(app, username="leaving")
-    secret = gen_token(app, user)
-    login(client, "leaving")
+    secret = gen_token(app, signed_in)
     with app.app_context():
-        set_active(db.session.get(User, user.id), False, META)
+        set_active(db.session.get(User, signed_in.id), False, META)
     assert client.get("/account").status_code == 302
     assert client.get("/api/v1/users/me", headers=bearer(secret)).status_code == 401
-    assert login(app.test_client(), "leaving").status_code == 401
+    assert login(app.test_client(), signed_in.username).status_code == 401
 
 
 def test_cookie_flags(client, app):
@@ -198,10 +194,8 @@ def test_production_cookies_are_secure():
     assert not TestingConfig.SESSION_COOKIE_SECURE
 
 
-def test_signed_in_pages_are_not_cached(client, app):
+def test_signed_in_pages_are_not_cached(client, signed_in):
     """Pages for a signed-in user carry Cache-Control: no-store."""
-    gen_user(app, username="private")
-    login(client, "private")
     assert client.get("/account").headers["Cache-Control"] == "no-store"
     assert client.get("/").headers["Cache-Control"] == "no-store"
 
@@ -219,18 +213,15 @@ def test_htmx_request_needing_login_gets_hx_redirect(client):
     assert "/auth/login" in response.headers["HX-Redirect"]
 
 
-def test_logout_is_post_only(client, app):
+def test_logout_is_post_only(client, signed_in):
     """GET /auth/logout changes nothing: sign-out needs a POST."""
-    gen_user(app, username="stayin")
-    login(client, "stayin")
     assert client.get("/auth/logout").status_code == 405
     assert client.get("/account").status_code == 200
 
 
-def test_profile_update_and_email_change_needs_password(client, app):
+def test_profile_update_and_email_change_needs_password(client, app, sign_in):
     """Profile fields save; changing the email needs the current password."""
-    gen_user(app, username="editor", email="editor@example.com")
-    login(client, "editor")
+    sign_in(username="editor", email="editor@example.com")
     base = {"username": "editor2", "email": "editor@example.com", "timezone": "Europe/Paris",
             "show_on_leaderboard": ""}
     assert client.post("/account/profile", data=base).status_code == 302
@@ -244,19 +235,15 @@ def test_profile_update_and_email_change_needs_password(client, app):
     assert accepted.status_code == 302
 
 
-def test_invalid_timezone_is_refused(client, app):
+def test_invalid_timezone_is_refused(client, signed_in):
     """Only IANA time zone names are accepted."""
-    gen_user(app, username="tzuser")
-    login(client, "tzuser")
-    response = client.post("/account/profile", data={"username": "tzuser", "email": "tzuser@example.com",
+    response = client.post("/account/profile", data={"username": signed_in.username, "email": signed_in.email,
                                                      "timezone": "Mars/Olympus"})
     assert response.status_code == 400
 
 
-def test_token_created_in_browser_is_shown_once(client, app):
+def test_token_created_in_browser_is_shown_once(client, signed_in):
     """A token created on /account is shown in that response only and works as a bearer."""
-    gen_user(app, username="scripter")
-    login(client, "scripter")
     missing_pw = client.post("/account/tokens", data={"name": "ci"})
     assert missing_pw.status_code == 400
     response = client.post("/account/tokens", data={"name": "ci", "current_password": DEFAULT_PASSWORD})
@@ -267,23 +254,19 @@ def test_token_created_in_browser_is_shown_once(client, app):
     assert me.status_code == 200
 
 
-def test_revoking_a_token_in_the_browser(client, app):
+def test_revoking_a_token_in_the_browser(client, app, signed_in):
     """Revoking from /account makes the token stop working."""
-    user = gen_user(app, username="revoker")
-    secret = gen_token(app, user)
-    login(client, "revoker")
+    secret = gen_token(app, signed_in)
     with app.app_context():
         token_id = db.session.scalar(sa.text("SELECT id FROM api_tokens"))
     assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302
     assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
 
 
-def test_cannot_revoke_another_users_token(client, app):
+def test_cannot_revoke_another_users_token(client, app, signed_in):
     """Another user's token id is a 404 and stays live."""
     owner = gen_user(app, username="owner")
     secret = gen_token(app, owner)
-    gen_user(app, username="intruder")
-    login(client, "intruder")
     with app.app_context():
         token_id = db.session.scalar(sa.text("SELECT id FROM api_tokens"))
     assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404

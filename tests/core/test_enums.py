@@ -7,7 +7,7 @@ import ast
 import re
 
 from config import ROOT
-from tests.factories import bearer, gen_bank, gen_token, gen_user, login
+from tests.factories import bearer, gen_bank, gen_token
 from webapp.models import AttemptStatus, QuizMode, enums
 
 SPELLED = {member.value for enum in (QuizMode, AttemptStatus) for member in enum}
@@ -32,9 +32,13 @@ def _python_offenders() -> list[str]:
 
 def test_modes_and_statuses_are_never_spelled_outside_the_enums():
     """No module or template spells a mode or status; they use QuizMode and AttemptStatus."""
+    assert len(list((ROOT / "webapp").rglob("*.py"))) > 10
     offenders = _python_offenders()
+    templates = sorted((ROOT / "templates").rglob("*.html"))
+    assert len(templates) > 10
     pattern = re.compile(r"""["'](%s)["']""" % "|".join(sorted(SPELLED)))
-    for path in sorted((ROOT / "templates").rglob("*.html")):
+    assert pattern.search(f'{{% if status == "{AttemptStatus.IN_PROGRESS.value}" %}}')
+    for path in templates:
         for number, line in enumerate(path.read_text().splitlines(), 1):
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(ROOT)}:{number}")
@@ -49,16 +53,14 @@ def test_label_filter_shows_every_member_and_its_stored_string(app):
             assert render(value=member) == render(value=member.value) == member.label
 
 
-def test_history_and_dashboard_show_mode_and_status_labels(client, app):
+def test_history_and_dashboard_show_mode_and_status_labels(client, app, signed_in):
     """The history page and the dashboard name a quiz by its mode's label, and its status by its label."""
     exam = gen_bank(app, per_objective=4)
-    user = gen_user(app, username="labelled")
-    headers = bearer(gen_token(app, user))
+    headers = bearer(gen_token(app, signed_in))
     first = client.post("/api/v1/quizzes", headers=headers, json={"exam_type": exam.slug, "count": 5}).get_json()
     client.post(f"/api/v1/quizzes/{first['id']}/submit", headers=headers)
     second = client.post("/api/v1/quizzes", headers=headers, json={"exam_type": exam.slug, "count": 5}).get_json()
     client.post(f"/api/v1/quizzes/{second['id']}/abandon", headers=headers)
-    login(client, "labelled")
     history = client.get("/quizzes").get_data(as_text=True)
     assert history.count(f">{QuizMode.PRACTICE.label}</td>") == 2
     assert f">{AttemptStatus.COMPLETED.label}</td>" in history

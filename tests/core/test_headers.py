@@ -38,7 +38,9 @@ def test_csp_nonce_changes_per_request(client):
 
 def test_anonymous_pages_are_cacheable_by_default(client):
     """No-store is reserved for signed-in pages; the anonymous landing page has no such header."""
-    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    response = client.get("/")
+    assert response.status_code == 200 and 'href="/auth/login' in response.get_data(as_text=True)
+    assert "no-store" not in response.headers.get("Cache-Control", "")
 
 
 def test_proxy_fix_honours_proxy_count(app):
@@ -82,13 +84,10 @@ def test_token_authenticated_api_responses_are_no_store(client, app, path):
     assert response.headers.get("Cache-Control") == "no-store", (path, response.status_code)
 
 
-def test_signed_in_responses_are_no_store_but_static_files_are_not(client, app):
+def test_signed_in_responses_are_no_store_but_static_files_are_not(client, signed_in):
     """A signed-in user's JSON and HTML responses are no-store; static files keep their caching."""
-    from tests.factories import gen_user, login
-
-    gen_user(app, username="viewer")
-    assert login(client, "viewer").status_code == 302
     assert client.get("/health/live").headers.get("Cache-Control") == "no-store"
+
     assert client.get("/account").headers.get("Cache-Control") == "no-store"
     assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
 

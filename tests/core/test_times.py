@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from tests.factories import gen_bank, gen_token, gen_user, login
+from tests.factories import gen_bank, gen_token
 from webapp.extensions import db
 from webapp.models import ApiToken, QuizAttempt, UserAchievement
 
@@ -27,15 +27,9 @@ def test_format_local_names_the_zone():
     assert format_local(datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc), "Asia/Tokyo", "date") == "2 Dec 2026"
 
 
-def _signed_in(client, app, zone: str = "America/New_York"):
-    user = gen_user(app, username="zoned", timezone=zone)
-    login(client, "zoned")
-    return user
-
-
-def test_history_and_result_show_times_in_the_learners_zone(client, app):
+def test_history_and_result_show_times_in_the_learners_zone(client, app, sign_in):
     """My quizzes and the result page show when a quiz started and finished in the learner's zone, labelled."""
-    _signed_in(client, app)
+    sign_in(timezone="America/New_York")
     exam = gen_bank(app, per_objective=4)
     start = client.post("/quizzes", data={"exam": exam.slug, "mode": "practice", "count": "5", "timed": "y"})
     attempt_id = int(start.headers["Location"].split("/")[2])
@@ -51,9 +45,9 @@ def test_history_and_result_show_times_in_the_learners_zone(client, app):
     assert re.search(r'Finished <time datetime="2026-07-01T18:45:00Z"[^>]*>1 Jul 2026, 14:45 EDT</time>', result)
 
 
-def test_account_tokens_show_times_in_the_learners_zone(client, app):
+def test_account_tokens_show_times_in_the_learners_zone(client, app, sign_in):
     """The API tokens table shows created, expiry and last use in the learner's zone, labelled."""
-    user = _signed_in(client, app, "Europe/London")
+    user = sign_in(timezone="Europe/London")
     gen_token(app, user)
     with app.app_context():
         db.session.execute(sa.update(ApiToken).values(created_at=WINTER, expires_at=SUMMER, last_used_at=WINTER))
@@ -64,9 +58,9 @@ def test_account_tokens_show_times_in_the_learners_zone(client, app):
     assert '<td data-label="Last used"><time' in html
 
 
-def test_achievements_show_when_earned_in_the_learners_zone(client, app):
+def test_achievements_show_when_earned_in_the_learners_zone(client, app, sign_in):
     """An earned achievement says when, in the learner's zone, labelled; the dashboard shows the local day."""
-    user = _signed_in(client, app, "Asia/Tokyo")
+    user = sign_in(timezone="Asia/Tokyo")
     with app.app_context():
         db.session.add(UserAchievement(user_id=user.id, code="first_quiz", earned_at=datetime(
             2026, 12, 1, 23, 30, tzinfo=timezone.utc)))

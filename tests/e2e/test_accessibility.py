@@ -58,5 +58,6 @@ def test_pages_have_no_wcag_violations(a11y_page, live_url, app):
     result_url = page.url
     findings["result"] = _audit(page, result_url)
     findings["review"] = _audit(page, result_url.replace("/result", "/review"))
+    assert len(findings) == 14
     problems = {where: v for where, v in findings.items() if v}
     assert not problems, problems

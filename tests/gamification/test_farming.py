@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import Config
-from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user, login
+from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user
 from webapp.extensions import db
 from webapp.gamification import services
 from webapp.models import Answer, Exam, QuizAttempt, QuizMode, Streak, User, UserAchievement, XpEvent
@@ -145,11 +145,9 @@ def test_too_fast_quiz_is_scored_but_earns_nothing(app, ctx):
     assert player.play(count=21, pace=MIN_PACE)["xp_earned"] == 210 + 50 + 100  # the same 21, at the minimum pace
 
 
-def test_result_page_says_why_no_xp(client, app):
+def test_result_page_says_why_no_xp(client, app, signed_in):
     """The result page explains in plain words that a too-fast quiz earned no XP."""
     exam = _bank(app)
-    gen_user(app, username="speedy")
-    login(client, "speedy")
     app.config["XP_MIN_SECONDS_PER_QUESTION"] = MIN_PACE
     try:
         client.post("/quizzes", data={"exam": exam.slug, "mode": "practice", "count": "10"})
@@ -248,12 +246,10 @@ def test_recompute_applies_the_same_rules_as_live_scoring(app, ctx):
     assert not services.recompute_all().any
 
 
-def test_quiz_starts_are_rate_limited_across_browser_and_api(client, app):
+def test_quiz_starts_are_rate_limited_across_browser_and_api(client, app, signed_in):
     """30 starts an hour per learner, browser and API together: the 31st is 429 in both, with Retry-After."""
     exam = _bank(app)
-    user = gen_user(app, username="flooder")
-    token = bearer(gen_token(app, user))
-    login(client, "flooder")
+    token = bearer(gen_token(app, signed_in))
     app.config["QUIZ_START_RATE_LIMIT"] = Config.QUIZ_START_RATE_LIMIT
     try:
         for n in range(30):

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.factories import bearer, gen_bank, gen_token, gen_user, login
+from tests.factories import bearer, gen_bank, gen_token, gen_user
 from webapp.extensions import db
 from webapp.gamification import services
 from webapp.models import Choice
@@ -69,41 +69,34 @@ def test_leaderboard_page_tabs(client, app):
     assert "<html" not in html and html.startswith('<div id="leaderboard"') and "HX-Request" in fragment.headers["Vary"]
 
 
-def test_leaderboard_page_shows_my_rank_outside_top(client, app):
+def test_leaderboard_page_shows_my_rank_outside_top(client, app, signed_in):
     """A signed-in learner below the top 50 sees their own rank under the table."""
     for n in range(51):
         _xp(app, gen_user(app, username=f"lead{n:02d}"), 500 + n)
-    gen_user(app, username="behind")
-    login(client, "behind")
     html = client.get("/leaderboard").get_data(as_text=True)
     assert re.search(r'id="my-rank">Your rank: <strong>#52</strong>', html)
     assert "example.com" not in html
 
 
-def test_achievements_page_needs_login_and_shows_progress(client, app):
+def test_achievements_page_needs_login_and_shows_progress(client, sign_in):
     """The achievements page lists locked achievements with progress bars."""
     assert client.get("/achievements").status_code == 302
-    gen_user(app, username="achiever")
-    login(client, "achiever")
+    sign_in()
     html = client.get("/achievements").get_data(as_text=True)
     assert "0 / 10" in html and "0 of 14 unlocked" in html
 
 
-def test_dashboard_for_signed_in_learner(client, app):
+def test_dashboard_for_signed_in_learner(client, app, signed_in):
     """`/` shows level, streak with freezes, shortcuts per exam and empty states for a new learner."""
     gen_bank(app, per_objective=4)
-    gen_user(app, username="dash")
-    login(client, "dash")
     html = client.get("/").get_data(as_text=True)
-    assert "Welcome back, dash" in html and "Level 1" in html and "freeze" in html
+    assert f"Welcome back, {signed_in.username}" in html and "Level 1" in html and "freeze" in html
     assert "No quizzes yet" in html and 'id="xp-badge"' in html
 
 
-def test_htmx_submit_swaps_result_and_xp_badge(client, app):
+def test_htmx_submit_swaps_result_and_xp_badge(client, app, signed_in):
     """Submitting with htmx returns the result with an out-of-band navbar XP badge and pushes the URL."""
     exam = gen_bank(app, per_objective=4)
-    gen_user(app, username="oobuser")
-    login(client, "oobuser")
     client.post("/quizzes", data={"exam": exam.slug, "mode": "practice", "count": "10"})
     from webapp.models import AttemptQuestion, QuizAttempt
 

@@ -85,6 +85,7 @@ def test_exam_has_enough_questions(slug):
 def test_every_objective_is_covered(slug):
     """Every objective of exam.json has at least 6 questions, and no question names an unknown objective."""
     exam, questions = load_exam(slug)
+    assert questions and objective_codes(exam)
     counts = Counter(entry["objective"] for _, entry in questions)
     minimum = MIN_PER_OBJECTIVE.get(slug, MIN_PER_OBJECTIVE_DEFAULT)
     short = {code: counts[code] for code in objective_codes(exam) if counts[code] < minimum}
@@ -97,6 +98,7 @@ def test_every_objective_is_covered(slug):
 def test_questions_follow_the_format(slug):
     """Types, select counts, choice and correct counts, difficulty and every text field are valid."""
     _, questions = load_exam(slug)
+    assert questions
     wrong = []
     for file, entry in questions:
         choices = entry.get("choices") or []
@@ -150,6 +152,7 @@ def test_external_ids_match_prefix_and_objective(slug):
     """Every external_id is `<id_prefix>-<objective>-NNN` for its own objective."""
     exam, questions = load_exam(slug)
     pattern = re.compile(rf"^{re.escape(exam['id_prefix'])}-(\d+\.\d+)-(\d{{3}})$")
+    assert questions
     wrong = []
     for file, entry in questions:
         match = pattern.match(str(entry.get("external_id")))
@@ -161,6 +164,7 @@ def test_external_ids_match_prefix_and_objective(slug):
 def test_external_ids_are_unique_across_the_bank():
     """No external_id appears twice, within a file, across files or across exams."""
     counts = Counter(entry.get("external_id") for slug in EXAMS for _, entry in load_exam(slug)[1])
+    assert len(counts) >= MIN_QUESTIONS_DEFAULT * len(EXPECTED_EXAMS)
     assert not {key: count for key, count in counts.items() if count > 1}
 
 
@@ -180,6 +184,7 @@ def test_no_two_stems_are_the_same():
             if key in seen:
                 duplicates.append(f"{where(file, entry)} repeats {seen[key]}")
             seen.setdefault(key, where(file, entry))
+    assert len(seen) >= MIN_QUESTIONS_DEFAULT * len(EXPECTED_EXAMS)
     assert not duplicates, "\n".join(duplicates)
 
 
@@ -188,6 +193,7 @@ def test_no_near_duplicate_stems(slug):
     """No two stems of one exam share 80% or more of their words (Jaccard similarity of word sets)."""
     _, questions = load_exam(slug)
     words = [(where(file, entry), set(normalise(entry.get("stem", "")).split())) for file, entry in questions]
+    assert len(words) > 1 and all(stem_words for _, stem_words in words)
     similar = []
     for (left, left_words), (right, right_words) in itertools.combinations(words, 2):
         union = left_words | right_words

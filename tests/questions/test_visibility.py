@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import bearer, gen_bank, gen_exam, gen_question, gen_token, gen_user, login
+from tests.factories import bearer, gen_bank, gen_exam, gen_question, gen_token, gen_user
 
 
 @pytest.fixture
@@ -25,13 +25,11 @@ def _page_slugs(client) -> set[str]:
     return {slug for slug in ("current", "retired") if f'id="exam-{slug}"' in html}
 
 
-def test_learners_never_see_a_retired_exam_on_any_path(client, app, retired):
+def test_learners_never_see_a_retired_exam_on_any_path(client, app, retired, signed_in):
     """A retired exam is missing from the catalogue page and GET /exams, a 404 page, unknown to
     GET /questions, its questions unlisted and 404, and no quiz starts on it."""
     exam, question = retired
-    gen_user(app, username="learner")
     headers = bearer(gen_token(app, gen_user(app, username="apilearner")))
-    login(client, "learner")
     assert _page_slugs(client) == _api_slugs(client, headers) == {"current"}
     assert client.get("/exams/retired").status_code == 404
     listed = client.get("/api/v1/questions?exam_type=retired", headers=headers)
@@ -44,13 +42,11 @@ def test_learners_never_see_a_retired_exam_on_any_path(client, app, retired):
     assert client.post("/quizzes", data={"exam": "retired", "mode": "practice", "count": "5"}).status_code == 404
 
 
-def test_admins_see_a_retired_exam_on_page_and_api_but_start_no_quiz(client, app, retired):
+def test_admins_see_a_retired_exam_on_page_and_api_but_start_no_quiz(client, app, retired, admin):
     """Admins see a retired exam in the catalogue page and GET /exams alike, with its questions in
     the API and a retired note on its page; a quiz still cannot start on it."""
     exam, question = retired
-    gen_user(app, username="curator", is_admin=True)
     headers = bearer(gen_token(app, gen_user(app, username="apicurator", is_admin=True)))
-    login(client, "curator")
     assert _page_slugs(client) == _api_slugs(client, headers) == {"current", "retired"}
     page = client.get("/exams/retired")
     assert page.status_code == 200

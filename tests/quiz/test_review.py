@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user, login
+from tests.factories import bearer, choice_ids, gen_bank, gen_token
 from webapp.extensions import db
 from webapp.models import Choice
 
@@ -35,12 +35,11 @@ def _choice_text(app, choice_id: int) -> str:
         return db.session.get(Choice, choice_id).text
 
 
-def test_review_page_and_api_show_the_scored_key_after_a_correction(client, app):
+def test_review_page_and_api_show_the_scored_key_after_a_correction(client, app, signed_in):
     """After a key is corrected, the HTML review and the API both show the key the attempt was
     scored against, and the page says the key has changed since."""
     exam = gen_bank(app, per_objective=4)
-    user = gen_user(app, username="reviewer")
-    headers = bearer(gen_token(app, user))
+    headers = bearer(gen_token(app, signed_in))
     quiz = client.post("/api/v1/quizzes", headers=headers, json={"exam_type": exam.slug, "count": 5}).get_json()
     first = quiz["questions"][0]["id"]
     with app.app_context():
@@ -57,7 +56,6 @@ def test_review_page_and_api_show_the_scored_key_after_a_correction(client, app)
     assert review[first]["key_changed"] is True
     assert [entry["key_changed"] for qid, entry in review.items() if qid != first] == [False] * 4
 
-    login(client, "reviewer")
     html = client.get(f"/quizzes/{quiz['id']}/review?show=marked").get_data(as_text=True)
     assert _keyed_choice_texts(html) == [_choice_text(app, scored_key[0])]
     assert html.count("has been corrected since this quiz was scored") == 1
@@ -65,15 +63,13 @@ def test_review_page_and_api_show_the_scored_key_after_a_correction(client, app)
     assert everything.count("has been corrected since this quiz was scored") == 1
 
 
-def test_review_without_corrections_has_no_key_note(client, app):
+def test_review_without_corrections_has_no_key_note(client, app, signed_in):
     """An attempt whose keys are unchanged shows no correction note and key_changed false everywhere."""
     exam = gen_bank(app, per_objective=4)
-    user = gen_user(app, username="steady")
-    headers = bearer(gen_token(app, user))
+    headers = bearer(gen_token(app, signed_in))
     quiz = client.post("/api/v1/quizzes", headers=headers, json={"exam_type": exam.slug, "count": 5}).get_json()
     client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=headers)
     review = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()["result"]["review"]
     assert [entry["key_changed"] for entry in review] == [False] * 5
-    login(client, "steady")
     html = client.get(f"/quizzes/{quiz['id']}/review").get_data(as_text=True)
     assert "has been corrected" not in html and len(_keyed_choice_texts(html)) == 5
