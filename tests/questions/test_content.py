@@ -273,7 +273,9 @@ def test_multiple_select_keys_are_not_the_first_choices_written(slug):
                          ids=lambda slugs: "+".join(slugs))
 def test_no_near_duplicate_questions(slugs):
     """No two questions of one exam, or of the two A+ exams together, ask the same thing (stem + key words)."""
-    pairs = cues.near_duplicates([entry for slug in slugs for entry in exam_entries(slug)])
+    entries = [entry for slug in slugs for entry in exam_entries(slug)]
+    assert len(entries) >= 90 * len(slugs), "the check must have questions to compare"
+    pairs = cues.near_duplicates(entries)
     assert not pairs, "\n".join(f"{left} ~ {right}: {score}" for left, right, score in pairs)
 
 
