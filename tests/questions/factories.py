@@ -78,3 +78,19 @@ def write_bank_folder(folder: Path, exam: dict | None = None, questions: list[di
     write_question_file(folder / "questions.json", demo_questions() if questions is None else questions,
                         exam=exam["slug"])
     return folder
+
+
+def text_exhibit(**overrides) -> dict:
+    """A valid text exhibit (three lines of command output)."""
+    exhibit = {"kind": "text", "title": "Output of ipconfig",
+               "text": "IPv4 Address. . . : 169.254.10.4\nSubnet Mask . . . : 255.255.0.0\nDefault Gateway . :"}
+    exhibit.update(overrides)
+    return exhibit
+
+
+def table_exhibit(**overrides) -> dict:
+    """A valid table exhibit (two columns, two rows)."""
+    exhibit = {"kind": "table", "title": "DHCP scope settings", "columns": ["Setting", "Value"],
+               "rows": [["Lease", "8 days"], ["Router", "10.0.0.1"]]}
+    exhibit.update(overrides)
+    return exhibit

@@ -11,6 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.factories import choice_ids, gen_exam, gen_question, gen_user
 from tests.questions.factories import (
+    table_exhibit,
+    text_exhibit,
     demo_questions,
     exam_document,
     multiple_question,
@@ -104,6 +106,84 @@ def test_invalid_entry_is_reported_and_nothing_is_written(bank_folder, tmp_path,
     assert problems[0].startswith(f"{path}:dmo-1.2-005:{field}: ")
     assert message in problems[0]
     assert _snapshot() == before
+
+
+INVALID_EXHIBITS = [
+    ("not an object", "Output", "exhibit", "must be an object"),
+    ("unknown kind", text_exhibit(kind="image"), "exhibit.kind", "must be \"text\" or \"table\""),
+    ("no title", {"kind": "text", "text": "line"}, "exhibit.title", "is required"),
+    ("blank title", text_exhibit(title=" "), "exhibit.title", "at most 120 characters"),
+    ("long title", text_exhibit(title="T" * 121), "exhibit.title", "at most 120 characters"),
+    ("unknown exhibit field", text_exhibit(caption="x"), "exhibit.caption", "not a known field"),
+    ("table field on text", text_exhibit(rows=[["a", "b"]]), "exhibit.rows", "not a known field"),
+    ("no text", {"kind": "text", "title": "Log"}, "exhibit.text", "is required"),
+    ("empty text", text_exhibit(text=""), "exhibit.text", "non-empty text"),
+    # 20 lines of 72 characters are 1459, so 1500 is only passed along with the line limits.
+    ("text too long", text_exhibit(text="\n".join(["x" * 72] * 21)), "exhibit.text", "at most 1500 characters"),
+    ("too many lines", text_exhibit(text="\n".join(["line"] * 21)), "exhibit.text", "at most 20 lines, got 21"),
+    ("line too wide", text_exhibit(text="ok\n" + "x" * 73), "exhibit.text", "line 2 has 73 characters"),
+    ("tab in text", text_exhibit(text="Port\tStatus"), "exhibit.text", "must not contain tabs"),
+    ("one column", table_exhibit(columns=["Only"], rows=[["a"]]), "exhibit.columns", "2 to 6 column names"),
+    ("seven columns", table_exhibit(columns=list("ABCDEFG"), rows=[list("abcdefg")]), "exhibit.columns",
+     "2 to 6 column names"),
+    ("blank column name", table_exhibit(columns=["Setting", ""]), "exhibit.columns[1]", "non-empty text"),
+    ("no rows", table_exhibit(rows=[]), "exhibit.rows", "1 to 12 rows"),
+    ("thirteen rows", table_exhibit(rows=[["a", "b"]] * 13), "exhibit.rows", "1 to 12 rows"),
+    ("row is not a list", table_exhibit(rows=["Lease 8 days"]), "exhibit.rows[0]", "list of cells"),
+    ("short row", table_exhibit(rows=[["Lease", "8 days"], ["Router"]]), "exhibit.rows[1]",
+     "one cell per column (2), got 1"),
+    ("cell not text", table_exhibit(rows=[["Lease", 8]]), "exhibit.rows[0][1]", "must be text, got 8"),
+    ("cell too long", table_exhibit(rows=[["Lease", "d" * 61]]), "exhibit.rows[0][1]", "at most 60 characters"),
+    ("text field on table", table_exhibit(text="x"), "exhibit.text", "not a known field"),
+]
+
+
+@pytest.mark.parametrize(("exhibit", "field", "message"), [entry[1:] for entry in INVALID_EXHIBITS],
+                         ids=[entry[0] for entry in INVALID_EXHIBITS])
+def test_invalid_exhibit_is_reported_and_nothing_is_written(bank_folder, tmp_path, exhibit, field, message):
+    """Each way an exhibit breaks the format is reported at file:entry:exhibit...; nothing is written."""
+    bank.import_bank([bank_folder])
+    before = _snapshot()
+    path = write_question_file(tmp_path / "questions-bad.json", [
+        single_question("dmo-1.1-009"), single_question("dmo-1.2-005", exhibit=exhibit)])
+    problems = _problems([path])
+    assert problems and all(problem.startswith(f"{path}:dmo-1.2-005:{field}: ") for problem in problems)
+    assert [message in problem for problem in problems].count(True) == 1, problems
+    assert _snapshot() == before
+
+
+def test_exhibit_at_the_limits_imports_and_is_stored(tmp_path):
+    """A text exhibit of 20 lines of 72 characters and a 6-column, 12-row table are accepted and stored."""
+    text = text_exhibit(title="T" * 120, text="\n".join(["x" * 72] * 20))
+    table = table_exhibit(columns=list("ABCDEF"), rows=[["c" * 60] * 6] * 12)
+    questions = demo_questions()
+    questions[0]["exhibit"], questions[1]["exhibit"] = text, table
+    folder = write_bank_folder(tmp_path / "demo", questions=questions)
+    assert bank.import_bank([folder]).created == 3
+    stored = {q.external_id: q.exhibit for q in db.session.scalars(sa.select(Question))}
+    assert stored == {"dmo-1.1-001": text, "dmo-1.2-001": table, "dmo-2.1-001": None}
+
+
+def test_changed_or_removed_exhibit_bumps_version(bank_folder):
+    """An exhibit is content: adding, changing or removing one gives the question version + 1."""
+    questions = demo_questions()
+    questions[0]["exhibit"] = text_exhibit()
+    write_question_file(bank_folder / "questions.json", questions)
+    bank.import_bank([bank_folder])
+    versions = []
+    for exhibit in (text_exhibit(text="Default Gateway . : 10.0.0.1"), table_exhibit(), None):
+        if exhibit is None:
+            del questions[0]["exhibit"]
+        else:
+            questions[0]["exhibit"] = exhibit
+        write_question_file(bank_folder / "questions.json", questions)
+        summary = bank.import_bank([bank_folder])
+        assert (summary.updated, summary.unchanged) == (1, 2)
+        db.session.expire_all()
+        question = db.session.scalar(sa.select(Question).where(Question.external_id == "dmo-1.1-001"))
+        assert question.exhibit == exhibit
+        versions.append(question.version)
+    assert versions == [2, 3, 4]
 
 
 @pytest.mark.parametrize(("mutation", "message"), [
@@ -291,6 +371,27 @@ def test_export_then_import_is_a_no_op(bank_folder, tmp_path):
     summary = bank.import_bank([tmp_path / "out"])
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 3)
     assert _snapshot() == before
+
+
+def test_exhibits_survive_export_and_import(bank_folder, tmp_path):
+    """Export writes each exhibit back after the stem (none when absent); importing it again changes nothing."""
+    questions = demo_questions()
+    questions[0]["exhibit"], questions[2]["exhibit"] = text_exhibit(), table_exhibit()
+    write_question_file(bank_folder / "questions.json", questions)
+    bank.import_bank([bank_folder])
+    before = {q.external_id: (q.version, q.exhibit) for q in db.session.scalars(sa.select(Question))}
+    bank.export_bank(tmp_path / "out")
+    written = {q["external_id"]: q for q in
+               json.loads((tmp_path / "out" / "demo" / "questions.json").read_text())["questions"]}
+    assert written["dmo-1.1-001"]["exhibit"] == text_exhibit()
+    assert written["dmo-2.1-001"]["exhibit"] == table_exhibit()
+    assert "exhibit" not in written["dmo-1.2-001"]
+    assert list(written["dmo-1.1-001"])[:7] == ["external_id", "objective", "type", "select_count", "difficulty",
+                                                "stem", "exhibit"]
+    summary = bank.import_bank([tmp_path / "out"])
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 3)
+    db.session.expire_all()
+    assert {q.external_id: (q.version, q.exhibit) for q in db.session.scalars(sa.select(Question))} == before
 
 
 def test_export_of_one_exam_and_unknown_exam(bank_folder, tmp_path):

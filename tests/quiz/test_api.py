@@ -18,7 +18,7 @@ from webapp.extensions import db
 from webapp.models import Answer, AttemptResult, QuizAttempt, User, XpEvent
 
 QUIZ_KEYS = {"id", "exam_type", "mode", "status", "started_at", "expires_at", "time_limit_seconds", "questions"}
-QUESTION_KEYS = {"id", "domain", "domain_name", "type", "select_count", "stem", "choices"}
+QUESTION_KEYS = {"id", "domain", "domain_name", "type", "select_count", "stem", "exhibit", "choices"}
 RESULT_KEYS = {"id", "status", "score_percent", "correct", "total", "scaled_score", "passed", "time_used_seconds",
                "domains", "review", "xp_earned", "new_achievements"}
 LEAKY = ("is_correct", "correct_choice_ids", "rationale", "explanation", "answer")
@@ -165,7 +165,7 @@ def test_questions_list_filters_and_validates(client, app, learner):
     page = client.get(f"/api/v1/questions?exam_type={exam.slug}&domain=1.2&per_page=2", headers=headers).get_json()
     assert page["total"] == 3 and len(page["items"]) == 2 and page["per_page"] == 2
     item = page["items"][0]
-    assert set(item) == {"id", "exam_type", "domain", "domain_name", "type", "select_count", "stem", "choices"}
+    assert set(item) == {"id", "exam_type", "domain", "domain_name", "type", "select_count", "stem", "exhibit", "choices"}
     assert item["domain"] == "1.2" and item["domain_name"] == "Compare the options"
     bad_exam = client.get("/api/v1/questions?exam_type=nope", headers=headers)
     assert bad_exam.status_code == 400 and bad_exam.get_json()["field"] == "exam_type"

@@ -47,6 +47,17 @@ class AnswerOut(ma.Schema):
     rationales = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 
 
+class ExhibitOut(ma.Schema):
+    """A question's exhibit: a monospace text block (`text`) or a small table (`columns`, `rows`)."""
+
+    kind = ma.fields.String(required=True, validate=ma.validate.OneOf(["text", "table"]))
+    title = ma.fields.String(required=True, metadata={"description": "the caption, also the accessible name"})
+    text = ma.fields.String(metadata={"description": "kind text: up to 20 lines of up to 72 characters"})
+    columns = ma.fields.List(ma.fields.String(), metadata={"description": "kind table: 2 to 6 column names"})
+    rows = ma.fields.List(ma.fields.List(ma.fields.String()),
+                          metadata={"description": "kind table: 1 to 12 rows, one cell per column"})
+
+
 class QuestionOut(ma.Schema):
     id = ma.fields.Integer()
     exam_type = ma.fields.String()
@@ -55,6 +66,8 @@ class QuestionOut(ma.Schema):
     type = ma.fields.String()
     select_count = ma.fields.Integer()
     stem = ma.fields.String()
+    exhibit = ma.fields.Nested(ExhibitOut, allow_none=True,
+                               metadata={"description": "shown above the stem; null when the question has none"})
     choices = ma.fields.List(ma.fields.Nested(ChoiceOut))
     answer = ma.fields.Nested(AnswerOut, metadata={"description": "only for admins and questions you have answered"})
 
@@ -72,7 +85,7 @@ def question_body(question, show_answer: bool, choices=None) -> dict:
     shown = choices if choices is not None else question.choices
     body = {"id": question.id, "exam_type": question.exam.slug, "domain": question.objective.code,
             "domain_name": question.objective.title, "type": question.type,
-            "select_count": question.select_count, "stem": question.stem,
+            "select_count": question.select_count, "stem": question.stem, "exhibit": question.exhibit,
             "choices": [{"id": c.id, "text": c.text} for c in shown]}
     if show_answer:
         body["answer"] = {"correct_choice_ids": [c.id for c in shown if c.is_correct],

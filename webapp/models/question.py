@@ -117,6 +117,9 @@ class Question(db.Model):
     stem: Mapped[str] = mapped_column(sa.Text)
     explanation: Mapped[str] = mapped_column(sa.Text)
     reference: Mapped[str | None] = mapped_column(sa.Text)
+    # Optional, shown above the stem: {"kind": "text", "title", "text"} or
+    # {"kind": "table", "title", "columns", "rows"} (docs/QUESTION_FORMAT.md; checked on import).
+    exhibit: Mapped[dict | None] = mapped_column(sa.JSON)
     difficulty: Mapped[int]
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")

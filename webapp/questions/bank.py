@@ -41,6 +41,17 @@ MULTIPLE_SELECT = (2, 3)
 DIFFICULTIES = (1, 2, 3)
 MAX_EXTERNAL_ID = 40
 
+# An exhibit (a log excerpt, command output, configuration or a small table) is shown above the
+# stem; the limits keep it readable on a phone without scrolling the page sideways.
+EXHIBIT_KINDS = ("text", "table")
+EXHIBIT_TITLE_MAX = 120
+EXHIBIT_TEXT_MAX = 1500
+EXHIBIT_TEXT_LINES = 20
+EXHIBIT_LINE_MAX = 72
+EXHIBIT_COLUMNS = (2, 6)
+EXHIBIT_ROWS = (1, 12)
+EXHIBIT_CELL_MAX = 60
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 DOMAIN_NUMBER_RE = re.compile(r"^\d+\.0$")
 OBJECTIVE_CODE_RE = re.compile(r"^(\d+)\.\d+$")
@@ -51,7 +62,8 @@ DOMAIN_KEYS = {"number", "name", "weight_percent", "objectives"}
 OBJECTIVE_KEYS = {"code", "title"}
 QUESTION_FILE_KEYS = {"exam", "questions"}
 QUESTION_KEYS = {"external_id", "objective", "type", "select_count", "difficulty", "stem", "choices",
-                 "explanation", "reference", "is_active"}
+                 "explanation", "reference", "is_active", "exhibit"}
+EXHIBIT_KEYS = {"text": {"kind", "title", "text"}, "table": {"kind", "title", "columns", "rows"}}
 CHOICE_KEYS = {"text", "correct", "rationale"}
 
 WHOLE_FILE = "-"
@@ -352,16 +364,83 @@ def _parse_question(raw: Any, index: int, label: str, exam_slug: str,
     is_active = raw.get("is_active", True)
     if not isinstance(is_active, bool):
         check.add("is_active", f"must be true or false, got {is_active!r}")
+    exhibit = _parse_exhibit(raw["exhibit"], check) if "exhibit" in raw else None
     choices = _parse_choices(raw.get("choices"), kind, select_count, check)
     if not check.ok:
         return None
     content = {
         "objective": objective, "type": kind, "select_count": select_count, "difficulty": difficulty,
         "stem": stem, "explanation": explanation, "reference": reference, "is_active": is_active,
-        "choices": choices,
+        "exhibit": exhibit, "choices": choices,
     }
     return QuestionSpec(file=label, exam_slug=exam_slug, external_id=external_id, objective=objective,
                         content=content)
+
+
+def _parse_exhibit(raw: Any, check: _Checker) -> dict | None:
+    """A text exhibit (monospace lines) or a table exhibit, checked against the format's limits."""
+    if not isinstance(raw, dict):
+        check.add("exhibit", "must be an object")
+        return None
+    kind = raw.get("kind")
+    if kind not in EXHIBIT_KINDS:
+        check.add("exhibit.kind", f"must be \"text\" or \"table\", got {kind!r}")
+        return None
+    check.unknown_keys(raw, EXHIBIT_KEYS[kind], "exhibit.")
+    title = raw.get("title")
+    if "title" not in raw:
+        check.add("exhibit.title", "is required")
+    elif not _is_text(title) or len(title) > EXHIBIT_TITLE_MAX:
+        check.add("exhibit.title", f"must be non-empty text of at most {EXHIBIT_TITLE_MAX} characters")
+    if kind == "text":
+        text = raw.get("text")
+        if "text" not in raw:
+            check.add("exhibit.text", "is required")
+        elif not _is_text(text):
+            check.add("exhibit.text", "must be non-empty text")
+        else:
+            if len(text) > EXHIBIT_TEXT_MAX:
+                check.add("exhibit.text", f"must be at most {EXHIBIT_TEXT_MAX} characters, got {len(text)}")
+            if "\t" in text:
+                check.add("exhibit.text", "must not contain tabs (align with spaces)")
+            lines = text.split("\n")
+            if len(lines) > EXHIBIT_TEXT_LINES:
+                check.add("exhibit.text", f"must have at most {EXHIBIT_TEXT_LINES} lines, got {len(lines)}")
+            for number, line in enumerate(lines, start=1):
+                if len(line) > EXHIBIT_LINE_MAX:
+                    check.add("exhibit.text", f"line {number} has {len(line)} characters; at most "
+                                              f"{EXHIBIT_LINE_MAX} fit a phone")
+        return {"kind": kind, "title": title, "text": text}
+    columns, rows = raw.get("columns"), raw.get("rows")
+    low, high = EXHIBIT_COLUMNS
+    width = None
+    if not isinstance(columns, list) or not low <= len(columns) <= high:
+        check.add("exhibit.columns", f"must be a list of {low} to {high} column names")
+    else:
+        width = len(columns)
+        _check_cells(columns, "exhibit.columns", check, required=True)
+    low_rows, high_rows = EXHIBIT_ROWS
+    if not isinstance(rows, list) or not low_rows <= len(rows) <= high_rows:
+        check.add("exhibit.rows", f"must be a list of {low_rows} to {high_rows} rows")
+    else:
+        for index, row in enumerate(rows):
+            where = f"exhibit.rows[{index}]"
+            if not isinstance(row, list):
+                check.add(where, "must be a list of cells")
+                continue
+            if width is not None and len(row) != width:
+                check.add(where, f"must have one cell per column ({width}), got {len(row)}")
+            _check_cells(row, where, check)
+    return {"kind": kind, "title": title, "columns": columns, "rows": rows}
+
+
+def _check_cells(cells: list, where: str, check: _Checker, required: bool = False) -> None:
+    """Cells are plain strings (a column name may not be blank; a body cell may be empty)."""
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, str) or (required and not cell.strip()):
+            check.add(f"{where}[{index}]", f"must be {'non-empty ' if required else ''}text, got {cell!r}")
+        elif len(cell) > EXHIBIT_CELL_MAX:
+            check.add(f"{where}[{index}]", f"must be at most {EXHIBIT_CELL_MAX} characters, got {len(cell)}")
 
 
 def _parse_choices(raw: Any, kind: str | None, select_count: Any, check: _Checker) -> list[tuple]:
@@ -653,7 +732,7 @@ def _content_of(question: Question) -> dict:
     return {
         "objective": question.objective.code, "type": question.type, "select_count": question.select_count,
         "difficulty": question.difficulty, "stem": question.stem, "explanation": question.explanation,
-        "reference": question.reference, "is_active": question.is_active,
+        "reference": question.reference, "is_active": question.is_active, "exhibit": question.exhibit,
         "choices": [(choice.text, choice.is_correct, choice.rationale) for choice in question.choices],
     }
 
@@ -685,7 +764,7 @@ def _upsert_questions(specs: list[QuestionSpec], exams: dict[str, Exam],
 
 def _apply_content(question: Question, content: dict, objective: Objective) -> None:
     question.objective = objective
-    for name in ("type", "select_count", "difficulty", "stem", "explanation", "reference", "is_active"):
+    for name in ("type", "select_count", "difficulty", "stem", "explanation", "reference", "is_active", "exhibit"):
         _assign(question, name, content[name])
     # Choices are rewritten in place by position, so the (question_id, position) key never clashes.
     for position, (text, correct, rationale) in enumerate(content["choices"]):
@@ -785,6 +864,10 @@ def _questions_for_export(exam: Exam) -> list[dict]:
             "external_id": question.external_id, "objective": question.objective.code,
             "type": question.type, "select_count": question.select_count, "difficulty": question.difficulty,
             "stem": question.stem,
+        }
+        if question.exhibit is not None:
+            document["exhibit"] = question.exhibit
+        document |= {
             "choices": [{"text": choice.text, "correct": choice.is_correct, "rationale": choice.rationale}
                         for choice in question.choices],
             "explanation": question.explanation,
