@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from flask import current_app
 
 from webapp.auth.services import timezone_choices
+from webapp.config_bounds import ConfigBounds
 from webapp.pagination import MAX_PAGE, MAX_PER_PAGE
 
 # Emails and time zones are validated by the accounts service, for the forms and the API alike;
@@ -13,20 +13,9 @@ from webapp.pagination import MAX_PAGE, MAX_PER_PAGE
 EMAIL_FORMAT = {"format": "email"}
 
 
-class ConfigRange(ma.validate.Validator):
+class ConfigRange(ConfigBounds, ma.validate.Validator):
     """A `Range` whose bounds are config keys of the running app: read when a value is validated
     and when the OpenAPI document is built (inside an app context), so both agree with config."""
-
-    def __init__(self, min_key: str, max_key: str) -> None:
-        self.min_key, self.max_key = min_key, max_key
-
-    @property
-    def min(self) -> int:
-        return int(current_app.config[self.min_key])
-
-    @property
-    def max(self) -> int:
-        return int(current_app.config[self.max_key])
 
     def __call__(self, value):
         return ma.validate.Range(min=self.min, max=self.max)(value)

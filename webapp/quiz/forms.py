@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.config_bounds import ConfigBounds
 from webapp.models import QuizMode
 
 
@@ -19,20 +20,13 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ConfigNumberRange(NumberRange):
+class ConfigNumberRange(ConfigBounds, NumberRange):
     """`NumberRange` whose bounds are config keys, read from the running app each time a form is
     built or validated (so the input's min/max attributes and the check agree with the config)."""
 
     def __init__(self, min_key: str, max_key: str, message: str | None = None) -> None:
-        self.min_key, self.max_key, self.message = min_key, max_key, message
-
-    @property
-    def min(self) -> int:
-        return int(current_app.config[self.min_key])
-
-    @property
-    def max(self) -> int:
-        return int(current_app.config[self.max_key])
+        ConfigBounds.__init__(self, min_key, max_key)
+        self.message = message
 
     @property
     def field_flags(self) -> dict:

@@ -174,23 +174,24 @@ def mark(attempt_id: int, number: int):
     return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
 
 
-@bp.get("/<int:attempt_id>/submit")
-def confirm_submit(attempt_id: int):
+def _summary_page(attempt_id: int, template: str):
+    """A page about the open attempt as a whole (answered, unanswered, marked) with its forms."""
     attempt, closed = _attempt_or_result(attempt_id)
     if closed:
         return closed
-    return render_template("quiz/submit.html", attempt=attempt, summary=services.submit_summary(attempt),
-                           form=ActionForm())
+    return render_template(template, attempt=attempt, summary=services.submit_summary(attempt), form=ActionForm())
+
+
+@bp.get("/<int:attempt_id>/submit")
+def confirm_submit(attempt_id: int):
+    """Review and submit: what is answered and marked, before scoring."""
+    return _summary_page(attempt_id, "quiz/submit.html")
 
 
 @bp.get("/<int:attempt_id>/end")
 def end(attempt_id: int):
     """Leaving a quiz from the quiz screen: submit it now, or abandon it."""
-    attempt, closed = _attempt_or_result(attempt_id)
-    if closed:
-        return closed
-    return render_template("quiz/end.html", attempt=attempt, summary=services.submit_summary(attempt),
-                           form=ActionForm())
+    return _summary_page(attempt_id, "quiz/end.html")
 
 
 @bp.post("/<int:attempt_id>/submit")
