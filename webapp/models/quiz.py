@@ -77,6 +77,9 @@ class AttemptQuestion(db.Model):
     # Choice ids in the order shown to this learner (shuffled once, at the start).
     choice_order: Mapped[list] = mapped_column(sa.JSON)
     selected_choice_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Ordering and matching items: {"order": [item id, ...]} or {"matches": {"item id": target id
+    # or null}}; null until the learner first answers.
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
     marked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     time_spent_ms: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -93,6 +96,9 @@ class AttemptQuestion(db.Model):
 
     @property
     def is_answered(self) -> bool:
+        if self.response:
+            return bool(self.response.get("order")) or any(
+                target is not None for target in (self.response.get("matches") or {}).values())
         return bool(self.selected_choice_ids)
 
 
