@@ -175,6 +175,19 @@ class Question(db.Model):
         """An ordering or matching item (answered with an order or matches, not choices)."""
         return self.type in PBQ_TYPES
 
+    @property
+    def pbq_key(self) -> dict:
+        """The correct `{"order": [item id, ...]}` or `{"matches": {"item id": target id}}` of an
+        ordering or matching question."""
+        if self.type == "ordering":
+            return {"order": [item.id for item in self.choices]}
+        return {"matches": {str(item.id): item.target for item in self.choices}}
+
+    @property
+    def shown_targets(self) -> list[tuple[int, str]]:
+        """A matching question's (target id, text), alphabetically: the author's order could hint at the key."""
+        return sorted(enumerate(self.targets or []), key=lambda pair: (pair[1].casefold(), pair[0]))
+
     def __repr__(self) -> str:
         return f"<Question {self.external_id} v{self.version}>"
 
