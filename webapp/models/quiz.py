@@ -95,6 +95,22 @@ class AttemptQuestion(db.Model):
     )
 
     @property
+    def current_order(self) -> list:
+        """An ordering item's ids as the learner has them now: the saved order, else as shuffled."""
+        return list((self.response or {}).get("order") or self.choice_order)
+
+    @property
+    def ordered_items(self) -> list:
+        """An ordering question's items (choice rows) in `current_order`."""
+        by_id = {choice.id: choice for choice in self.question.choices}
+        return [by_id[item] for item in self.current_order if item in by_id]
+
+    @property
+    def current_matches(self) -> dict:
+        """A matching item's saved target id per item id (a string key); absent or None when unmatched."""
+        return dict((self.response or {}).get("matches") or {})
+
+    @property
     def is_answered(self) -> bool:
         if self.response:
             return bool(self.response.get("order")) or any(

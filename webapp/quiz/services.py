@@ -313,7 +313,7 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
         _credit_time(attempt, aq, now)
         if response != aq.response:
             aq.response = response
-            aq.answered_at = now
+            aq.answered_at = now if _entry_answered({"choice_ids": [], **response}) else None
     else:
         for name, value in (("order", order), ("matches", matches), ("choice_ids", choice_ids)):
             if (value is None) == (name == "choice_ids"):
@@ -729,6 +729,12 @@ class ReviewItem:
     parts: list["ReviewPart"] = field(default_factory=list)
 
     @property
+    def answered(self) -> bool:
+        if self.question.is_pbq:
+            return any(part.given is not None for part in self.parts)
+        return bool(self.selected)
+
+    @property
     def key_changed(self) -> bool:
         if self.question.is_pbq:
             return self.scored_key != self.current_key
@@ -834,6 +840,17 @@ def review_items(user: User, attempt_id: int, which: str = ReviewFilter.ALL) -> 
 def review_filter(raw: str | None) -> ReviewFilter:
     """The review filter asked for, or all."""
     return ReviewFilter(raw) if raw in set(ReviewFilter) else ReviewFilter.ALL
+
+
+def order_after_move(current: list[int], item: int, step: int) -> list[int]:
+    """`current` with `item` moved `step` places (-1 up, +1 down), kept within the list."""
+    if item not in current:
+        raise ValidationError("An item does not belong to this question.", field="order", code="INVALID_ITEM")
+    order = list(current)
+    index = order.index(item)
+    target = max(0, min(len(order) - 1, index + step))
+    order.insert(target, order.pop(index))
+    return order
 
 
 def shown_choices(aq: AttemptQuestion) -> list[Choice]:
