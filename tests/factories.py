@@ -138,8 +138,58 @@ def gen_multiple_question(app, exam: Exam, objective: str = "2.1", select_count:
     return question
 
 
-def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objective: int = 0) -> Exam:
-    """An exam on the demo blueprint with `per_objective` single questions in every objective."""
+def gen_ordering_question(app, exam: Exam, objective: str = "1.1", count: int = 4, **fields) -> Question:
+    """A saved ordering question: `count` steps whose correct order is Step 1, Step 2, ..."""
+    n = next(_counter)
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Objective).where(Objective.exam_id == exam.id, Objective.code == objective)).one()
+        question = Question(exam_id=exam.id, objective=found, external_id=fields.pop("external_id", f"o-{n}"),
+                            type="ordering", select_count=1, difficulty=2,
+                            stem=fields.pop("stem", f"Put the steps of case {n} in order."),
+                            explanation="Each step needs the one before.", **fields)
+        question.choices = [Choice(position=i, text=f"Step {i + 1}", rationale=f"Step {i + 1} comes at place {i + 1}.")
+                            for i in range(count)]
+        db.session.add(question)
+        db.session.commit()
+        db.session.refresh(question)
+        db.session.expunge(question)
+    return question
+
+
+def gen_matching_question(app, exam: Exam, objective: str = "2.1", reuse_targets: bool = False,
+                          **fields) -> Question:
+    """A saved matching question: SSH, HTTPS and SNMP to TCP 22, TCP 443 and UDP 161 (targets 0, 1, 4)."""
+    n = next(_counter)
+    with app.app_context():
+        found = db.session.scalars(
+            sa.select(Objective).where(Objective.exam_id == exam.id, Objective.code == objective)).one()
+        question = Question(exam_id=exam.id, objective=found, external_id=fields.pop("external_id", f"x-{n}"),
+                            type="matching", select_count=1, difficulty=2,
+                            stem=fields.pop("stem", f"Match each service of case {n} to its default port."),
+                            explanation="Well-known ports.", reuse_targets=reuse_targets,
+                            targets=["TCP 22", "TCP 443", "UDP 53", "TCP 25", "UDP 161"], **fields)
+        question.choices = [Choice(position=i, text=text, target=target, rationale=f"{text} uses target {target}.")
+                            for i, (text, target) in enumerate([("SSH", 0), ("HTTPS", 1), ("SNMP agent", 4)])]
+        db.session.add(question)
+        db.session.commit()
+        db.session.refresh(question)
+        db.session.expunge(question)
+    return question
+
+
+def pbq_key(question_id: int) -> dict:
+    """The correct order or matches of an ordering or matching question; call inside an app context."""
+    question = db.session.get(Question, question_id)
+    if question.type == "ordering":
+        return {"order": [item.id for item in question.choices]}
+    return {"matches": {str(item.id): item.target for item in question.choices}}
+
+
+def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objective: int = 0,
+             pbq_per_objective: int = 0) -> Exam:
+    """An exam on the demo blueprint with `per_objective` single questions in every objective
+    (and `pbq_per_objective` ordering and matching questions, alternating)."""
     exam = gen_exam(app, slug=slug)
     for raw in DEMO_DOMAINS:
         for objective in raw["objectives"]:
@@ -147,6 +197,9 @@ def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objec
                 gen_question(app, exam, objective=objective["code"])
             for _ in range(multiple_per_objective):
                 gen_multiple_question(app, exam, objective=objective["code"])
+            for index in range(pbq_per_objective):
+                maker = gen_ordering_question if index % 2 == 0 else gen_matching_question
+                maker(app, exam, objective=objective["code"])
     return exam
 
 

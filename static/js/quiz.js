@@ -78,6 +78,78 @@
     return handled;
   }
 
+  /* Ordering items: drag by the handle (mouse, pen and touch through pointer events), or with the
+   * keyboard: Alt+ArrowUp / Alt+ArrowDown on an item's menu or buttons presses its Move button.
+   * A drop writes the new places into the items' menus and fires one change on the fieldset, so
+   * htmx saves it through the same answer POST as the menus; the server's response re-renders
+   * the list as saved. */
+  function ordering(element) {
+    return element && element.closest ? element.closest("[data-pbq-order]") : null;
+  }
+
+  document.addEventListener("pointerdown", function (event) {
+    var handle = event.target.closest ? event.target.closest(".pbq-handle") : null;
+    var list = ordering(handle);
+    if (!handle || !list || event.button > 0) { return; }
+    var item = handle.closest(".pbq-item");
+    event.preventDefault();
+    var pointer = event.pointerId;
+    item.classList.add("is-dragging");
+    var start = Array.prototype.indexOf.call(list.children, item);
+    function move(e) {
+      if (e.pointerId !== pointer) { return; }
+      var others = Array.prototype.filter.call(list.children, function (li) { return li !== item; });
+      var before = null;
+      for (var i = 0; i < others.length; i++) {
+        var box = others[i].getBoundingClientRect();
+        if (e.clientY < box.top + box.height / 2) { before = others[i]; break; }
+      }
+      list.insertBefore(item, before);
+    }
+    function end(e) {
+      if (e.pointerId !== pointer) { return; }
+      document.removeEventListener("pointermove", move);
+      document.removeEventListener("pointerup", end);
+      document.removeEventListener("pointercancel", end);
+      item.classList.remove("is-dragging");
+      if (Array.prototype.indexOf.call(list.children, item) === start) { return; }
+      Array.prototype.forEach.call(list.children, function (li, index) {
+        li.querySelector("select").value = String(index + 1);
+      });
+      list.closest("fieldset").dispatchEvent(new Event("change", { bubbles: true }));
+    }
+    /* Followed on the document (not by pointer capture): the item moves under the pointer. */
+    document.addEventListener("pointermove", move);
+    document.addEventListener("pointerup", end);
+    document.addEventListener("pointercancel", end);
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) { return; }
+    var item = ordering(event.target) ? event.target.closest(".pbq-item") : null;
+    if (!item) { return; }
+    event.preventDefault();
+    var button = item.querySelector('button[value$=":' + (event.key === "ArrowUp" ? "up" : "down") + '"]');
+    if (button && !button.disabled) { button.click(); }
+  });
+
+  /* Saving re-renders the items: keep focus on the same menu or button (a Move button that
+   * became disabled at the top or bottom hands focus to its partner). */
+  var focusedId = null;
+  document.addEventListener("htmx:beforeRequest", function () {
+    var active = document.activeElement;
+    focusedId = active && active.closest && active.closest("fieldset.pbq") ? active.id : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!focusedId || !event.target || !/^choices-/.test(event.target.id || "")) { return; }
+    var again = document.getElementById(focusedId);
+    if (again && again.disabled) {
+      again = document.getElementById(focusedId.replace(/-(up|down)$/, function (m, d) { return d === "up" ? "-down" : "-up"; }));
+    }
+    if (again) { again.focus(); }
+    focusedId = null;
+  });
+
   /* The countdown is part of the question panel, so it is looked up again on every tick. */
   var first = document.getElementById("countdown");
   if (first && first.dataset.deadline) {

@@ -63,9 +63,13 @@ def figures(questions: Iterable[dict]) -> dict[str, tuple[int, int]]:
     - multi_k_longest: on a multiple-select question with k keys, the k longest choices are exactly the
       keys, and the k longest are unambiguous (no length tie between the k-th and the (k+1)-th).
     - multi_first_k: the keys of a multiple-select question are the first k choices as authored.
+
+    Ordering and matching questions have no choices and count for no cue.
     """
     out = {name: [0, 0] for name in LIMITS}
     for question in questions:
+        if question["type"] not in ("single", "multiple"):
+            continue
         choices = question["choices"]
         lengths = [len(choice["text"]) for choice in choices]
         keyed = [index for index, choice in enumerate(choices) if choice["correct"]]
@@ -102,8 +106,12 @@ def within_limit(name: str, hits: int, total: int) -> bool:
 
 
 def fingerprint(question: dict) -> frozenset[str]:
-    """Suffix-stripped content words of the stem and the keyed choices: what the question asks and answers."""
-    keys = " ".join(choice["text"] for choice in question["choices"] if choice["correct"])
+    """Suffix-stripped content words of the stem and the keyed choices (an ordering or matching
+    question's items and their targets): what the question asks and answers."""
+    if "items" in question:
+        keys = " ".join(f"{item['text']} {item.get('target', '')}" for item in question["items"])
+    else:
+        keys = " ".join(choice["text"] for choice in question["choices"] if choice["correct"])
     return frozenset(_stem(word) for word in content_words(f"{question['stem']} {keys}"))
 
 

@@ -94,3 +94,32 @@ def table_exhibit(**overrides) -> dict:
                "rows": [["Lease", "8 days"], ["Router", "10.0.0.1"]]}
     exhibit.update(overrides)
     return exhibit
+
+
+def ordering_question(external_id: str, objective: str = "1.1", count: int = 4, **overrides) -> dict:
+    """A valid ordering question entry: `count` phases listed in their correct order."""
+    entry = {
+        "external_id": external_id, "objective": objective, "type": "ordering", "difficulty": 2,
+        "stem": f"Put the phases of case {external_id} in the order the team performs them.",
+        "items": [{"text": f"Phase {index + 1}", "rationale": f"Phase {index + 1} comes after the one before."}
+                  for index in range(count)],
+        "explanation": "Each phase needs the result of the one before it.",
+    }
+    entry.update(overrides)
+    return entry
+
+
+def matching_question(external_id: str, objective: str = "2.1", **overrides) -> dict:
+    """A valid matching question entry: three services, five ports (two are distractors)."""
+    entry = {
+        "external_id": external_id, "objective": objective, "type": "matching", "difficulty": 2,
+        "stem": f"Match each service of case {external_id} to the port it listens on by default.",
+        "targets": ["TCP 22", "TCP 443", "UDP 53", "TCP 25", "UDP 161"],
+        "reuse_targets": False,
+        "items": [{"text": "SSH", "target": "TCP 22", "rationale": "Secure Shell listens on TCP 22."},
+                  {"text": "HTTPS", "target": "TCP 443", "rationale": "HTTP over TLS uses TCP 443."},
+                  {"text": "SNMP agent", "target": "UDP 161", "rationale": "Agents receive requests on UDP 161."}],
+        "explanation": "Well-known ports; SMTP and DNS are distractors.",
+    }
+    entry.update(overrides)
+    return entry

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.questions import cues
+from tests.questions.factories import matching_question, ordering_question
 
 BANK = Path(__file__).resolve().parents[2] / "webapp" / "questions" / "bank"
 EXPECTED_EXAMS = {"security", "network", "aplus-core1", "aplus-core2"}
@@ -115,7 +116,8 @@ def test_every_objective_is_covered(slug):
 
 @pytest.mark.parametrize("slug", EXAMS)
 def test_questions_follow_the_format(slug):
-    """Types, select counts, choice and correct counts, difficulty and every text field are valid."""
+    """Types, select counts, choice and correct counts (items and targets for ordering and matching),
+    difficulty and every text field are valid."""
     _, questions = load_exam(slug)
     assert questions
     wrong = []
@@ -129,6 +131,8 @@ def test_questions_follow_the_format(slug):
             select = entry.get("select_count")
             if select not in (2, 3) or not 5 <= len(choices) <= 6 or correct != select:
                 wrong.append(f"{where(file, entry)}: multiple needs select_count 2-3, 5-6 choices, select_count correct")
+        elif entry.get("type") in ("ordering", "matching"):
+            wrong += [f"{where(file, entry)}: {problem}" for problem in pbq_problems(entry)]
         else:
             wrong.append(f"{where(file, entry)}: type {entry.get('type')!r}")
         if entry.get("difficulty") not in (1, 2, 3):
@@ -142,6 +146,42 @@ def test_questions_follow_the_format(slug):
         if "reference" in entry and not str(entry["reference"] or "").strip():
             wrong.append(f"{where(file, entry)}: empty reference")
     assert not wrong, "\n".join(wrong)
+
+
+def pbq_problems(entry: dict) -> list[str]:
+    """What breaks the ordering or matching format (docs/QUESTION_FORMAT.md) in one entry."""
+    items = entry.get("items") if isinstance(entry.get("items"), list) else []
+    problems = [f"{name} is not allowed" for name in ("choices", "select_count") if name in entry]
+    low, high = (4, 7) if entry["type"] == "ordering" else (3, 6)
+    if not low <= len(items) <= high:
+        problems.append(f"{entry['type']} needs {low}-{high} items, got {len(items)}")
+    texts = [str(item.get("text") or "").strip().lower() for item in items]
+    if len(set(texts)) != len(texts) or not all(0 < len(text) <= 200 for text in texts):
+        problems.append("item texts must be unique, 1-200 characters")
+    if not all(str(item.get("rationale") or "").strip() for item in items):
+        problems.append("every item needs a rationale")
+    if entry["type"] == "matching":
+        targets = entry.get("targets") if isinstance(entry.get("targets"), list) else []
+        if not 3 <= len(targets) <= 8 or len(set(targets)) != len(targets):
+            problems.append("matching needs 3-8 unique targets")
+        used = [item.get("target") for item in items]
+        if not all(target in targets for target in used):
+            problems.append("an item's target is not one of the targets")
+        if entry.get("reuse_targets", False):
+            if "more than once" not in entry["stem"].lower():
+                problems.append("reuse_targets but the stem does not say a target may be used more than once")
+        elif len(set(used)) != len(used):
+            problems.append("two items share a target without reuse_targets")
+    return problems
+
+
+def test_pbq_format_check_accepts_the_format_and_names_each_break():
+    """The content check passes valid ordering and matching entries and reports shared targets and short lists."""
+    assert pbq_problems(ordering_question("x")) == [] and pbq_problems(matching_question("x")) == []
+    shared = matching_question("x")
+    shared["items"][0]["target"] = "TCP 443"
+    assert pbq_problems(shared) == ["two items share a target without reuse_targets"]
+    assert pbq_problems(ordering_question("x", count=3)) == ["ordering needs 4-7 items, got 3"]
 
 
 @pytest.mark.parametrize("slug", EXAMS)
@@ -369,7 +409,7 @@ def test_cue_figures_count_what_they_claim():
     multiple = {"type": "multiple", "stem": "Pick two.",
                 "choices": [choice("long keyed one", True), choice("longer keyed two", True), choice("no"), choice("nah"),
                             choice("nope")]}
-    result = cues.figures([single, multiple])
+    result = cues.figures([single, multiple, ordering_question("x"), matching_question("y")])
     assert result["single_longest"] == (1, 1) and result["single_shortest"] == (0, 1)
     assert result["stem_echo"] == (1, 1)
     assert result["multi_k_longest"] == (1, 1) and result["multi_first_k"] == (1, 1)

@@ -15,7 +15,9 @@ from tests.questions.factories import (
     text_exhibit,
     demo_questions,
     exam_document,
+    matching_question,
     multiple_question,
+    ordering_question,
     single_question,
     write_bank_folder,
     write_json,
@@ -76,7 +78,7 @@ def test_question_file_imports_into_an_exam_already_in_the_database(bank_folder,
 
 INVALID_ENTRIES = [
     ("unknown objective", {"objective": "9.9"}, "objective", "not in exam demo"),
-    ("unknown type", {"type": "truefalse"}, "type", "must be \"single\" or \"multiple\""),
+    ("unknown type", {"type": "truefalse"}, "type", "must be \"single\", \"multiple\", \"ordering\" or \"matching\""),
     ("select_count for single", {"select_count": 2}, "select_count", "must be 1"),
     ("too few choices", {"choices": single_question("x")["choices"][:3]}, "choices", "exactly 4 choices"),
     ("two correct in single", {"choices": [dict(c, correct=True) for c in single_question("x")["choices"]][:2]
@@ -198,6 +200,109 @@ def test_invalid_multiple_answer_question_is_reported(bank_folder, tmp_path, mut
     assert len(problems) == 1 and message in problems[0]
     assert problems[0].startswith(f"{path}:dmo-2.1-002:")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Exam)) == 0
+
+
+def _items(entry: dict, **changes) -> list[dict]:
+    """The entry's items with `changes` applied to the first one."""
+    return [dict(entry["items"][0], **changes)] + entry["items"][1:]
+
+
+ORDERING = ordering_question("x")
+MATCHING = matching_question("x")
+INVALID_PBQS = [
+    ("three items", ordering_question("dmo-1.2-005", count=3), "items", "4 to 7 items, got 3"),
+    ("eight items", ordering_question("dmo-1.2-005", count=8), "items", "4 to 7 items, got 8"),
+    ("items not a list", ordering_question("dmo-1.2-005", items="A, B"), "items", "4 to 7 items"),
+    ("duplicate item", ordering_question("dmo-1.2-005", items=_items(ORDERING, text="Phase 2")), "items",
+     "two items have the same text"),
+    ("blank item", ordering_question("dmo-1.2-005", items=_items(ORDERING, text=" ")), "items[0].text",
+     "non-empty text"),
+    ("long item", ordering_question("dmo-1.2-005", items=_items(ORDERING, text="x" * 201)), "items[0].text",
+     "at most 200 characters"),
+    ("no rationale", ordering_question("dmo-1.2-005", items=_items(ORDERING, rationale="")),
+     "items[0].rationale", "non-empty text"),
+    ("target on ordering", ordering_question("dmo-1.2-005", items=_items(ORDERING, target="A")),
+     "items[0].target", "not a known field"),
+    ("choices on ordering", ordering_question("dmo-1.2-005", choices=[]), "choices", "not a known field"),
+    ("select_count on matching", matching_question("dmo-1.2-005", select_count=1), "select_count",
+     "not a known field"),
+    ("two targets", matching_question("dmo-1.2-005", targets=["TCP 22", "TCP 443"]), "targets",
+     "3 to 8 targets, got 2"),
+    ("nine targets", matching_question("dmo-1.2-005", targets=["TCP 22", "TCP 443", "UDP 161"]
+                                       + [f"P{n}" for n in range(6)]), "targets", "3 to 8 targets, got 9"),
+    ("duplicate target", matching_question("dmo-1.2-005", targets=["TCP 22", "TCP 443", "UDP 161", "tcp 22"]),
+     "targets", "two targets have the same text"),
+    ("long target", matching_question("dmo-1.2-005", targets=MATCHING["targets"] + ["t" * 121]), "targets[5]",
+     "at most 120 characters"),
+    ("two items", matching_question("dmo-1.2-005", items=MATCHING["items"][:2]), "items", "3 to 6 items, got 2"),
+    ("unknown target", matching_question("dmo-1.2-005", items=_items(MATCHING, target="TCP 23")),
+     "items[0].target", "must be one of the targets"),
+    ("shared target", matching_question("dmo-1.2-005", items=_items(MATCHING, target="TCP 443")),
+     "items[1].target", "already used by another item"),
+    ("reuse not said", matching_question("dmo-1.2-005", reuse_targets=True), "stem", "more than once"),
+    ("reuse not boolean", matching_question("dmo-1.2-005", reuse_targets="yes"), "reuse_targets",
+     "true or false"),
+    ("unknown type", ordering_question("dmo-1.2-005", type="hotspot"), "type", "\"ordering\" or \"matching\""),
+]
+
+
+@pytest.mark.parametrize(("entry", "field", "message"), [entry[1:] for entry in INVALID_PBQS],
+                         ids=[entry[0] for entry in INVALID_PBQS])
+def test_invalid_ordering_or_matching_question_is_reported(bank_folder, tmp_path, entry, field, message):
+    """Each way an ordering or matching entry breaks the format is reported at file:entry:field; nothing is written."""
+    bank.import_bank([bank_folder])
+    before = _snapshot()
+    path = write_question_file(tmp_path / "questions-bad.json", [ordering_question("dmo-1.1-009"), entry])
+    problems = _problems([path])
+    assert problems and all(problem.startswith(f"{path}:dmo-1.2-005:") for problem in problems), problems
+    assert [problem.startswith(f"{path}:dmo-1.2-005:{field}: ") and message in problem
+            for problem in problems].count(True) == 1, problems
+    assert _snapshot() == before
+
+
+def test_ordering_and_matching_questions_import_with_their_key(tmp_path):
+    """Ordering items are stored in their correct order; matching items point at their target's index."""
+    reused = matching_question("dmo-2.1-002", reuse_targets=True,
+                               stem="Classify each control. A category may be used more than once.",
+                               targets=["Technical", "Physical", "Managerial"],
+                               items=[{"text": "Firewall", "target": "Technical", "rationale": "It is software."},
+                                      {"text": "EDR", "target": "Technical", "rationale": "Also software."},
+                                      {"text": "Fence", "target": "Physical", "rationale": "It is a barrier."}])
+    folder = write_bank_folder(tmp_path / "bank", questions=[
+        ordering_question("dmo-1.1-001", count=7), matching_question("dmo-2.1-001"), reused])
+    assert bank.import_bank([folder]).created == 3
+    stored = {q.external_id: q for q in db.session.scalars(sa.select(Question))}
+    ordering = stored["dmo-1.1-001"]
+    assert (ordering.type, ordering.select_count, ordering.targets) == ("ordering", 1, None)
+    assert [c.text for c in ordering.choices] == [f"Phase {n}" for n in range(1, 8)]
+    matching = stored["dmo-2.1-001"]
+    assert matching.targets == ["TCP 22", "TCP 443", "UDP 53", "TCP 25", "UDP 161"]
+    assert [(c.text, c.target) for c in matching.choices] == [("SSH", 0), ("HTTPS", 1), ("SNMP agent", 4)]
+    assert stored["dmo-2.1-002"].reuse_targets is True
+    assert [c.target for c in stored["dmo-2.1-002"].choices] == [0, 0, 1]
+
+
+def test_ordering_and_matching_survive_export_and_import(bank_folder, tmp_path):
+    """Export writes ordering and matching entries in the bank format; re-importing them changes nothing,
+    and a changed match bumps the version."""
+    questions = [ordering_question("dmo-1.1-001"), matching_question("dmo-2.1-001"), single_question("dmo-1.2-001",
+                                                                                                    objective="1.2")]
+    write_question_file(bank_folder / "questions.json", questions)
+    bank.import_bank([bank_folder])
+    before = _snapshot()
+    bank.export_bank(tmp_path / "out")
+    written = {q["external_id"]: q for q in
+               json.loads((tmp_path / "out" / "demo" / "questions.json").read_text())["questions"]}
+    assert written["dmo-1.1-001"] == questions[0]
+    assert written["dmo-2.1-001"] == questions[1]
+    summary = bank.import_bank([tmp_path / "out"])
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 3)
+    assert _snapshot() == before
+    questions[1]["items"][2]["target"] = "UDP 53"
+    write_question_file(bank_folder / "questions.json", questions)
+    assert bank.import_bank([bank_folder]).updated == 1
+    matching = db.session.scalar(sa.select(Question).where(Question.external_id == "dmo-2.1-001"))
+    assert (matching.version, [c.target for c in matching.choices]) == (2, [0, 1, 2])
 
 
 def test_entry_without_external_id_is_located_by_index(tmp_path, bank_folder):

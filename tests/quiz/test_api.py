@@ -11,11 +11,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import bearer, choice_ids, gen_bank, gen_question, gen_token, gen_user
+from tests.factories import (bearer, choice_ids, gen_bank, gen_exam, gen_matching_question, gen_ordering_question,
+                             gen_question, gen_token, gen_user, pbq_key)
 from tests.conftest import require_tool
 from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
 from webapp.extensions import db
-from webapp.models import Answer, AttemptResult, QuizAttempt, User, XpEvent
+from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, User, XpEvent
 
 QUIZ_KEYS = {"id", "exam_type", "mode", "status", "started_at", "expires_at", "time_limit_seconds", "questions"}
 QUESTION_KEYS = {"id", "domain", "domain_name", "type", "select_count", "stem", "exhibit", "choices"}
@@ -266,3 +267,102 @@ def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
         ledger = db.session.scalar(sa.select(sa.func.sum(XpEvent.amount)).where(XpEvent.user_id == user.id))
         assert db.session.get(User, user.id).xp == ledger == 6 * 10 + 50  # one set of awards
         assert json.loads(next(iter(results))[1])["xp_earned"] == 110
+
+
+def _pbq_quiz(client, app, headers) -> tuple[dict, dict, dict]:
+    """A practice quiz holding one ordering and one matching question (plus three single ones)."""
+    exam = gen_exam(app)
+    gen_ordering_question(app, exam, objective="1.1")
+    gen_matching_question(app, exam, objective="2.1")
+    for _ in range(3):
+        gen_question(app, exam, objective="1.2")
+    quiz = client.post("/api/v1/quizzes", headers=headers, json={"exam_type": exam.slug, "count": 5}).get_json()
+    by_type = {q["type"]: q for q in quiz["questions"]}
+    return quiz, by_type["ordering"], by_type["matching"]
+
+
+def test_ordering_and_matching_questions_describe_items_and_targets_without_the_key(client, app, learner):
+    """Quiz payloads list items (id, text) and targets (id, text) but no order, match, verdict or rationale."""
+    quiz, ordering, matching = _pbq_quiz(client, app, learner[1])
+    assert ordering["choices"] == [] and {frozenset(item) for item in ordering["items"]} == {frozenset({"id", "text"})}
+    assert sorted(item["text"] for item in ordering["items"]) == ["Step 1", "Step 2", "Step 3", "Step 4"]
+    assert [t["text"] for t in matching["targets"]] == ["TCP 22", "TCP 25", "TCP 443", "UDP 161", "UDP 53"]
+    assert {t["text"]: t["id"] for t in matching["targets"]}["UDP 161"] == 4
+    assert matching["reuse_targets"] is False and "targets" not in ordering
+    assert not (_walk_keys(quiz) & set(LEAKY + ("order", "matches", "target")))
+    with app.app_context():
+        stored = db.session.scalars(sa.select(AttemptQuestion.choice_order)
+                                    .where(AttemptQuestion.question_id == ordering["id"])).one()
+    assert [item["id"] for item in ordering["items"]] == stored
+
+
+@pytest.mark.parametrize(("kind", "answer", "field", "code"), [
+    ("ordering", {"choice_ids": []}, "choice_ids", "WRONG_ANSWER_SHAPE"),
+    ("ordering", {"matches": {}}, "matches", "WRONG_ANSWER_SHAPE"),
+    ("ordering", {}, "order", "WRONG_ANSWER_SHAPE"),
+    ("ordering", {"order": "first"}, "order", "VALIDATION_ERROR"),
+    ("ordering", "missing", "order", "MISSING_ITEM"),
+    ("ordering", "duplicate", "order", "DUPLICATE_ITEM"),
+    ("ordering", "foreign", "order", "INVALID_ITEM"),
+    ("matching", {"order": []}, "order", "WRONG_ANSWER_SHAPE"),
+    ("matching", "missing", "matches", "MISSING_ITEM"),
+    ("matching", "foreign", "matches", "INVALID_ITEM"),
+    ("matching", "bad target", "matches.", "INVALID_TARGET"),
+    ("single", {"order": []}, "order", "WRONG_ANSWER_SHAPE"),
+])
+def test_malformed_ordering_and_matching_answers_are_400_with_field(client, app, learner, kind, answer, field, code):
+    """A missing or duplicate item, a foreign id, a target of no question or the wrong shape is a 400 naming the field."""
+    headers = learner[1]
+    quiz, ordering, matching = _pbq_quiz(client, app, headers)
+    single = next(q for q in quiz["questions"] if q["type"] == "single")
+    question = {"ordering": ordering, "matching": matching, "single": single}[kind]
+    items = [item["id"] for item in question.get("items", [])]
+    other = matching if kind == "ordering" else ordering
+    if kind == "ordering" and isinstance(answer, str):
+        answer = {"order": {"missing": items[:-1], "duplicate": items[:-1] + items[:1],
+                            "foreign": items[:-1] + [other["items"][0]["id"]]}[answer]}
+    elif kind == "matching" and isinstance(answer, str):
+        full = {str(item): 0 for item in items}
+        answer = {"matches": {"missing": dict(list(full.items())[:2]), "foreign": {**full, str(other["items"][0]["id"]): 1},
+                              "bad target": {**full, str(items[0]): 9}}[answer]}
+        field = f"matches.{items[0]}" if field == "matches." else field
+    response = client.put(f"/api/v1/quizzes/{quiz['id']}/answers/{question['id']}", headers=headers, json=answer)
+    assert response.status_code == 400, response.get_json()
+    assert (response.get_json()["field"], response.get_json()["code"]) == (field, code)
+
+
+def test_ordering_and_matching_answers_save_reload_and_score_through_the_api(client, app, learner):
+    """PUT order and matches, read them back with GET, submit: all-or-nothing verdicts with per-item review."""
+    headers = learner[1]
+    quiz, ordering, matching = _pbq_quiz(client, app, headers)
+    with app.app_context():
+        order = pbq_key(ordering["id"])["order"]
+        matches = pbq_key(matching["id"])["matches"]
+    wrong = {**matches, next(iter(matches)): 2}
+    for question, answer in ((ordering, {"order": order, "marked": True}), (matching, {"matches": wrong})):
+        response = client.put(f"/api/v1/quizzes/{quiz['id']}/answers/{question['id']}", headers=headers, json=answer)
+        assert response.status_code == 200 and response.get_json() == {"saved": True}
+    answers = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()["answers"]
+    assert answers[str(ordering["id"])] == {"order": order, "marked": True}
+    assert answers[str(matching["id"])] == {"matches": wrong, "marked": False}
+    body = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=headers).get_json()
+    review = {entry["question_id"]: entry for entry in body["review"]}
+    assert review[ordering["id"]]["is_correct"] is True and review[matching["id"]]["is_correct"] is False
+    result = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()["result"]
+    entry = next(e for e in result["review"] if e["question_id"] == matching["id"])
+    assert entry["matches"] == wrong and entry["correct_matches"] == matches and entry["key_changed"] is False
+    assert [(item["is_correct"], bool(item["rationale"])) for item in entry["items"]] == [
+        (str(item["id"]) != next(iter(matches)), True) for item in entry["items"]]
+
+
+def test_openapi_documents_order_and_matches(client):
+    """The OpenAPI document describes the `order` and `matches` answer fields and the questions' `items`."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    answer = next((schema for schema in schemas.values() if "order" in schema.get("properties", {})
+                   and "choice_ids" in schema["properties"]), None)
+    assert answer is not None, sorted(schemas)
+    assert {"choice_ids", "order", "matches", "marked"} <= set(answer["properties"])
+    question = next((schema for schema in schemas.values() if "select_count" in schema.get("properties", {})), None)
+    assert question is not None, sorted(schemas)
+    assert {"items", "targets", "reuse_targets"} <= set(question["properties"])

@@ -8,10 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import choice_ids, gen_bank, gen_exam, gen_multiple_question, gen_question, gen_user
+from tests.factories import (choice_ids, gen_bank, gen_exam, gen_matching_question, gen_multiple_question,
+                             gen_ordering_question, gen_question, gen_user, pbq_key)
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.models import Answer, AttemptResult, QuizAttempt, User
+from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, User
 from webapp.models.base import utcnow
 from webapp.quiz import services
 from webapp.quiz.services import QuizRequest
@@ -338,3 +339,108 @@ def test_time_spent_is_credited_per_question(app, ctx):
     services.submit_attempt(user, attempt.id, now=start + timedelta(seconds=60))
     spent = db.session.scalar(sa.select(Answer.time_spent_seconds).where(Answer.question_id == aq.question_id))
     assert spent == 42
+
+
+def _pbq_attempt(app):
+    """A learner in a five-question practice quiz: one ordering, one matching and three single questions
+    (left unanswered)."""
+    exam = gen_exam(app)
+    ordering = gen_ordering_question(app, exam, objective="1.1")
+    matching = gen_matching_question(app, exam, objective="2.1")
+    for _ in range(3):
+        gen_question(app, exam, objective="1.2")
+    user = _user(app)
+    attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
+    return user, attempt, ordering.id, matching.id
+
+
+@pytest.mark.parametrize(("answer", "field", "code"), [
+    ({"order": {"first": 1}}, "order", "WRONG_ANSWER_SHAPE"),
+    ({"matches": {}}, "matches", "WRONG_ANSWER_SHAPE"),
+    ({"choice_ids": []}, "choice_ids", "WRONG_ANSWER_SHAPE"),
+    ({"order": "missing"}, "order", "MISSING_ITEM"),
+    ({"order": "duplicate"}, "order", "DUPLICATE_ITEM"),
+    ({"order": "foreign"}, "order", "INVALID_ITEM"),
+])
+def test_ordering_answer_is_checked_item_by_item(app, ctx, answer, field, code):
+    """An ordering answer must list every item once and nothing else, and only as `order`."""
+    user, attempt, ordering, matching = _pbq_attempt(app)
+    items = pbq_key(ordering)["order"]
+    foreign = int(next(iter(pbq_key(matching)["matches"])))
+    shapes = {"missing": items[:-1], "duplicate": items[:-1] + items[:1], "foreign": items[:-1] + [foreign]}
+    kwargs = {name: shapes.get(value, value) if isinstance(value, str) else value for name, value in answer.items()}
+    with pytest.raises(ValidationError) as info:
+        services.save_answer(user, attempt.id, ordering, **kwargs)
+    assert (info.value.field, info.value.code) == (field, code)
+    assert db.session.scalar(sa.select(AttemptQuestion.response).where(AttemptQuestion.question_id == ordering)) is None
+
+
+def test_matching_answer_is_checked_item_by_item(app, ctx):
+    """A matching answer names every item of the question once, each with one of its targets or null."""
+    user, attempt, ordering, matching = _pbq_attempt(app)
+    key = pbq_key(matching)["matches"]
+    foreign = pbq_key(ordering)["order"][0]
+    cases = [({"order": list(map(int, key))}, "order", "WRONG_ANSWER_SHAPE"),
+             ({"matches": [0, 1, 4]}, "matches", "WRONG_ANSWER_SHAPE"),
+             ({"matches": dict(list(key.items())[:2])}, "matches", "MISSING_ITEM"),
+             ({"matches": {**key, str(foreign): 0}}, "matches", "INVALID_ITEM"),
+             ({"matches": {**key, next(iter(key)): 5}}, f"matches.{next(iter(key))}", "INVALID_TARGET")]
+    for kwargs, field, code in cases:
+        with pytest.raises(ValidationError) as info:
+            services.save_answer(user, attempt.id, matching, **kwargs)
+        assert (info.value.field, info.value.code) == (field, code), kwargs
+    partial = {**key, next(iter(key)): None}
+    saved = services.save_answer(user, attempt.id, matching, matches=partial)
+    assert saved.response == {"matches": {item: partial[item] for item in map(str, saved.choice_order)}}
+    assert saved.is_answered and saved.answered_at is not None
+
+
+def test_ordering_and_matching_score_all_or_nothing_with_item_verdicts(app, ctx):
+    """One misplaced item or one wrong match makes the question wrong; the review says which items were right."""
+    user, attempt, ordering, matching = _pbq_attempt(app)
+    order = pbq_key(ordering)["order"]
+    swapped = [order[1], order[0]] + order[2:]
+    matches = pbq_key(matching)["matches"]
+    first = next(iter(matches))
+    services.save_answer(user, attempt.id, ordering, order=swapped)
+    services.save_answer(user, attempt.id, matching, matches={**matches, first: 2})
+    body = services.submit_attempt(user, attempt.id)
+    assert (body["correct"], body["total"]) == (0, 5)
+    review = {entry["question_id"]: entry for entry in body["review"]}
+    assert review[ordering]["order"] == swapped and review[ordering]["correct_order"] == order
+    assert [item["is_correct"] for item in review[ordering]["items"]] == [False, False, True, True]
+    assert review[matching]["correct_matches"] == matches
+    assert {str(item["id"]): item["is_correct"] for item in review[matching]["items"]} == {
+        item: item != first for item in matches}
+    _, items = services.review_items(user, attempt.id)
+    by_question = {item.question.id: item for item in items}
+    assert [(part.given, part.expected, part.is_correct) for part in by_question[ordering].parts] == [
+        ("1", "2", False), ("2", "1", False), ("3", "3", True), ("4", "4", True)]
+    assert [(part.item.text, part.given, part.expected) for part in by_question[matching].parts] == [
+        ("SSH", "UDP 53", "TCP 22"), ("HTTPS", "TCP 443", "TCP 443"), ("SNMP agent", "UDP 161", "UDP 161")]
+    assert not any(item.key_changed for item in items)
+
+
+def test_entirely_right_ordering_and_matching_count_and_unanswered_do_not(app, ctx):
+    """A fully right order and fully right matches score; an untouched ordering item is unanswered and wrong."""
+    user, attempt, ordering, matching = _pbq_attempt(app)
+    services.save_answer(user, attempt.id, ordering, order=pbq_key(ordering)["order"])
+    services.save_answer(user, attempt.id, matching, matches=pbq_key(matching)["matches"])
+    body = services.submit_attempt(user, attempt.id)
+    assert (body["correct"], body["total"]) == (2, 5)
+    assert db.session.get(AttemptResult, attempt.id).answered == 2
+    user, attempt, ordering, matching = _pbq_attempt(app)
+    body = services.submit_attempt(user, attempt.id)
+    assert body["correct"] == 0 and db.session.get(AttemptResult, attempt.id).answered == 0
+    review = {entry["question_id"]: entry for entry in body["review"]}
+    assert (review[ordering]["order"], review[matching]["matches"]) == (None, None)
+
+
+def test_order_from_position_menus_moves_the_changed_item():
+    """Changing one position menu moves that item and closes up the rest; two moved onto one place is refused."""
+    assert services.order_from_positions([10, 11, 12, 13], {10: 0, 11: 1, 12: 2, 13: 0}) == [13, 10, 11, 12]
+    assert services.order_from_positions([10, 11, 12, 13], {10: 3, 11: 1, 12: 2, 13: 3}) == [11, 12, 13, 10]
+    assert services.order_from_positions([10, 11, 12, 13], {10: 0, 11: 1, 12: 2, 13: 3}) == [10, 11, 12, 13]
+    with pytest.raises(ValidationError) as info:
+        services.order_from_positions([10, 11, 12, 13], {10: 2, 11: 2, 12: 2, 13: 3})
+    assert info.value.field == "order"

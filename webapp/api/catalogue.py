@@ -43,6 +43,9 @@ class ChoiceOut(ma.Schema):
 
 class AnswerOut(ma.Schema):
     correct_choice_ids = ma.fields.List(ma.fields.Integer())
+    order = ma.fields.List(ma.fields.Integer(), metadata={"description": "ordering only: the correct order"})
+    matches = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                             metadata={"description": "matching only: each item id's correct target id"})
     explanation = ma.fields.String()
     rationales = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
 
@@ -68,7 +71,13 @@ class QuestionOut(ma.Schema):
     stem = ma.fields.String()
     exhibit = ma.fields.Nested(ExhibitOut, allow_none=True,
                                metadata={"description": "shown above the stem; null when the question has none"})
-    choices = ma.fields.List(ma.fields.Nested(ChoiceOut))
+    choices = ma.fields.List(ma.fields.Nested(ChoiceOut), metadata={"description": "empty for ordering and matching"})
+    # Read from `item_list`: a missing `items` key of a dict would fall back to `dict.items`.
+    item_list = ma.fields.List(ma.fields.Nested(ChoiceOut), data_key="items", metadata={
+        "description": "ordering and matching only: the items, shuffled (never in the correct order)"})
+    targets = ma.fields.List(ma.fields.Nested(ChoiceOut), metadata={
+        "description": "matching only: the targets (ids are the target ids of `matches`)"})
+    reuse_targets = ma.fields.Boolean(metadata={"description": "matching only: a target may match several items"})
     answer = ma.fields.Nested(AnswerOut, metadata={"description": "only for admins and questions you have answered"})
 
 
@@ -87,6 +96,17 @@ def question_body(question, show_answer: bool, choices=None) -> dict:
             "domain_name": question.objective.title, "type": question.type,
             "select_count": question.select_count, "stem": question.stem, "exhibit": question.exhibit,
             "choices": [{"id": c.id, "text": c.text} for c in shown]}
+    if question.is_pbq:
+        # Items in the given (a quiz's shuffled) order, or alphabetically: the author lists them in the key's order.
+        items = shown if choices is not None else sorted(shown, key=lambda c: (c.text.casefold(), c.id))
+        body |= {"choices": [], "item_list": [{"id": c.id, "text": c.text} for c in items]}
+        if question.type == "matching":
+            body |= {"targets": [{"id": target, "text": text} for target, text in question.shown_targets],
+                     "reuse_targets": question.reuse_targets}
+        if show_answer:
+            body["answer"] = {"correct_choice_ids": [], **question.pbq_key, "explanation": question.explanation,
+                              "rationales": {str(c.id): c.rationale for c in shown}}
+        return body
     if show_answer:
         body["answer"] = {"correct_choice_ids": [c.id for c in shown if c.is_correct],
                           "explanation": question.explanation,

@@ -28,7 +28,13 @@ class StartQuizIn(ma.Schema):
 
 
 class AnswerIn(ma.Schema):
-    choice_ids = ma.fields.List(ma.fields.Integer(), required=True)
+    """Exactly one answer field, the one of the question's type (else 400 WRONG_ANSWER_SHAPE)."""
+
+    choice_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "single and multiple questions"})
+    order = ma.fields.List(ma.fields.Integer(), metadata={
+        "description": "ordering questions: every item id once, first to last"})
+    matches = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True), metadata={
+        "description": "matching questions: every item id (as a string) to a target id, or null for not matched yet"})
     marked = ma.fields.Boolean()
 
 
@@ -77,10 +83,17 @@ def quiz_body(attempt, with_answers: bool = False) -> dict:
             "time_limit_seconds": attempt.time_limit_seconds,
             "questions": [question_body(aq.question, False, services.shown_choices(aq)) for aq in attempt.questions]}
     if with_answers:
-        body["answers"] = {str(aq.question_id): {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked}
-                           for aq in attempt.questions}
+        body["answers"] = {str(aq.question_id): answer_body(aq) for aq in attempt.questions}
         body["result"] = services.scored_result(attempt) if attempt.status == AttemptStatus.COMPLETED else None
     return body
+
+
+def answer_body(aq) -> dict:
+    """A saved answer: `choice_ids`, or for ordering and matching questions `order` / `matches` (null until answered)."""
+    if not aq.question.is_pbq:
+        return {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked}
+    answer_field = services.ANSWER_FIELD[aq.question.type]
+    return {answer_field: (aq.response or {}).get(answer_field), "marked": aq.marked}
 
 
 def summary_body(attempt, result) -> dict:
@@ -132,9 +145,10 @@ def get(quiz_id: int):
 @quizzes_bp.response(200, SavedOut)
 @token_required
 def save_answer(body, quiz_id: int, question_id: int):
-    """Save the choices for one question (409 ATTEMPT_CLOSED after submission or the deadline)."""
-    services.save_answer(api_user(), quiz_id, question_id, body["choice_ids"], body.get("marked"),
-                         require_complete=True)
+    """Save the answer to one question: `choice_ids`, `order` (ordering) or `matches` (matching).
+    409 ATTEMPT_CLOSED after submission or the deadline."""
+    services.save_answer(api_user(), quiz_id, question_id, body.get("choice_ids"), body.get("marked"),
+                         require_complete=True, order=body.get("order"), matches=body.get("matches"))
     return {"saved": True}
 
 

@@ -16,7 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
 
-QUESTION_TYPES = ("single", "multiple")
+QUESTION_TYPES = ("single", "multiple", "ordering", "matching")
+# Performance-based items: their choice rows are the items to order or match, there is no
+# "correct" choice, and `select_count` is 1 (unused).
+PBQ_TYPES = ("ordering", "matching")
 
 
 class Exam(db.Model):
@@ -102,8 +105,19 @@ class Objective(db.Model):
         return f"<Objective {self.exam_id} {self.code}>"
 
 
+# The CHECK texts must stay identical to migration 0009's.
+TYPE_KNOWN = "type IN ('single', 'multiple', 'ordering', 'matching')"
+SELECT_COUNT_MATCHES_TYPE = ("(type = 'single' AND select_count = 1) OR (type = 'multiple' AND select_count >= 2) "
+                             "OR (type IN ('ordering', 'matching') AND select_count = 1)")
+
+
 class Question(db.Model):
-    """A multiple-choice question. `version` counts content changes, so history can tell them apart."""
+    """A question: single or multiple choice, or a performance-based item (ordering, matching).
+    `version` counts content changes, so history can tell them apart.
+
+    For `ordering`, the choices are the items in their correct order (`position`). For `matching`,
+    the choices are the left items and each one's `target` indexes `targets` (the right column);
+    a target id in quizzes and the API is that index."""
 
     __tablename__ = "questions"
 
@@ -120,6 +134,9 @@ class Question(db.Model):
     # Optional, shown above the stem: {"kind": "text", "title", "text"} or
     # {"kind": "table", "title", "columns", "rows"} (docs/QUESTION_FORMAT.md; checked on import).
     exhibit: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Matching only: the target texts in the author's order, and whether items may share one.
+    targets: Mapped[list | None] = mapped_column(sa.JSON)
+    reuse_targets: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     difficulty: Mapped[int]
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -136,11 +153,9 @@ class Question(db.Model):
         passive_deletes=True)
 
     __table_args__ = (
-        sa.CheckConstraint("type IN ('single', 'multiple')", name="type_known"),
+        sa.CheckConstraint(TYPE_KNOWN, name="type_known"),
         sa.CheckConstraint("select_count BETWEEN 1 AND 3", name="select_count_range"),
-        sa.CheckConstraint(
-            "(type = 'single' AND select_count = 1) OR (type = 'multiple' AND select_count >= 2)",
-            name="select_count_matches_type"),
+        sa.CheckConstraint(SELECT_COUNT_MATCHES_TYPE, name="select_count_matches_type"),
         sa.CheckConstraint("difficulty BETWEEN 1 AND 3", name="difficulty_range"),
         sa.CheckConstraint("flag_count >= 0", name="flag_count_non_negative"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
@@ -154,6 +169,24 @@ class Question(db.Model):
     def correct_positions(self) -> list[int]:
         """Positions of the correct choices, in order."""
         return [choice.position for choice in self.choices if choice.is_correct]
+
+    @property
+    def is_pbq(self) -> bool:
+        """An ordering or matching item (answered with an order or matches, not choices)."""
+        return self.type in PBQ_TYPES
+
+    @property
+    def pbq_key(self) -> dict:
+        """The correct `{"order": [item id, ...]}` or `{"matches": {"item id": target id}}` of an
+        ordering or matching question."""
+        if self.type == "ordering":
+            return {"order": [item.id for item in self.choices]}
+        return {"matches": {str(item.id): item.target for item in self.choices}}
+
+    @property
+    def shown_targets(self) -> list[tuple[int, str]]:
+        """A matching question's (target id, text), alphabetically: the author's order could hint at the key."""
+        return sorted(enumerate(self.targets or []), key=lambda pair: (pair[1].casefold(), pair[0]))
 
     def __repr__(self) -> str:
         return f"<Question {self.external_id} v{self.version}>"
@@ -171,6 +204,8 @@ class Choice(db.Model):
     text: Mapped[str] = mapped_column(sa.Text)
     is_correct: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     rationale: Mapped[str] = mapped_column(sa.Text)
+    # Matching items only: the index in `Question.targets` of this item's correct target.
+    target: Mapped[int | None]
 
     question: Mapped[Question] = relationship(back_populates="choices")
 

@@ -77,6 +77,9 @@ class AttemptQuestion(db.Model):
     # Choice ids in the order shown to this learner (shuffled once, at the start).
     choice_order: Mapped[list] = mapped_column(sa.JSON)
     selected_choice_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Ordering and matching items: {"order": [item id, ...]} or {"matches": {"item id": target id
+    # or null}}; null until the learner first answers.
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
     marked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     time_spent_ms: Mapped[int] = mapped_column(default=0, server_default="0")
@@ -92,7 +95,26 @@ class AttemptQuestion(db.Model):
     )
 
     @property
+    def current_order(self) -> list:
+        """An ordering item's ids as the learner has them now: the saved order, else as shuffled."""
+        return list((self.response or {}).get("order") or self.choice_order)
+
+    @property
+    def ordered_items(self) -> list:
+        """An ordering question's items (choice rows) in `current_order`."""
+        by_id = {choice.id: choice for choice in self.question.choices}
+        return [by_id[item] for item in self.current_order if item in by_id]
+
+    @property
+    def current_matches(self) -> dict:
+        """A matching item's saved target id per item id (a string key); absent or None when unmatched."""
+        return dict((self.response or {}).get("matches") or {})
+
+    @property
     def is_answered(self) -> bool:
+        if self.response:
+            return bool(self.response.get("order")) or any(
+                target is not None for target in (self.response.get("matches") or {}).values())
         return bool(self.selected_choice_ids)
 
 

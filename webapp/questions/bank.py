@@ -26,6 +26,7 @@ from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.questions.services import count_questions
 from webapp.extensions import db
 from webapp.models import Answer, Choice, Domain, Exam, Objective, Question
+from webapp.models.question import PBQ_TYPES, QUESTION_TYPES
 from webapp.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,13 @@ SINGLE_CHOICES = 4
 MULTIPLE_CHOICES = (5, 6)
 MULTIPLE_SELECT = (2, 3)
 DIFFICULTIES = (1, 2, 3)
+# Performance-based items (docs/QUESTION_FORMAT.md): items to put in order, or to match to targets.
+ORDERING_ITEMS = (4, 7)
+MATCHING_ITEMS = (3, 6)
+MATCHING_TARGETS = (3, 8)
+ITEM_TEXT_MAX = 200
+TARGET_TEXT_MAX = 120
+REUSE_CUE = "more than once"
 MAX_EXTERNAL_ID = 40
 
 # An exhibit (a log excerpt, command output, configuration or a small table) is shown above the
@@ -63,6 +71,11 @@ OBJECTIVE_KEYS = {"code", "title"}
 QUESTION_FILE_KEYS = {"exam", "questions"}
 QUESTION_KEYS = {"external_id", "objective", "type", "select_count", "difficulty", "stem", "choices",
                  "explanation", "reference", "is_active", "exhibit"}
+ORDERING_KEYS = {"external_id", "objective", "type", "difficulty", "stem", "items", "explanation", "reference",
+                 "is_active", "exhibit"}
+MATCHING_KEYS = ORDERING_KEYS | {"targets", "reuse_targets"}
+ORDERING_ITEM_KEYS = {"text", "rationale"}
+MATCHING_ITEM_KEYS = {"text", "target", "rationale"}
 EXHIBIT_KEYS = {"text": {"kind", "title", "text"}, "table": {"kind", "title", "columns", "rows"}}
 CHOICE_KEYS = {"text", "correct", "rationale"}
 
@@ -339,15 +352,17 @@ def _parse_question(raw: Any, index: int, label: str, exam_slug: str,
         return None
     external_id = raw.get("external_id")
     check = _Checker(problems, label, external_id if _is_text(external_id) else str(index))
-    check.unknown_keys(raw, QUESTION_KEYS)
+    kind = raw.get("type")
+    check.unknown_keys(raw, {"ordering": ORDERING_KEYS, "matching": MATCHING_KEYS}.get(kind, QUESTION_KEYS))
     external_id = check.text(raw, "external_id", MAX_EXTERNAL_ID)
     objective = check.text(raw, "objective", 10)
-    kind = raw.get("type")
-    if kind not in ("single", "multiple"):
-        check.add("type", f"must be \"single\" or \"multiple\", got {kind!r}")
+    if kind not in QUESTION_TYPES:
+        check.add("type", f"must be \"single\", \"multiple\", \"ordering\" or \"matching\", got {kind!r}")
         kind = None
-    select_count = raw.get("select_count")
-    if not _is_int(select_count):
+    select_count = raw.get("select_count") if kind not in PBQ_TYPES else 1
+    if kind in PBQ_TYPES:
+        pass
+    elif not _is_int(select_count):
         check.add("select_count", f"must be a whole number, got {select_count!r}")
     elif kind == "single" and select_count != 1:
         check.add("select_count", f"must be 1 for a single-answer question, got {select_count}")
@@ -365,13 +380,19 @@ def _parse_question(raw: Any, index: int, label: str, exam_slug: str,
     if not isinstance(is_active, bool):
         check.add("is_active", f"must be true or false, got {is_active!r}")
     exhibit = _parse_exhibit(raw["exhibit"], check) if "exhibit" in raw else None
-    choices = _parse_choices(raw.get("choices"), kind, select_count, check)
+    targets, reuse_targets = None, False
+    if kind == "ordering":
+        choices = _parse_ordering_items(raw.get("items"), check)
+    elif kind == "matching":
+        targets, reuse_targets, choices = _parse_matching(raw, stem, check)
+    else:
+        choices = _parse_choices(raw.get("choices"), kind, select_count, check)
     if not check.ok:
         return None
     content = {
         "objective": objective, "type": kind, "select_count": select_count, "difficulty": difficulty,
         "stem": stem, "explanation": explanation, "reference": reference, "is_active": is_active,
-        "exhibit": exhibit, "choices": choices,
+        "exhibit": exhibit, "targets": targets, "reuse_targets": reuse_targets, "choices": choices,
     }
     return QuestionSpec(file=label, exam_slug=exam_slug, external_id=external_id, objective=objective,
                         content=content)
@@ -461,11 +482,11 @@ def _parse_choices(raw: Any, kind: str | None, select_count: Any, check: _Checke
             check.add(f"{where}.rationale", "must be non-empty text")
         if not isinstance(correct, bool):
             check.add(f"{where}.correct", f"must be true or false, got {correct!r}")
-        choices.append((text, correct is True, rationale))
-    texts = [text.strip().lower() for text, _, _ in choices if isinstance(text, str)]
+        choices.append((text, correct is True, rationale, None))
+    texts = [text.strip().lower() for text, _, _, _ in choices if isinstance(text, str)]
     if len(set(texts)) != len(texts):
         check.add("choices", "two choices have the same text")
-    correct_count = sum(1 for _, correct, _ in choices if correct)
+    correct_count = sum(1 for _, correct, _, _ in choices if correct)
     if kind == "single":
         if len(raw) != SINGLE_CHOICES:
             check.add("choices", f"a single-answer question needs exactly {SINGLE_CHOICES} choices, got {len(raw)}")
@@ -478,6 +499,78 @@ def _parse_choices(raw: Any, kind: str | None, select_count: Any, check: _Checke
         if _is_int(select_count) and correct_count != select_count:
             check.add("choices", f"select_count is {select_count} but {correct_count} choices are correct")
     return choices
+
+
+def _parse_items(raw: Any, allowed: set[str], sizes: tuple[int, int], what: str,
+                 check: _Checker) -> list[dict]:
+    """The `items` of an ordering or matching question: unique texts, each with a rationale."""
+    low, high = sizes
+    if not isinstance(raw, list) or not low <= len(raw) <= high:
+        check.add("items", f"{what} needs a list of {low} to {high} items"
+                  + (f", got {len(raw)}" if isinstance(raw, list) else ""))
+        return []
+    items = []
+    for index, item in enumerate(raw):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            check.add(where, "must be an object")
+            continue
+        check.unknown_keys(item, allowed, f"{where}.")
+        text, rationale = item.get("text"), item.get("rationale")
+        if not _is_text(text) or len(text) > ITEM_TEXT_MAX:
+            check.add(f"{where}.text", f"must be non-empty text of at most {ITEM_TEXT_MAX} characters")
+        if not _is_text(rationale):
+            check.add(f"{where}.rationale", "must be non-empty text")
+        items.append(item)
+    texts = [item["text"].strip().lower() for item in items if isinstance(item.get("text"), str)]
+    if len(set(texts)) != len(texts):
+        check.add("items", "two items have the same text")
+    return items
+
+
+def _parse_ordering_items(raw: Any, check: _Checker) -> list[tuple]:
+    """Items listed in the correct order, stored as choices by position."""
+    items = _parse_items(raw, ORDERING_ITEM_KEYS, ORDERING_ITEMS, "an ordering question", check)
+    return [(item.get("text"), False, item.get("rationale"), None) for item in items]
+
+
+def _parse_matching(raw: dict, stem: str | None, check: _Checker) -> tuple[list | None, bool, list[tuple]]:
+    """Targets (unique texts), `reuse_targets`, and items each pointing at one target."""
+    targets = raw.get("targets")
+    low, high = MATCHING_TARGETS
+    if not isinstance(targets, list) or not low <= len(targets) <= high:
+        check.add("targets", f"a matching question needs a list of {low} to {high} targets"
+                  + (f", got {len(targets)}" if isinstance(targets, list) else ""))
+        targets = None
+    else:
+        for index, target in enumerate(targets):
+            if not _is_text(target) or len(target) > TARGET_TEXT_MAX:
+                check.add(f"targets[{index}]", f"must be non-empty text of at most {TARGET_TEXT_MAX} characters")
+        names = [t.strip().lower() for t in targets if isinstance(t, str)]
+        if len(set(names)) != len(names):
+            check.add("targets", "two targets have the same text")
+    reuse = raw.get("reuse_targets", False)
+    if not isinstance(reuse, bool):
+        check.add("reuse_targets", f"must be true or false, got {reuse!r}")
+        reuse = False
+    if reuse and stem and REUSE_CUE not in stem.lower():
+        check.add("stem", "must say that a target may be used more than once (reuse_targets is true)")
+    items = _parse_items(raw.get("items"), MATCHING_ITEM_KEYS, MATCHING_ITEMS, "a matching question", check)
+    choices, used = [], []
+    for index, item in enumerate(items):
+        target = item.get("target")
+        position = None
+        if targets is not None:
+            if target not in targets:
+                check.add(f"items[{index}].target", f"must be one of the targets, got {target!r}")
+            else:
+                position = targets.index(target)
+                if position in used and not reuse:
+                    check.add(f"items[{index}].target",
+                              f"{target!r} is already used by another item (set reuse_targets to allow it)")
+                used.append(position)
+        choices.append((item.get("text"), False, item.get("rationale"), position))
+    return targets, reuse, choices
 
 
 def _parse_question_file(data: Any, label: str, problems: list[Problem]) -> list[QuestionSpec]:
@@ -733,7 +826,8 @@ def _content_of(question: Question) -> dict:
         "objective": question.objective.code, "type": question.type, "select_count": question.select_count,
         "difficulty": question.difficulty, "stem": question.stem, "explanation": question.explanation,
         "reference": question.reference, "is_active": question.is_active, "exhibit": question.exhibit,
-        "choices": [(choice.text, choice.is_correct, choice.rationale) for choice in question.choices],
+        "targets": question.targets, "reuse_targets": question.reuse_targets,
+        "choices": [(choice.text, choice.is_correct, choice.rationale, choice.target) for choice in question.choices],
     }
 
 
@@ -764,17 +858,21 @@ def _upsert_questions(specs: list[QuestionSpec], exams: dict[str, Exam],
 
 def _apply_content(question: Question, content: dict, objective: Objective) -> None:
     question.objective = objective
-    for name in ("type", "select_count", "difficulty", "stem", "explanation", "reference", "is_active", "exhibit"):
+    for name in ("type", "select_count", "difficulty", "stem", "explanation", "reference", "is_active", "exhibit",
+                 "targets", "reuse_targets"):
         _assign(question, name, content[name])
-    # Choices are rewritten in place by position, so the (question_id, position) key never clashes.
-    for position, (text, correct, rationale) in enumerate(content["choices"]):
+    # Choices (and ordering or matching items) are rewritten in place by position, so the
+    # (question_id, position) key never clashes.
+    for position, (text, correct, rationale, target) in enumerate(content["choices"]):
         if position < len(question.choices):
             choice = question.choices[position]
             _assign(choice, "text", text)
             _assign(choice, "is_correct", correct)
             _assign(choice, "rationale", rationale)
+            _assign(choice, "target", target)
         else:
-            question.choices.append(Choice(position=position, text=text, is_correct=correct, rationale=rationale))
+            question.choices.append(Choice(position=position, text=text, is_correct=correct, rationale=rationale,
+                                           target=target))
     del question.choices[len(content["choices"]):]
 
 
@@ -860,18 +958,23 @@ def _questions_for_export(exam: Exam) -> list[dict]:
         .options(selectinload(Question.choices), selectinload(Question.objective)))
     documents = []
     for question in rows:
-        document = {
-            "external_id": question.external_id, "objective": question.objective.code,
-            "type": question.type, "select_count": question.select_count, "difficulty": question.difficulty,
-            "stem": question.stem,
-        }
+        document = {"external_id": question.external_id, "objective": question.objective.code,
+                    "type": question.type}
+        if not question.is_pbq:
+            document["select_count"] = question.select_count
+        document |= {"difficulty": question.difficulty, "stem": question.stem}
         if question.exhibit is not None:
             document["exhibit"] = question.exhibit
-        document |= {
-            "choices": [{"text": choice.text, "correct": choice.is_correct, "rationale": choice.rationale}
-                        for choice in question.choices],
-            "explanation": question.explanation,
-        }
+        if question.type == "ordering":
+            document["items"] = [{"text": item.text, "rationale": item.rationale} for item in question.choices]
+        elif question.type == "matching":
+            document |= {"targets": question.targets, "reuse_targets": question.reuse_targets,
+                         "items": [{"text": item.text, "target": question.targets[item.target],
+                                    "rationale": item.rationale} for item in question.choices]}
+        else:
+            document["choices"] = [{"text": choice.text, "correct": choice.is_correct, "rationale": choice.rationale}
+                                   for choice in question.choices]
+        document["explanation"] = question.explanation
         if question.reference is not None:
             document["reference"] = question.reference
         if not question.is_active:

@@ -18,7 +18,7 @@ import logging
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Domain, Exam, Objective,
                            Question, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
+from webapp.models.question import PBQ_TYPES
 from webapp.questions.services import visible_exam
 from webapp.rate_limits import KeyedLimit
 
@@ -292,10 +293,13 @@ def _credit_time(attempt: QuizAttempt, aq: AttemptQuestion, now: datetime) -> No
     attempt.last_activity_at = now
 
 
-def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[int],
+def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[int] | None = None,
                 marked: bool | None = None, require_complete: bool = False,
-                now: datetime | None = None) -> AttemptQuestion:
-    """Store the learner's selection for one question at once.
+                now: datetime | None = None, order: list[int] | None = None,
+                matches: dict | None = None) -> AttemptQuestion:
+    """Store the learner's answer to one question at once: `choice_ids` for single and multiple
+    questions, `order` (every item id once) for ordering, `matches` (every item id to a target id
+    or None) for matching.
 
     `require_complete` (the API) insists on exactly `select_count` choices; the browser may
     save a partial multiple-answer selection while the learner is still ticking boxes.
@@ -303,6 +307,45 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     now = now or utcnow()
     attempt = _open_attempt(user, attempt_id, now)
     aq = _attempt_question_for(attempt, question_id)
+    question = aq.question
+    if question.is_pbq:
+        response = _pbq_response(aq, choice_ids, order, matches)
+        _credit_time(attempt, aq, now)
+        if response != aq.response:
+            aq.response = response
+            aq.answered_at = now if _entry_answered({"choice_ids": [], **response}) else None
+    else:
+        for name, value in (("order", order), ("matches", matches), ("choice_ids", choice_ids)):
+            if (value is None) == (name == "choice_ids"):
+                raise WrongAnswerShape(name, question.type)
+        unique_ids = _valid_choices(aq, choice_ids, require_complete)
+        _credit_time(attempt, aq, now)
+        if unique_ids != list(aq.selected_choice_ids or []):
+            # Leaving a question re-posts its selection; only a change moves `answered_at`.
+            aq.selected_choice_ids = unique_ids
+            aq.answered_at = now if unique_ids else None
+    if marked is not None:
+        aq.marked = bool(marked)
+    attempt.current_position = aq.position
+    db.session.commit()
+    return aq
+
+
+class WrongAnswerShape(ValidationError):
+    """An answer in the form of another question type (`choice_ids` for an ordering item...)."""
+
+    code = "WRONG_ANSWER_SHAPE"
+
+    def __init__(self, field: str, kind: str) -> None:
+        expected = ANSWER_FIELD[kind]
+        super().__init__(f"A {kind} question is answered with `{expected}` only.", field=field)
+
+
+# The one answer field of each question type.
+ANSWER_FIELD = {"single": "choice_ids", "multiple": "choice_ids", "ordering": "order", "matching": "matches"}
+
+
+def _valid_choices(aq: AttemptQuestion, choice_ids: list[int], require_complete: bool) -> list[int]:
     wanted = aq.question.select_count
     unique_ids = list(dict.fromkeys(int(c) for c in choice_ids))
     foreign = [c for c in unique_ids if c not in aq.choice_order]
@@ -313,16 +356,83 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
         raise ValidationError("Choose one answer.", field="choice_ids", code="WRONG_CHOICE_COUNT")
     if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
         raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
-    _credit_time(attempt, aq, now)
-    if unique_ids != list(aq.selected_choice_ids or []):
-        # Leaving a question re-posts its selection; only a change moves `answered_at`.
-        aq.selected_choice_ids = unique_ids
-        aq.answered_at = now if unique_ids else None
-    if marked is not None:
-        aq.marked = bool(marked)
-    attempt.current_position = aq.position
-    db.session.commit()
-    return aq
+    return unique_ids
+
+
+def _pbq_response(aq: AttemptQuestion, choice_ids: list | None, order: list | None, matches: dict | None) -> dict:
+    """The stored form of an ordering or matching answer, after checking it item by item."""
+    kind = aq.question.type
+    wanted = ANSWER_FIELD[kind]
+    given = {"choice_ids": choice_ids, "order": order, "matches": matches}
+    for name, value in given.items():
+        if value is not None and name != wanted:
+            raise WrongAnswerShape(name, kind)
+    if given[wanted] is None:
+        raise WrongAnswerShape(wanted, kind)
+    items = list(aq.choice_order)
+    if kind == "ordering":
+        if not isinstance(order, list) or not all(_is_id(item) for item in order):
+            raise WrongAnswerShape("order", kind)
+        order = [int(item) for item in order]
+        _check_items(order, items, "order")
+        return {"order": order}
+    if not isinstance(matches, dict) or not all(_is_id(key) for key in matches):
+        raise WrongAnswerShape("matches", kind)
+    keys = [int(key) for key in matches]
+    _check_items(keys, items, "matches")
+    target_ids = range(len(aq.question.targets or []))
+    stored = {}
+    for key, target in matches.items():
+        if target is not None and (not _is_id(target) or int(target) not in target_ids):
+            raise ValidationError("That target does not belong to this question.", field=f"matches.{int(key)}",
+                                  code="INVALID_TARGET")
+        stored[str(int(key))] = None if target is None else int(target)
+    # Stored in the order the items are shown, so an unchanged answer compares equal.
+    return {"matches": {str(item): stored[str(item)] for item in items}}
+
+
+def _is_id(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, str) and value.isdigit()
+
+
+def _check_items(given: list[int], items: list[int], field: str) -> None:
+    """Every item of the question exactly once, and nothing else."""
+    if any(item not in items for item in given):
+        raise ValidationError("An item does not belong to this question.", field=field, code="INVALID_ITEM")
+    if len(set(given)) != len(given):
+        raise ValidationError("An item is listed twice.", field=field, code="DUPLICATE_ITEM")
+    if len(given) != len(items):
+        raise ValidationError("Every item of the question must be listed.", field=field, code="MISSING_ITEM")
+
+
+def order_from_positions(current: list[int], positions: dict[int, int]) -> list[int]:
+    """The order a set of position menus asks for (the no-JavaScript ordering form).
+
+    `positions` maps item ids to 0-based positions. Items whose menu still shows their current
+    place stay put; the others move to the place chosen, and the rest close up around them, so
+    changing one menu moves one item. Two moved items on one place are a ValidationError."""
+    moved = {item: place for item, place in positions.items()
+             if item in current and place != current.index(item) and 0 <= place < len(current)}
+    if len(set(moved.values())) != len(moved):
+        raise ValidationError("Two items were moved to the same place; choose a different place for one.",
+                              field="order", code="DUPLICATE_ITEM")
+    rest = iter(item for item in current if item not in moved)
+    by_place = {place: item for item, place in moved.items()}
+    return [by_place[place] if place in by_place else next(rest) for place in range(len(current))]
+
+
+def _pbq_verdicts(kind: str, response: dict | None, key: dict) -> dict[str, bool]:
+    """Per item id: whether the learner placed or matched it right."""
+    if kind == "ordering":
+        order = (response or {}).get("order") or []
+        return {str(item): index < len(order) and order[index] == item for index, item in enumerate(key["order"])}
+    matches = (response or {}).get("matches") or {}
+    return {item: matches.get(item) is not None and matches.get(item) == target
+            for item, target in key["matches"].items()}
 
 
 def set_marked(user: User, attempt_id: int, position: int, marked: bool, now: datetime | None = None) -> AttemptQuestion:
@@ -451,8 +561,8 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     exam = db.session.get(Exam, attempt.exam_id)
     rows = db.session.execute(
         sa.select(AttemptQuestion.id, AttemptQuestion.question_id, AttemptQuestion.choice_order,
-                  AttemptQuestion.selected_choice_ids, AttemptQuestion.answered_at, AttemptQuestion.time_spent_ms,
-                  Question.objective_id, Question.explanation)
+                  AttemptQuestion.selected_choice_ids, AttemptQuestion.response, AttemptQuestion.answered_at,
+                  AttemptQuestion.time_spent_ms, Question.objective_id, Question.explanation, Question.type)
         .join(Question, Question.id == AttemptQuestion.question_id)
         .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
     question_ids = [row.question_id for row in rows]
@@ -460,6 +570,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
                                        .where(Choice.question_id.in_(question_ids), Choice.is_correct.is_(True))):
         correct_by_question[qid].add(cid)
+    pbq_keys = _pbq_keys([row.question_id for row in rows if row.type in PBQ_TYPES])
     objectives = {o.id: o for o in db.session.scalars(
         sa.select(Objective).where(Objective.id.in_({row.objective_id for row in rows})))}
     domains = {d.id: d for d in db.session.scalars(
@@ -471,7 +582,17 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     for row in rows:
         correct_ids = correct_by_question[row.question_id]
         chosen = list(row.selected_choice_ids or [])
-        is_correct = bool(chosen) and set(chosen) == correct_ids and len(chosen) == len(correct_ids)
+        extra: dict = {}
+        if row.type in PBQ_TYPES:
+            key = pbq_keys[row.question_id]
+            items = _pbq_verdicts(row.type, row.response, key)
+            # Entirely right or wrong: every position, every match.
+            is_correct = bool(items) and all(items.values())
+            extra = {**(row.response or {ANSWER_FIELD[row.type]: None}),
+                     f"correct_{ANSWER_FIELD[row.type]}": key[ANSWER_FIELD[row.type]],
+                     "items": [{"id": int(item), "is_correct": verdict} for item, verdict in items.items()]}
+        else:
+            is_correct = bool(chosen) and set(chosen) == correct_ids and len(chosen) == len(correct_ids)
         verdicts.append({"row_id": row.id, "verdict": is_correct})
         for tally in (by_objective[row.objective_id], by_domain[objectives[row.objective_id].domain_id]):
             tally.total += 1
@@ -479,13 +600,13 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
         review.append({"question_id": row.question_id, "choice_ids": chosen,
                        # correct ids in the order the learner saw the choices
                        "correct_choice_ids": [cid for cid in row.choice_order if cid in correct_ids],
-                       "is_correct": is_correct, "explanation": row.explanation})
+                       "is_correct": is_correct, "explanation": row.explanation, **extra})
         answers.append({"user_id": user_id, "attempt_id": attempt_id, "question_id": row.question_id,
                         "exam_id": attempt.exam_id, "objective_id": row.objective_id, "mode": attempt.mode,
                         "is_correct": is_correct, "time_spent_seconds": row.time_spent_ms // 1000,
                         "answered_at": row.answered_at or finished})
     correct_total = sum(1 for item in review if item["is_correct"])
-    answered = sum(1 for item in review if item["choice_ids"])
+    answered = sum(1 for item in review if _entry_answered(item))
     total = len(rows)
     percent = _accuracy(correct_total, total)
     is_exam = attempt.mode == QuizMode.EXAM
@@ -538,6 +659,28 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     return body
 
 
+def _pbq_keys(question_ids: list[int]) -> dict[int, dict]:
+    """The key of each ordering or matching question, from plain rows."""
+    keys: dict[int, dict] = {}
+    if not question_ids:
+        return keys
+    rows = db.session.execute(sa.select(Choice.question_id, Choice.id, Choice.target, Question.type)
+                              .join(Question, Question.id == Choice.question_id)
+                              .where(Choice.question_id.in_(question_ids)).order_by(Choice.question_id, Choice.position))
+    for qid, cid, target, kind in rows:
+        if kind == "ordering":
+            keys.setdefault(qid, {"order": []})["order"].append(cid)
+        else:
+            keys.setdefault(qid, {"matches": {}})["matches"][str(cid)] = target
+    return keys
+
+
+def _entry_answered(entry: dict) -> bool:
+    """Whether a review entry had an answer: choices, an order, or at least one match."""
+    return bool(entry["choice_ids"]) or bool(entry.get("order")) or any(
+        target is not None for target in (entry.get("matches") or {}).values())
+
+
 def _code_key(code: str) -> tuple[int, ...]:
     return tuple(int(part) for part in code.split(".") if part.isdigit())
 
@@ -578,10 +721,56 @@ class ReviewItem:
     marked: bool
     explanation: str
     current_ids: list[int]
+    # Ordering and matching only: the answer and key as scored ({"order": ...} / {"matches": ...}),
+    # the live key, and one ReviewPart per item.
+    response: dict | None = None
+    scored_key: dict | None = None
+    current_key: dict | None = None
+    parts: list["ReviewPart"] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        if self.question.is_pbq:
+            return any(part.given is not None for part in self.parts)
+        return bool(self.selected)
 
     @property
     def key_changed(self) -> bool:
+        if self.question.is_pbq:
+            return self.scored_key != self.current_key
         return set(self.correct_ids) != set(self.current_ids)
+
+
+@dataclass(frozen=True)
+class ReviewPart:
+    """One item of an ordering or matching question in the review: what the learner gave (a 1-based
+    position or a target's text, None if nothing), what was right, and the item's rationale."""
+
+    item: Choice
+    given: str | None
+    expected: str
+    is_correct: bool
+
+
+def _review_parts(question: Question, response: dict | None, key: dict, verdicts: dict[str, bool]) -> list[ReviewPart]:
+    """Items in the learner's order (ordering) or as shown (matching), each with its verdict."""
+    by_id = {item.id: item for item in question.choices}
+    if question.type == "ordering":
+        order = (response or {}).get("order") or []
+        correct = key["order"]
+        listed = [item for item in order if item in by_id] or [item for item in correct if item in by_id]
+        return [ReviewPart(item=by_id[item], given=str(order.index(item) + 1) if item in order else None,
+                           expected=str(correct.index(item) + 1) if item in correct else "?",
+                           is_correct=bool(verdicts.get(str(item)))) for item in listed]
+    targets = question.targets or []
+    matches = (response or {}).get("matches") or {}
+
+    def text(target):
+        return targets[target] if isinstance(target, int) and 0 <= target < len(targets) else None
+
+    return [ReviewPart(item=by_id[int(item)], given=text(matches.get(item)), expected=text(target) or "?",
+                       is_correct=bool(verdicts.get(item))) for item, target in key["matches"].items()
+            if int(item) in by_id]
 
 
 def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:
@@ -593,20 +782,41 @@ def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:
     for aq in with_questions(attempt).questions:
         entry = scored.get(aq.question_id, {})
         live_key = {c.id for c in aq.question.choices if c.is_correct}
+        pbq: dict = {}
+        if aq.question.is_pbq:
+            answer_field = ANSWER_FIELD[aq.question.type]
+            current = aq.question.pbq_key
+            if entry:
+                response = {answer_field: entry.get(answer_field)} if entry.get(answer_field) is not None else None
+                scored = {answer_field: entry[f"correct_{answer_field}"]}
+                verdicts = {str(part["id"]): part["is_correct"] for part in entry.get("items", [])}
+            else:
+                response, scored = aq.response, current
+                verdicts = _pbq_verdicts(aq.question.type, response, current)
+            pbq = {"response": response, "scored_key": scored, "current_key": current,
+                   "parts": _review_parts(aq.question, response, scored, verdicts)}
         items.append(ReviewItem(
             position=aq.position, question=aq.question, choices=shown_choices(aq),
             selected=list(entry.get("choice_ids", aq.selected_choice_ids or [])),
             correct_ids=list(entry.get("correct_choice_ids", [c for c in aq.choice_order if c in live_key])),
             is_correct=bool(entry.get("is_correct", aq.is_correct)), marked=aq.marked,
             explanation=entry.get("explanation", aq.question.explanation),
-            current_ids=[c for c in aq.choice_order if c in live_key]))
+            current_ids=[c for c in aq.choice_order if c in live_key], **pbq))
     return items
 
 
 def review_entry(item: ReviewItem) -> dict:
-    """One `review` entry of the result body, plus whether the key has changed since."""
-    return {"question_id": item.question.id, "choice_ids": item.selected, "correct_choice_ids": item.correct_ids,
-            "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed}
+    """One `review` entry of the result body, plus whether the key has changed since. Ordering and
+    matching entries add the answer, the key and each item's verdict with its rationale."""
+    entry = {"question_id": item.question.id, "choice_ids": item.selected, "correct_choice_ids": item.correct_ids,
+             "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed}
+    if item.question.is_pbq:
+        answer_field = ANSWER_FIELD[item.question.type]
+        entry |= {answer_field: (item.response or {}).get(answer_field),
+                  f"correct_{answer_field}": (item.scored_key or {}).get(answer_field),
+                  "items": [{"id": part.item.id, "is_correct": part.is_correct, "rationale": part.item.rationale}
+                            for part in item.parts]}
+    return entry
 
 
 def scored_result(attempt: QuizAttempt) -> dict:
@@ -630,6 +840,17 @@ def review_items(user: User, attempt_id: int, which: str = ReviewFilter.ALL) -> 
 def review_filter(raw: str | None) -> ReviewFilter:
     """The review filter asked for, or all."""
     return ReviewFilter(raw) if raw in set(ReviewFilter) else ReviewFilter.ALL
+
+
+def order_after_move(current: list[int], item: int, step: int) -> list[int]:
+    """`current` with `item` moved `step` places (-1 up, +1 down), kept within the list."""
+    if item not in current:
+        raise ValidationError("An item does not belong to this question.", field="order", code="INVALID_ITEM")
+    order = list(current)
+    index = order.index(item)
+    target = max(0, min(len(order) - 1, index + step))
+    order.insert(target, order.pop(index))
+    return order
 
 
 def shown_choices(aq: AttemptQuestion) -> list[Choice]:

@@ -115,11 +115,13 @@ def _save_selection(attempt, number: int):
     """Save the choices the answer form posted: (the saved question, None), or (None, a response
     showing the saved selection again with the reason next to the choices) when refused."""
     aq = services.attempt_question_at(attempt, number - 1)
-    choice_ids = [int(c) for c in request.form.getlist("choice") if c.isdigit()]
     try:
-        return services.save_answer(_user(), attempt.id, aq.question_id, choice_ids), None
+        answer = _posted_answer(aq)
+        if answer is None:  # an ordering item left as shuffled: still unanswered
+            return aq, None
+        return services.save_answer(_user(), attempt.id, aq.question_id, **answer), None
     except ValidationError as exc:
-        if exc.field != "choice_ids":
+        if exc.field != "choice_ids" and not (exc.field or "").startswith(("order", "matches")):
             raise
         if not is_htmx():
             return None, _screen(attempt, aq, status=400, refused=exc)
@@ -128,6 +130,31 @@ def _save_selection(attempt, number: int):
         response.headers["HX-Retarget"] = f"#choices-{number}"
         response.headers["HX-Reswap"] = "outerHTML"
         return None, response
+
+
+def _posted_answer(aq) -> dict | None:
+    """The answer the form holds: ticked choices; an ordering item's position menus (1-based) or
+    its Move up / Move down button; a matching item's target menus ("" is not matched yet).
+
+    An ordering item nobody has touched (no saved order, menus as shuffled, no move, not Save)
+    is None: leaving it must not turn the shuffle into an answer."""
+    form = request.form
+    if aq.question.type == "ordering":
+        current = aq.current_order
+        move = form.get("move", "")
+        item, _, direction = move.partition(":")
+        if item.isdigit() and direction in ("up", "down"):
+            return {"order": services.order_after_move(current, int(item), -1 if direction == "up" else 1)}
+        positions = {item: int(form[f"position-{item}"]) - 1 for item in current
+                     if form.get(f"position-{item}", "").isdigit()}
+        order = services.order_from_positions(current, positions)
+        if aq.response is None and order == current and form.get("go") != "stay":
+            return None
+        return {"order": order}
+    if aq.question.type == "matching":
+        return {"matches": {str(item): int(form[f"match-{item}"]) if form.get(f"match-{item}", "").isdigit() else None
+                            for item in aq.choice_order}}
+    return {"choice_ids": [int(c) for c in form.getlist("choice") if c.isdigit()]}
 
 
 @bp.post("/<int:attempt_id>/q/<int:number>/answer")
