@@ -165,6 +165,10 @@ class Config:
     QUIZ_DEFAULT_COUNT = 30
     QUIZ_SECONDS_PER_QUESTION = 72  # the real exams' pace: 90 questions in 90 minutes
     QUIZ_MAX_SECONDS_PER_ACTION = 600  # time credited to a question per action, at most
+    # Exam simulations open with this many ordering/matching questions, as the real exams do
+    # (fewer only when the bank has fewer).
+    SIMULATION_PBQ_MIN = 3
+    SIMULATION_PBQ_MAX = 5
     QUIZ_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
 
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.

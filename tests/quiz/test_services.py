@@ -12,7 +12,7 @@ from tests.factories import (choice_ids, gen_bank, gen_exam, gen_matching_questi
                              gen_ordering_question, gen_question, gen_user, pbq_key)
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, User
+from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, QuizMode, User
 from webapp.models.base import utcnow
 from webapp.quiz import services
 from webapp.quiz.services import QuizRequest
@@ -444,3 +444,41 @@ def test_order_from_position_menus_moves_the_changed_item():
     with pytest.raises(ValidationError) as info:
         services.order_from_positions([10, 11, 12, 13], {10: 2, 11: 2, 12: 2, 13: 3})
     assert info.value.field == "order"
+
+
+def test_simulation_opens_with_three_to_five_pbqs_within_the_domain_shares(app, ctx):
+    """A simulation puts 3-5 ordering/matching questions first, spread over domains, each domain keeping its share."""
+    exam = gen_bank(app, per_objective=36, pbq_per_objective=4)
+    for seed in range(4):
+        user = _user(app)
+        attempt = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM), rng=random.Random(seed))
+        kinds = [aq.question.is_pbq for aq in attempt.questions]
+        leading = kinds.index(False)
+        assert 3 <= leading <= 5 and not any(kinds[leading:]), kinds[:8]
+        domains = [aq.question.objective.domain.number for aq in attempt.questions]
+        assert (len(domains), domains.count("1.0"), domains.count("2.0")) == (90, 54, 36)
+        pbq_domains = domains[:leading]
+        assert "1.0" in pbq_domains and (leading < 4 or "2.0" in pbq_domains), pbq_domains
+        services.abandon_attempt(user, attempt.id)
+
+
+def test_simulation_without_enough_pbqs_takes_what_there_is_and_practice_mixes_them(app, ctx):
+    """With two PBQs in the bank a simulation opens with those two; a practice quiz does not put them first."""
+    exam = gen_bank(app, per_objective=36)
+    gen_ordering_question(app, exam, objective="2.1")
+    gen_matching_question(app, exam, objective="2.1")
+    user = _user(app)
+    attempt = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM), rng=random.Random(1))
+    assert [aq.question.is_pbq for aq in attempt.questions[:3]] == [True, True, False]
+    assert sum(aq.question.is_pbq for aq in attempt.questions) == 2
+    services.abandon_attempt(user, attempt.id)
+    none = gen_bank(app, per_objective=36, slug="plain")
+    attempt = services.start_quiz(_user(app), QuizRequest(none.slug, mode=QuizMode.EXAM))
+    assert not any(aq.question.is_pbq for aq in attempt.questions) and len(attempt.questions) == 90
+
+
+def test_spread_keeps_each_domain_within_its_pbq_capacity():
+    """The PBQ split follows the shares and moves what a domain cannot hold to the others."""
+    assert services._spread([54, 36], [4, 4], 5) == [3, 2]
+    assert services._spread([54, 36], [1, 4], 4) == [1, 3]
+    assert services._spread([11, 20, 16, 25, 18], [0, 0, 0, 0, 2], 3) == [0, 0, 0, 0, 2]

@@ -100,9 +100,9 @@ def get_exam(slug: str, viewer: User | None = None) -> Exam:
     return exam
 
 
-def _candidates(exam: Exam, objective_ids: list[int] | None) -> list[tuple[int, int, int]]:
-    """(question_id, objective_id, domain_id) of every active question in scope."""
-    query = (sa.select(Question.id, Question.objective_id, Objective.domain_id)
+def _candidates(exam: Exam, objective_ids: list[int] | None) -> list[tuple[int, int, int, bool]]:
+    """(question_id, objective_id, domain_id, is_pbq) of every active question in scope."""
+    query = (sa.select(Question.id, Question.objective_id, Objective.domain_id, Question.type.in_(PBQ_TYPES))
              .join(Objective, Objective.id == Question.objective_id)
              .where(Question.exam_id == exam.id, Question.is_active.is_(True)))
     if objective_ids:
@@ -144,24 +144,58 @@ def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Object
     candidates = _candidates(exam, [o.id for o in objectives] or None)
     last_seen = _last_answered(user.id, exam.id)
     if mode == QuizMode.EXAM:
-        domains = list(db.session.scalars(sa.select(Domain).where(Domain.exam_id == exam.id)
-                                          .order_by(Domain.position)))
-        per_domain = largest_remainder([d.weight_percent for d in domains], count)
-        drawn: list[int] = []
-        for domain, wanted in zip(domains, per_domain):
-            pool = [qid for qid, _obj, dom in candidates if dom == domain.id]
-            if len(pool) < wanted:
-                raise ValidationError(
-                    f"The bank has {len(pool)} active questions for domain {domain.number}, "
-                    f"but a full simulation needs {wanted}.", field="count", code="NOT_ENOUGH_QUESTIONS")
-            drawn.extend(_freshness_order(pool, last_seen, rng)[:wanted])
-        rng.shuffle(drawn)  # the real exam does not group questions by domain
-        return drawn
-    pool = [qid for qid, _obj, _dom in candidates]
+        return _draw_simulation(exam, count, candidates, last_seen, rng)
+    pool = [qid for qid, _obj, _dom, _pbq in candidates]
     if len(pool) < count:
         raise ValidationError(f"Only {len(pool)} active questions match; choose {len(pool)} or fewer.",
                               field="count", code="NOT_ENOUGH_QUESTIONS")
     return _freshness_order(pool, last_seen, rng)[:count]
+
+
+def _draw_simulation(exam: Exam, count: int, candidates: list[tuple[int, int, int, bool]],
+                     last_seen: dict[int, datetime], rng: random.Random) -> list[int]:
+    """A simulation: every domain gets its share of `count` (largest remainder of the official
+    weights), and 3 to 5 ordering or matching questions (SIMULATION_PBQ_MIN/MAX, fewer only if
+    the bank has fewer) come first, as on the real exam. They count towards their own domain's
+    share, spread over the domains in proportion to the shares."""
+    domains = list(db.session.scalars(sa.select(Domain).where(Domain.exam_id == exam.id).order_by(Domain.position)))
+    per_domain = largest_remainder([d.weight_percent for d in domains], count)
+    pbqs = {d.id: _freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and pbq], last_seen, rng)
+            for d in domains}
+    others = {d.id: _freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and not pbq],
+                                     last_seen, rng) for d in domains}
+    for domain, wanted in zip(domains, per_domain):
+        available = len(pbqs[domain.id]) + len(others[domain.id])
+        if available < wanted:
+            raise ValidationError(
+                f"The bank has {available} active questions for domain {domain.number}, "
+                f"but a full simulation needs {wanted}.", field="count", code="NOT_ENOUGH_QUESTIONS")
+    low, high = _cfg("SIMULATION_PBQ_MIN"), _cfg("SIMULATION_PBQ_MAX")
+    capacity = [min(len(pbqs[d.id]), wanted) for d, wanted in zip(domains, per_domain)]
+    target = min(rng.randint(low, high), sum(capacity))
+    pbq_counts = _spread(per_domain, capacity, target)
+    first: list[int] = []
+    rest: list[int] = []
+    for domain, wanted, taken in zip(domains, per_domain, pbq_counts):
+        first.extend(pbqs[domain.id][:taken])
+        fill = others[domain.id][:wanted - taken]
+        # A domain short of choice questions tops up with its further ordering/matching ones.
+        fill += pbqs[domain.id][taken:taken + wanted - taken - len(fill)]
+        rest.extend(fill)
+    rng.shuffle(first)
+    rng.shuffle(rest)  # the real exam does not group questions by domain
+    return first + rest
+
+
+def _spread(shares: list[int], capacity: list[int], total: int) -> list[int]:
+    """`total` split in proportion to `shares`, no part above its `capacity` (the rest goes to
+    the parts with room left, largest share first)."""
+    counts = [min(c, cap) for c, cap in zip(largest_remainder(shares, total) if total else [0] * len(shares),
+                                            capacity)]
+    for index in sorted(range(len(shares)), key=lambda i: -shares[i]):
+        while sum(counts) < total and counts[index] < capacity[index]:
+            counts[index] += 1
+    return counts
 
 
 def in_progress_attempt(user: User, now: datetime | None = None) -> QuizAttempt | None:
