@@ -305,6 +305,7 @@ def test_ordering_and_matching_questions_describe_items_and_targets_without_the_
     ("ordering", "duplicate", "order", "DUPLICATE_ITEM"),
     ("ordering", "foreign", "order", "INVALID_ITEM"),
     ("matching", {"order": []}, "order", "WRONG_ANSWER_SHAPE"),
+    ("matching", {"matches": {"²": 1}}, "matches", "WRONG_ANSWER_SHAPE"),
     ("matching", "missing", "matches", "MISSING_ITEM"),
     ("matching", "foreign", "matches", "INVALID_ITEM"),
     ("matching", "bad target", "matches.", "INVALID_TARGET"),

@@ -145,3 +145,16 @@ def pbq_key_for(app, question_id: int):
     with app.app_context():
         key = pbq_key(question_id)
     return key.get("order") or key["matches"]
+
+
+def test_non_ascii_digits_in_the_menus_are_ignored_not_a_server_error(client, app, signed_in):
+    """A superscript digit posted as a place or target is treated as no choice (no 500)."""
+    attempt_id, where = _pbq_quiz(client, app)
+    number, qid = where["matching"]
+    html = client.get(f"/quizzes/{attempt_id}/q/{number}").get_data(as_text=True)
+    item = re.findall(r'<select name="match-(\d+)"', html)[0]
+    assert client.post(f"/quizzes/{attempt_id}/q/{number}/answer", data={f"match-{item}": "²"}).status_code == 302
+    assert _saved(app, qid)["matches"][item] is None
+    o_number, _o_qid = where["ordering"]
+    response = client.post(f"/quizzes/{attempt_id}/q/{o_number}/answer", data={"move": "²:up"})
+    assert response.status_code == 302

@@ -430,7 +430,8 @@ def _is_id(value: object) -> bool:
         return False
     if isinstance(value, int):
         return True
-    return isinstance(value, str) and value.isdigit()
+    # ASCII only: "²".isdigit() is true but int("²") fails.
+    return isinstance(value, str) and value.isascii() and value.isdigit()
 
 
 def _check_items(given: list[int], items: list[int], field: str) -> None:

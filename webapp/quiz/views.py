@@ -143,18 +143,23 @@ def _posted_answer(aq) -> dict | None:
         current = aq.current_order
         move = form.get("move", "")
         item, _, direction = move.partition(":")
-        if item.isdigit() and direction in ("up", "down"):
+        if _is_number(item) and direction in ("up", "down"):
             return {"order": services.order_after_move(current, int(item), -1 if direction == "up" else 1)}
         positions = {item: int(form[f"position-{item}"]) - 1 for item in current
-                     if form.get(f"position-{item}", "").isdigit()}
+                     if _is_number(form.get(f"position-{item}", ""))}
         order = services.order_from_positions(current, positions)
         if aq.response is None and order == current and form.get("go") != "stay":
             return None
         return {"order": order}
     if aq.question.type == "matching":
-        return {"matches": {str(item): int(form[f"match-{item}"]) if form.get(f"match-{item}", "").isdigit() else None
+        return {"matches": {str(item): int(form[f"match-{item}"]) if _is_number(form.get(f"match-{item}", "")) else None
                             for item in aq.choice_order}}
     return {"choice_ids": [int(c) for c in form.getlist("choice") if c.isdigit()]}
+
+
+def _is_number(text: str) -> bool:
+    """Plain ASCII digits ("²".isdigit() is true, but int() refuses it)."""
+    return text.isascii() and text.isdigit()
 
 
 @bp.post("/<int:attempt_id>/q/<int:number>/answer")
