@@ -38,11 +38,12 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     register_login(app)
 
     from webapp.errors import register_error_handlers
-    from webapp.security import register_security_headers
+    from webapp.security import register_input_guards, register_security_headers
     from webapp.cli import register_cli
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_input_guards(app)
     register_template_globals(app)
     register_cli(app)
     return app

@@ -8,11 +8,14 @@ The Host check is Flask's own `TRUSTED_HOSTS` (config.py).
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from flask import Flask, g, request
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp.exceptions import ValidationError
 
 
 def csp_nonce() -> str:
@@ -78,3 +81,36 @@ def _is_signed_in() -> bool:
         return bool(current_user and current_user.is_authenticated)
     except Exception:  # no user loader yet, or the session is unreadable: treat as anonymous
         return False
+
+
+class NulCharacter(ValidationError):
+    code = "INVALID_CHARACTER"
+    message = "Text may not contain the NUL character (U+0000)."
+
+
+# A NUL written as a JSON escape; the raw byte is checked as well.
+_JSON_NUL = re.compile(rb"\\u0000", re.IGNORECASE)
+
+
+def refuse_nul_characters() -> None:
+    """No request may carry U+0000 in its path, query, form or JSON body.
+
+    PostgreSQL refuses NUL in text values, so one would otherwise surface as a 500 deep inside a
+    query; SQLite would store it. Refusing it up front gives both databases the same 400.
+    """
+    if "\x00" in request.path:
+        raise NulCharacter(field="path")
+    sources = [request.args] if request.mimetype == "application/json" else [request.args, request.form]
+    for source in sources:
+        for key, value in source.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise NulCharacter(field=key.replace("\x00", ""))
+    if request.mimetype == "application/json":
+        body = request.get_data(cache=True)
+        if b"\x00" in body or _JSON_NUL.search(body):
+            raise NulCharacter(field="json")
+
+
+def register_input_guards(app: Flask) -> None:
+    """Checks every request passes before any view runs."""
+    app.before_request(refuse_nul_characters)

@@ -36,6 +36,25 @@ def test_deeply_nested_json_is_a_400_logged_as_warning(client, path):
     assert not any(r.get("level") == "ERROR" or r.get("exc_info") for r in records[:-1])
 
 
+@pytest.mark.parametrize(("method", "path", "kwargs", "field"), [
+    ("get", "/api/v1/questions?exam_type=sec%00urity", {}, "exam_type"),
+    ("post", "/api/v1/auth/token", {"json": {"login": "a\u0000b", "password": "x"}}, "json"),
+    ("get", "/exams/secu%00rity", {}, "path"),
+    ("post", "/auth/login", {"data": {"login": "a\x00b", "password": "x"}}, "login"),
+])
+def test_nul_characters_are_a_400_on_both_databases(client, app, method, path, kwargs, field):
+    """A NUL in a path, query, form or JSON body is a 400 naming the field, never a 500 from PostgreSQL."""
+    user = gen_user(app)
+    headers = bearer(gen_token(app, user)) if path.startswith("/api/v1/questions") else {}
+    response = getattr(client, method)(path, headers=headers, **kwargs)
+    assert response.status_code == 400
+    if path.startswith("/api/"):
+        body = response.get_json()
+        assert body["code"] == "INVALID_CHARACTER" and body["field"] == field
+    else:
+        assert "NUL character" in response.get_data(as_text=True)
+
+
 def _request(method: str, url: str, token: str, body: dict | None = None) -> int:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
