@@ -26,6 +26,8 @@ MIN_QUESTIONS_DEFAULT = 270
 # Exam-level difficulty: at least this share rated 3 (multi-step, BEST/MOST/FIRST under a
 # constraint, or reading an exhibit), at most this share rated 1 (recall).
 MIN_HARD_SHARE = 0.20
+# Performance-based items (ordering and matching), as the real exams open with.
+MIN_PBQ = 15
 MAX_EASY_SHARE = 0.20
 MIN_PER_OBJECTIVE: dict[str, int] = {}
 MIN_PER_OBJECTIVE_DEFAULT = 6
@@ -89,6 +91,15 @@ def test_exam_has_enough_questions(slug):
     """Every exam has at least 270 questions: three full simulations with no repeat."""
     _, questions = load_exam(slug)
     assert len(questions) >= MIN_QUESTIONS.get(slug, MIN_QUESTIONS_DEFAULT)
+
+
+@pytest.mark.parametrize("slug", EXAMS)
+def test_exam_has_enough_performance_based_items(slug):
+    """Every exam has at least 15 ordering or matching items, some of each."""
+    _, questions = load_exam(slug)
+    kinds = Counter(entry.get("type") for _, entry in questions)
+    assert kinds["ordering"] + kinds["matching"] >= MIN_PBQ, dict(kinds)
+    assert kinds["ordering"] and kinds["matching"], dict(kinds)
 
 
 @pytest.mark.parametrize("slug", EXAMS)
