@@ -372,7 +372,8 @@ class WrongAnswerShape(ValidationError):
 
     def __init__(self, field: str, kind: str) -> None:
         expected = ANSWER_FIELD[kind]
-        super().__init__(f"A {kind} question is answered with `{expected}` only.", field=field)
+        article = "an" if kind[0] in "aeiou" else "a"
+        super().__init__(f"This is {article} {kind} question: answer it with `{expected}` only.", field=field)
 
 
 # The one answer field of each question type.
