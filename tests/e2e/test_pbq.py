@@ -25,8 +25,10 @@ def _pbq_exam(app, slug: str):
 def _go_to(page: Page, kind: str) -> None:
     """Open the question of this type through the navigator."""
     for number in range(1, 6):
+        _settled(page)  # a save still in flight would hold the navigation request back
         page.get_by_role("button", name=f"Question {number},", exact=False).first.click()
-        expect(page.get_by_role("heading", name=f"Question {number} of 5")).to_be_visible()
+        # generous: on a loaded CI machine the save and the swap can take seconds
+        expect(page.get_by_role("heading", name=f"Question {number} of 5")).to_be_visible(timeout=15_000)
         if page.locator(f".pbq-{kind}").count():
             return
     raise AssertionError(f"no {kind} question in the quiz")
