@@ -17,7 +17,7 @@ user, the number of SQL statements per call and the time spent inside cursor.exe
 rows are stepped while fetching, so that column understates its database time), this process's
 CPU time (the gap to wall time is waiting: PostgreSQL's work, or other processes on the box),
 the load average, PASS/FAIL per target, and EXPLAIN output (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL) for
-the heavy user of: the draw's `_last_answered` and `_candidates` queries, the in-progress lookup,
+the heavy user of: the draw's `last_answered` and `scope_query` queries (webapp/quiz/sources.py), the in-progress lookup,
 and the submit's attempt load (with its selectin loads of questions, choices, objectives and
 domains) and `stored_result` lookup. The explained SQL is the SQL actually emitted by the same
 SQLAlchemy constructs as the services (and is checked against what the services emit).
@@ -386,11 +386,12 @@ def measure(app, meter: SqlMeter, label: str, user: BenchUser, iterations: int, 
 def replicated_statements(user_id: int, exam_id: int):
     """The statements of webapp/quiz/services.py, built with the same constructs."""
     from webapp.models import Answer, AttemptQuestion, Objective, Question, QuizAttempt
+    from webapp.models.question import PBQ_TYPES
 
     last_answered = (sa.select(Answer.question_id, sa.func.max(Answer.answered_at))
                      .where(Answer.user_id == user_id, Answer.exam_id == exam_id)
                      .group_by(Answer.question_id))
-    candidates = (sa.select(Question.id, Question.objective_id, Objective.domain_id)
+    candidates = (sa.select(Question.id, Question.objective_id, Objective.domain_id, Question.type.in_(PBQ_TYPES))
                   .join(Objective, Objective.id == Question.objective_id)
                   .where(Question.exam_id == exam_id, Question.is_active.is_(True)))
     in_progress = sa.select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.status == "in_progress")
@@ -441,17 +442,17 @@ def explain_draw(app, meter: SqlMeter, user: BenchUser, with_start_lookup: bool 
     """The draw's queries, built like webapp/quiz/services.py builds them (and checked against it)."""
     from webapp.extensions import db
     from webapp.models import Exam
-    from webapp.quiz import services
+    from webapp.quiz import sources
 
     with app.app_context():
         exam = db.session.get(Exam, user.exam_id)
         last_answered, candidates, in_progress, _load = replicated_statements(user.user_id, exam.id)
         items: list[tuple[str, str, object]] = []
         for title, stmt, real in (
-                ("draw: _last_answered (last answer per question)", last_answered,
-                 lambda: services._last_answered(user.user_id, exam.id)),
-                ("draw: _candidates (active questions in scope)", candidates,
-                 lambda: services._candidates(exam, None))):
+                ("draw: last_answered (last answer per question)", last_answered,
+                 lambda: sources.last_answered(user.user_id, exam.id)),
+                ("draw: scope_query (active questions in scope)", candidates,
+                 lambda: db.session.execute(sources.scope_query(exam, None)).all())):
             with meter.capture() as ours:
                 db.session.execute(stmt).all()
             with meter.capture() as theirs:

@@ -8,10 +8,12 @@ from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.schemas import BEARER, ConfigRange, PageArgsSchema, exam_type_field, page_body, page_schema
-from webapp.models import AttemptStatus, QuizMode
+from webapp.bookmarks.tags import MAX_TAG_LENGTH
+from webapp.models import AttemptStatus, QuestionSource, QuizMode
 from webapp.quiz import services
 
 MODES = ma.validate.OneOf([mode.value for mode in QuizMode])
+SOURCES = ma.validate.OneOf([source.value for source in QuestionSource])
 STATUSES = ma.validate.OneOf([status.value for status in AttemptStatus])
 
 quizzes_bp = Blueprint("api_quizzes", __name__, description="Practice quizzes and exam simulations")
@@ -25,6 +27,12 @@ class StartQuizIn(ma.Schema):
                               metadata={"description": "practice only (default QUIZ_DEFAULT_COUNT)"})
     domains = ma.fields.List(ma.fields.String(), metadata={"description": "objective codes, practice only"})
     timed = ma.fields.Boolean(load_default=True)
+    source = ma.fields.String(load_default=QuestionSource.ALL.value, validate=SOURCES, metadata={
+        "description": "practice only: all (default), unseen, missed (latest answer wrong), bookmarked or marked "
+                       "(marked for review in a finished quiz). Any but all shrinks `count` to fit; an empty "
+                       "source is a 400 EMPTY_SOURCE on `source`"})
+    tag = ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TAG_LENGTH), metadata={
+        "description": "with source bookmarked: only bookmarks with this tag (case-insensitive)"})
 
 
 class AnswerIn(ma.Schema):
@@ -46,6 +54,11 @@ class QuizOut(ma.Schema):
     started_at = ma.fields.DateTime()
     expires_at = ma.fields.DateTime(allow_none=True)
     time_limit_seconds = ma.fields.Integer(allow_none=True)
+    question_count = ma.fields.Integer()
+    source = ma.fields.String(validate=SOURCES)
+    tag = ma.fields.String(allow_none=True)
+    notice = ma.fields.String(allow_none=True, metadata={
+        "description": "on start only: set when the source held fewer questions than `count` asked for"})
     questions = ma.fields.List(ma.fields.Nested(QuestionOut))
     answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict())
     result = ma.fields.Dict(allow_none=True)
@@ -77,10 +90,12 @@ class HistoryArgs(PageArgsSchema):
 
 def quiz_body(attempt, with_answers: bool = False) -> dict:
     """The quiz as the learner sees it: no field reveals correctness before submission."""
+    notice = attempt.notice
     attempt = services.with_questions(attempt)
     body = {"id": attempt.id, "exam_type": attempt.exam.slug, "mode": attempt.mode, "status": attempt.status,
             "started_at": attempt.started_at, "expires_at": attempt.expires_at,
-            "time_limit_seconds": attempt.time_limit_seconds,
+            "time_limit_seconds": attempt.time_limit_seconds, "question_count": attempt.question_count,
+            "source": attempt.source, "tag": attempt.source_tag, "notice": notice,
             "questions": [question_body(aq.question, False, services.shown_choices(aq)) for aq in attempt.questions]}
     if with_answers:
         body["answers"] = {str(aq.question_id): answer_body(aq) for aq in attempt.questions}
@@ -114,7 +129,8 @@ def summary_body(attempt, result) -> dict:
 def start(body):
     """Start a practice quiz or an exam simulation (409 QUIZ_IN_PROGRESS if one is open)."""
     request = services.QuizRequest(exam_slug=body["exam_type"], mode=body["mode"], count=body.get("count"),
-                                   objective_codes=body.get("domains"), timed=body["timed"])
+                                   objective_codes=body.get("domains"), timed=body["timed"],
+                                   source=body["source"], tag=body.get("tag"))
     return quiz_body(services.start_quiz(api_user(), request))
 
 

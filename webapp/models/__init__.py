@@ -6,13 +6,15 @@ Models live centrally because a question is used by nearly every feature.
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.models.enums import AttemptStatus, QuizMode, ReviewFilter
+from webapp.models.enums import AttemptStatus, Confidence, QuestionSource, QuizMode, ReviewFilter
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
 from webapp.models.quiz import Answer, AttemptQuestion, AttemptResult, QuizAttempt
+from webapp.models.study import BookmarkTag, QuestionBookmark, QuestionNote, StudyQuestion, StudySession
 from webapp.models.user import ApiToken, AuditEvent, User
 
-__all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter",
+__all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter", "QuestionSource", "Confidence",
            "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
+           "StudySession", "StudyQuestion", "QuestionBookmark", "BookmarkTag", "QuestionNote",
            "XpEvent", "WeeklyXp", "Streak", "UserAchievement"]

@@ -47,7 +47,34 @@ class ReviewFilter(StrEnum):
         return {"all": "All", "wrong": "Wrong only", "marked": "Marked only"}[self.value]
 
 
-LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter)
+class QuestionSource(StrEnum):
+    """Where a practice quiz or study session draws its questions from."""
+
+    ALL = "all"
+    UNSEEN = "unseen"
+    MISSED = "missed"
+    BOOKMARKED = "bookmarked"
+    MARKED = "marked"
+
+    @property
+    def label(self) -> str:
+        return {"all": "All questions", "unseen": "Never answered", "missed": "Missed last time",
+                "bookmarked": "Bookmarked", "marked": "Marked for review"}[self.value]
+
+
+class Confidence(StrEnum):
+    """How sure the learner was of an answer (optional; one keypress: 1, 2 or 3)."""
+
+    SURE = "sure"
+    UNSURE = "unsure"
+    GUESSED = "guessed"
+
+    @property
+    def label(self) -> str:
+        return {"sure": "Sure", "unsure": "Unsure", "guessed": "Guessed"}[self.value]
+
+
+LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence)
 
 
 def label(value: object) -> str:

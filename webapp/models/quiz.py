@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import NEVER_REUSE_IDS, UTCDateTime, utcnow
-from webapp.models.enums import AttemptStatus, QuizMode, sql_in
+from webapp.models.enums import AttemptStatus, Confidence, QuestionSource, QuizMode, sql_in
 
 # The partial index's condition: the text must stay identical to migration 0003's.
 IN_PROGRESS_ONLY = f"status = '{AttemptStatus.IN_PROGRESS}'"
@@ -37,6 +37,11 @@ class QuizAttempt(db.Model):
     question_count: Mapped[int]
     # Objective codes the learner chose (practice only); null means the whole exam.
     objective_codes: Mapped[list | None] = mapped_column(sa.JSON)
+    # Where the questions came from (practice only; a simulation always draws from all).
+    source: Mapped[str] = mapped_column(sa.String(12), default=QuestionSource.ALL.value,
+                                        server_default=QuestionSource.ALL.value)
+    # The tag of a `bookmarked` source; null for every other source.
+    source_tag: Mapped[str | None] = mapped_column(sa.String(30))
     timed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     time_limit_seconds: Mapped[int | None]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -50,10 +55,14 @@ class QuizAttempt(db.Model):
         back_populates="attempt", order_by="AttemptQuestion.position", cascade="all, delete-orphan",
         passive_deletes=True)
     exam = relationship("Exam")
+    # Set by `start_quiz` when a source held fewer questions than asked, to tell the learner
+    # once; a plain attribute, never stored.
+    notice = None
 
     __table_args__ = (
         sa.CheckConstraint(f"mode IN ({sql_in(QuizMode)})", name="mode_known"),
         sa.CheckConstraint(f"status IN ({sql_in(AttemptStatus)})", name="status_known"),
+        sa.CheckConstraint(f"source IN ({sql_in(QuestionSource)})", name="source_known"),
         sa.CheckConstraint("question_count > 0", name="question_count_positive"),
         # At most one quiz in progress per user, enforced by the database on both backends.
         sa.Index("uq_quiz_attempts_one_in_progress", "user_id", unique=True,
@@ -84,6 +93,8 @@ class AttemptQuestion(db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     time_spent_ms: Mapped[int] = mapped_column(default=0, server_default="0")
     is_correct: Mapped[bool | None]
+    # Practice quizzes only (never simulations): sure, unsure or guessed, optional.
+    confidence: Mapped[str | None] = mapped_column(sa.String(8))
 
     attempt: Mapped[QuizAttempt] = relationship(back_populates="questions")
     question = relationship("Question")
@@ -91,6 +102,7 @@ class AttemptQuestion(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "position"),
         sa.UniqueConstraint("attempt_id", "question_id"),
+        sa.CheckConstraint(f"confidence IS NULL OR confidence IN ({sql_in(Confidence)})", name="confidence_known"),
         NEVER_REUSE_IDS,
     )
 
@@ -141,13 +153,16 @@ class AttemptResult(db.Model):
 
 
 class Answer(db.Model):
-    """One answered question of a completed attempt: the history analytics aggregate."""
+    """One answered question: of a completed attempt (`attempt_id`), or of a study session
+    (`study_session_id`, mode `study`, written when the learner answers). Exactly one is set.
+    The history analytics, goals, the streak and the source draws aggregate."""
 
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    study_session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("study_sessions.id", ondelete="CASCADE"))
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id", ondelete="RESTRICT"))
     exam_id: Mapped[int] = mapped_column(sa.ForeignKey("exams.id", ondelete="RESTRICT"))
     objective_id: Mapped[int] = mapped_column(sa.ForeignKey("objectives.id", ondelete="RESTRICT"))
@@ -158,17 +173,24 @@ class Answer(db.Model):
     # This correct answer earned XP: its question had earned none for the user within
     # XP_RECREDIT_DAYS. Set at scoring; `flask gamification recompute` replays it.
     xp_awarded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Sure, unsure or guessed, when the learner rated the answer (practice and study).
+    confidence: Mapped[str | None] = mapped_column(sa.String(8))
 
     __table_args__ = (
         sa.UniqueConstraint("attempt_id", "question_id"),
+        # One answer per question per study session: a second answer returns the first.
+        sa.UniqueConstraint("study_session_id", "question_id"),
+        sa.CheckConstraint("(attempt_id IS NULL) <> (study_session_id IS NULL)", name="one_origin"),
+        sa.CheckConstraint(f"confidence IS NULL OR confidence IN ({sql_in(Confidence)})", name="confidence_known"),
         # Trends over time ranges, per user.
         sa.Index("ix_answers_user_id_answered_at", "user_id", "answered_at"),
         # Weak areas: accuracy per objective, per user.
         sa.Index("ix_answers_user_id_objective_id", "user_id", "objective_id", "is_correct"),
         # The "answered before" API rule (any exam).
         sa.Index("ix_answers_user_id_question_id_answered_at", "user_id", "question_id", "answered_at"),
-        # "Unseen first, then longest ago" draws: a covering scan of one user's answers in one exam.
-        sa.Index("ix_answers_user_id_exam_id_question_id_answered_at", "user_id", "exam_id", "question_id",
-                 "answered_at"),
+        # "Unseen first, then longest ago" draws and the `missed` source (is the latest answer to
+        # each question wrong?): a covering scan of one user's answers in one exam.
+        sa.Index("ix_answers_user_id_exam_id_question_id_answered_at_is_correct", "user_id", "exam_id",
+                 "question_id", "answered_at", "is_correct"),
         NEVER_REUSE_IDS,
     )

@@ -41,6 +41,11 @@ USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("streaks", "user_id", DELETE, "streak"),
     UserOwnedTable("user_achievements", "user_id", DELETE, "achievements"),
     UserOwnedTable("attempt_results", "user_id", DELETE, "quiz_results"),
+    UserOwnedTable("bookmark_tags", "user_id", DELETE, "bookmark_tags"),
+    UserOwnedTable("question_bookmarks", "user_id", DELETE, "bookmarks"),
+    UserOwnedTable("question_notes", "user_id", DELETE, "notes"),
+    # study_questions go with their session (ON DELETE CASCADE), after the session's answers above.
+    UserOwnedTable("study_sessions", "user_id", DELETE, "study_sessions"),
     # attempt_questions go with their attempt (ON DELETE CASCADE).
     UserOwnedTable("quiz_attempts", "user_id", DELETE, "quiz_attempts"),
     UserOwnedTable("audit_events", "user_id", ANONYMISE, "audit_events"),

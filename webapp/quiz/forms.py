@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.config_bounds import ConfigBounds
-from webapp.models import QuizMode
+from webapp.bookmarks.tags import MAX_TAG_LENGTH
+from webapp.models import QuestionSource, QuizMode
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -42,6 +43,12 @@ class StartQuizForm(FlaskForm):
     objectives = MultiCheckboxField("Objectives (optional)", choices=[], validate_choice=False,
                                     description="Leave all unticked to practise the whole exam.")
     timed = BooleanField("Timed", default=True)
+    source = SelectField("Questions from", choices=[SelectChoice(s.value, s.label) for s in QuestionSource],
+                         default=QuestionSource.ALL.value, validators=[Optional()],
+                         description="Anything but all questions shrinks the quiz to what it holds. "
+                                     "Exam simulations always draw from all questions.")
+    tag = StringField("Bookmark tag (optional)", validators=[Optional(), Length(max=MAX_TAG_LENGTH)],
+                      description="With bookmarked questions: only those with this tag.")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

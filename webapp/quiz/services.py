@@ -29,10 +29,11 @@ from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Domain, Exam, Objective,
-                           Question, QuizAttempt, QuizMode, ReviewFilter, User)
+                           Question, QuestionSource, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
 from webapp.models.question import PBQ_TYPES
 from webapp.questions.services import visible_exam
+from webapp.quiz.sources import Draw, SourceChoice, draw_ids, freshness_order, last_answered, scope_query
 from webapp.rate_limits import KeyedLimit
 
 logger = logging.getLogger(__name__)
@@ -82,13 +83,16 @@ def largest_remainder(weights: list[int], total: int) -> list[int]:
 
 @dataclass(frozen=True)
 class QuizRequest:
-    """What a learner asked for. `count`, `objective_codes` and `timed` apply to practice only."""
+    """What a learner asked for. `count`, `objective_codes`, `timed`, `source` and `tag` apply to
+    practice only (a simulation always draws from the whole bank)."""
 
     exam_slug: str
     mode: str = QuizMode.PRACTICE
     count: int | None = None
     objective_codes: list[str] | None = None
     timed: bool = True
+    source: str | None = None
+    tag: str | None = None
 
 
 def get_exam(slug: str, viewer: User | None = None) -> Exam:
@@ -98,33 +102,6 @@ def get_exam(slug: str, viewer: User | None = None) -> Exam:
     if exam is None or not exam.is_active:
         raise UnknownExam()
     return exam
-
-
-def _candidates(exam: Exam, objective_ids: list[int] | None) -> list[tuple[int, int, int, bool]]:
-    """(question_id, objective_id, domain_id, is_pbq) of every active question in scope."""
-    query = (sa.select(Question.id, Question.objective_id, Objective.domain_id, Question.type.in_(PBQ_TYPES))
-             .join(Objective, Objective.id == Question.objective_id)
-             .where(Question.exam_id == exam.id, Question.is_active.is_(True)))
-    if objective_ids:
-        query = query.where(Question.objective_id.in_(objective_ids))
-    return [tuple(row) for row in db.session.execute(query)]
-
-
-def _last_answered(user_id: int, exam_id: int) -> dict[int, datetime]:
-    """When the user last answered each question of this exam (served by an index on answers)."""
-    rows = db.session.execute(
-        sa.select(Answer.question_id, sa.func.max(Answer.answered_at))
-        .where(Answer.user_id == user_id, Answer.exam_id == exam_id)
-        .group_by(Answer.question_id))
-    return {qid: when for qid, when in rows}
-
-
-def _freshness_order(question_ids: list[int], last_seen: dict[int, datetime], rng: random.Random) -> list[int]:
-    """Never-seen questions first (in random order), then the ones answered longest ago."""
-    shuffled = list(question_ids)
-    rng.shuffle(shuffled)  # random among equals: sorted() is stable
-    epoch = datetime.min
-    return sorted(shuffled, key=lambda q: (q in last_seen, last_seen.get(q, epoch).replace(tzinfo=None)))
 
 
 def resolve_objectives(exam: Exam, codes: list[str] | None) -> list[Objective]:
@@ -140,16 +117,12 @@ def resolve_objectives(exam: Exam, codes: list[str] | None) -> list[Objective]:
 
 
 def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Objective],
-          rng: random.Random) -> list[int]:
-    candidates = _candidates(exam, [o.id for o in objectives] or None)
-    last_seen = _last_answered(user.id, exam.id)
+          rng: random.Random, choice: SourceChoice = SourceChoice()) -> Draw:
+    objective_ids = [o.id for o in objectives] or None
     if mode == QuizMode.EXAM:
-        return _draw_simulation(exam, count, candidates, last_seen, rng)
-    pool = [qid for qid, _obj, _dom, _pbq in candidates]
-    if len(pool) < count:
-        raise ValidationError(f"Only {len(pool)} active questions match; choose {len(pool)} or fewer.",
-                              field="count", code="NOT_ENOUGH_QUESTIONS")
-    return _freshness_order(pool, last_seen, rng)[:count]
+        candidates = [tuple(row) for row in db.session.execute(scope_query(exam, None))]
+        return Draw(_draw_simulation(exam, count, candidates, last_answered(user.id, exam.id), rng), count)
+    return draw_ids(user, exam, objective_ids, choice, count, rng)
 
 
 def _draw_simulation(exam: Exam, count: int, candidates: list[tuple[int, int, int, bool]],
@@ -160,9 +133,9 @@ def _draw_simulation(exam: Exam, count: int, candidates: list[tuple[int, int, in
     share, spread over the domains in proportion to the shares."""
     domains = list(db.session.scalars(sa.select(Domain).where(Domain.exam_id == exam.id).order_by(Domain.position)))
     per_domain = largest_remainder([d.weight_percent for d in domains], count)
-    pbqs = {d.id: _freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and pbq], last_seen, rng)
+    pbqs = {d.id: freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and pbq], last_seen, rng)
             for d in domains}
-    others = {d.id: _freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and not pbq],
+    others = {d.id: freshness_order([qid for qid, _o, dom, pbq in candidates if dom == d.id and not pbq],
                                      last_seen, rng) for d in domains}
     for domain, wanted in zip(domains, per_domain):
         available = len(pbqs[domain.id]) + len(others[domain.id])
@@ -221,7 +194,11 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
     if current is not None:
         raise QuizInProgress(current.id)
 
+    choice = SourceChoice.parse(request.source, request.tag)
     if request.mode == QuizMode.EXAM:
+        if choice.source != QuestionSource.ALL:
+            raise ValidationError("An exam simulation draws from the whole bank: choose the source `all`.",
+                                  field="source", code="SOURCE_NOT_ALLOWED")
         count, objectives, timed = exam.question_count, [], True
         limit = exam.duration_minutes * 60
     else:
@@ -236,7 +213,11 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
     # Counted once the request is valid, before the draw: the browser and the API share it.
     KeyedLimit("quiz-start", current_app.config["QUIZ_START_RATE_LIMIT"]).check(
         str(user.id), message="You have started too many quizzes in the last hour. Wait a while and try again.")
-    question_ids = _draw(user, exam, request.mode, count, objectives, rng)
+    draw = _draw(user, exam, request.mode, count, objectives, rng, choice)
+    question_ids = draw.question_ids
+    count = len(question_ids)
+    if timed and request.mode != QuizMode.EXAM:  # a shrunk draw gets the time of the questions it has
+        limit = count * _cfg("QUIZ_SECONDS_PER_QUESTION")
     choice_ids = defaultdict(list)
     for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
                                        .where(Choice.question_id.in_(question_ids))):
@@ -244,7 +225,8 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
 
     attempt = QuizAttempt(
         user_id=user.id, exam_id=exam.id, mode=request.mode, status=AttemptStatus.IN_PROGRESS, question_count=count,
-        objective_codes=sorted(o.code for o in objectives) or None, timed=timed, time_limit_seconds=limit,
+        objective_codes=sorted(o.code for o in objectives) or None, source=choice.source.value,
+        source_tag=choice.tag, timed=timed, time_limit_seconds=limit,
         started_at=now, last_activity_at=now, expires_at=now + timedelta(seconds=limit) if limit else None)
     rows = []
     for position, qid in enumerate(question_ids):
@@ -265,7 +247,9 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
             raise QuizInProgress(current.id) from exc
         raise
     logger.info("quiz started", extra={"attempt_id": attempt.id, "exam_type": exam.slug, "mode": attempt.mode,
-                                       "question_count": count})
+                                       "question_count": count, "source": attempt.source})
+    # Not stored: the learner is told once, when the quiz starts, that the source held fewer.
+    attempt.notice = draw.notice
     return attempt
 
 

@@ -78,7 +78,8 @@ def start():
     form = page["start_form"]
     if form.validate_on_submit():
         wanted = services.QuizRequest(exam_slug=slug, mode=form.mode.data, count=form.count.data,
-                                      objective_codes=form.objectives.data or None, timed=form.timed.data)
+                                      objective_codes=form.objectives.data or None, timed=form.timed.data,
+                                      source=form.source.data, tag=form.tag.data or None)
         try:
             attempt = services.start_quiz(_user(), wanted)
         except services.QuizInProgress as exc:
@@ -88,9 +89,11 @@ def start():
             flash(exc.message, "error")
             return render_template(EXAM_PAGE, **page), exc.status, exc.headers
         except AppError as exc:
-            field = getattr(form, exc.field if exc.field in ("count", "mode") else "objectives")
+            field = getattr(form, exc.field if exc.field in ("count", "mode", "source", "tag") else "objectives")
             field.errors = list(field.errors) + [exc.message]
         else:
+            if attempt.notice:
+                flash(attempt.notice, "info")
             return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
     return render_template(EXAM_PAGE, **page), 400
 

@@ -1,0 +1,1 @@
+"""Bookmarks with tags and private notes on questions."""
