@@ -112,11 +112,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from webapp.models.base import utcnow
-    from webapp.models.enums import AttemptStatus, QuizMode, ReviewFilter, label
+    from webapp.models.enums import AttemptStatus, Confidence, QuestionSource, QuizMode, ReviewFilter, label
 
     app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]
     # Closed sets: templates compare with the members and show them through `label`.
-    app.jinja_env.globals.update(QuizMode=QuizMode, AttemptStatus=AttemptStatus, ReviewFilter=ReviewFilter)
+    app.jinja_env.globals.update(QuizMode=QuizMode, AttemptStatus=AttemptStatus, ReviewFilter=ReviewFilter,
+                                 Confidence=Confidence, QuestionSource=QuestionSource)
     app.jinja_env.filters["label"] = label
     from webapp.gamification.levels import level_progress
     from webapp.gamification.services import FREEZE_EVERY_DAYS, MAX_FREEZES
