@@ -159,9 +159,22 @@ def fit_count(choice: SourceChoice, available: int, count: int) -> tuple[int, st
             message = f"You have no bookmarked questions tagged “{choice.tag}” in this selection."
         raise EmptySource(message)
     if available < count:
-        noun = "question" if available == 1 else "questions"
-        return available, f"Only {available} {noun} matched {choice.source.label.lower()}, so you get {available}."
+        matches = "question matches" if available == 1 else "questions match"
+        tagged = f" with the tag “{choice.tag}”" if choice.tag else ""
+        return available, (f"Only {available} {matches} “{choice.source.label}”{tagged} in this selection, "
+                           f"so you get {available} instead of {count}.")
     return count, None
+
+
+def bookmark_tag_names(user_id: int, exam_id: int) -> list[str]:
+    """The tags on the learner's bookmarks of this exam's questions, as shown, in name order
+    (the start form offers them for the `bookmarked` source)."""
+    rows = db.session.execute(
+        sa.select(BookmarkTag.tag_key, sa.func.min(BookmarkTag.name))
+        .join(Question, Question.id == BookmarkTag.question_id)
+        .where(BookmarkTag.user_id == user_id, Question.exam_id == exam_id)
+        .group_by(BookmarkTag.tag_key).order_by(BookmarkTag.tag_key))
+    return [name for _key, name in rows]
 
 
 def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: SourceChoice, count: int,
