@@ -47,7 +47,7 @@ class StartQuizForm(FlaskForm):
                          default=QuestionSource.ALL.value, validators=[Optional()])
     tag = StringField("Only bookmarks tagged (optional)", validators=[Optional(), Length(max=MAX_TAG_LENGTH)],
                       description="With “Bookmarked”: leave empty for all your bookmarks.",
-                      render_kw={"autocomplete": "off", "maxlength": MAX_TAG_LENGTH})
+                      render_kw={"autocomplete": "off"})
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -55,9 +55,9 @@ class StartQuizForm(FlaskForm):
         self.count.description = (f"{cfg['QUIZ_MIN_COUNT']} to {cfg['QUIZ_MAX_COUNT']}. "
                                   "Exam simulations always use the real exam's own length.")
         self.timed.label.text = f"Timed ({cfg['QUIZ_SECONDS_PER_QUESTION']} seconds a question, like the real exam)"
-        self.source.description = (f"Any source but all questions gives as many as it holds, up to the number "
-                                   f"you ask for (even fewer than {cfg['QUIZ_MIN_COUNT']}). Exam simulations "
-                                   "always draw from all questions.")
+        self.source.description = (f"A source other than {QuestionSource.ALL.label.lower()} gives as many as it "
+                                   f"holds, up to the number above (even fewer than {cfg['QUIZ_MIN_COUNT']}). "
+                                   "Exam simulations always draw from all questions.")
 
 
 # The id of the <datalist> offering the learner's bookmark tags to the tag field.

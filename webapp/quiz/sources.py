@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp.bookmarks.tags import clean_tag, tag_key
 from webapp.exceptions import ValidationError
@@ -188,9 +189,19 @@ def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: So
     wanted = count
     if choice.source == QuestionSource.ALL:
         if len(pool) < count:
-            raise ValidationError(f"Only {len(pool)} active questions match; choose {len(pool)} or fewer.",
+            raise ValidationError(f"Only {len(pool)} active questions match; {_fewer_advice(len(pool), objective_ids)}.",
                                   field="count", code="NOT_ENOUGH_QUESTIONS")
     else:
         wanted, notice = fit_count(choice, len(pool), count)
     ordered = freshness_order(pool, last_answered(user.id, exam.id), rng)
     return Draw(ordered[:wanted], count, notice)
+
+
+def _fewer_advice(available: int, objective_ids: list[int] | None) -> str:
+    """What to do when `all` holds too few: ask for fewer, unless that would go below the minimum."""
+    minimum = int(current_app.config["QUIZ_MIN_COUNT"])
+    if available >= minimum:
+        return f"choose {available} or fewer"
+    if objective_ids:
+        return f"choose more objectives (a quiz has at least {minimum} questions)"
+    return f"a quiz needs at least {minimum}, or choose another source"
