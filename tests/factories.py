@@ -10,7 +10,10 @@ from webapp.audit.services import RequestMeta
 from webapp.auth import services as auth_services
 from webapp.auth.passwords import hash_password
 from webapp.extensions import db
-from webapp.models import Choice, Domain, Exam, Objective, Question, User
+from webapp.bookmarks.tags import tag_key
+from webapp.models import (Answer, BookmarkTag, Choice, Domain, Exam, Objective, Question, QuestionBookmark, QuizMode,
+                           StudySession, User)
+from webapp.models.base import utcnow
 
 DEFAULT_PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)
@@ -208,3 +211,30 @@ def choice_ids(question_id: int, correct: bool = True) -> list[int]:
     return list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
                                                             Choice.is_correct.is_(correct))
                                    .order_by(Choice.position)))
+
+
+def gen_bookmark(app, user: User, question: Question, tags: tuple[str, ...] = ()) -> None:
+    """A saved bookmark of `question` by `user`, with `tags` (as spelled) on it."""
+    with app.app_context():
+        bookmark = QuestionBookmark(user_id=user.id, question_id=question.id)
+        bookmark.tags = [BookmarkTag(user_id=user.id, question_id=question.id, tag_key=tag_key(name), name=name)
+                         for name in tags]
+        db.session.add(bookmark)
+        db.session.commit()
+
+
+def gen_study_answer(app, user: User, question: Question, is_correct: bool, answered_at=None) -> int:
+    """One study-mode `answers` row (attempt_id NULL) in its own finished study session, as the
+    study service writes it; returns the answer's id."""
+    when = answered_at or utcnow()
+    with app.app_context():
+        session = StudySession(user_id=user.id, exam_id=question.exam_id, question_count=1, created_at=when,
+                               last_activity_at=when, finished_at=when)
+        db.session.add(session)
+        db.session.flush()
+        answer = Answer(user_id=user.id, study_session_id=session.id, question_id=question.id,
+                        exam_id=question.exam_id, objective_id=question.objective_id, mode=QuizMode.STUDY.value,
+                        is_correct=is_correct, answered_at=when)
+        db.session.add(answer)
+        db.session.commit()
+        return answer.id

@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
     from webapp.api.gamification import achievements_bp as api_achievements_bp
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
+    from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.health.views import bp as health_bp
@@ -104,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
         (api_users_bp, "/users"),
         (api_admin_bp, "/admin"),
         (api_catalogue_bp, ""),
+        (api_previews_bp, "/questions"),
         (api_quizzes_bp, "/quizzes"),
         (api_leaderboard_bp, "/leaderboard"),
         (api_achievements_bp, "/users"),

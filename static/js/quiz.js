@@ -1,4 +1,5 @@
-/* Quiz page: keyboard shortcuts, the countdown display, ticks held while a save is under way,
+/* Quiz page: keyboard shortcuts (choices, next, previous, mark, and S/U/G for the confidence
+ * rating), the countdown display, ticks and ratings held while a save is under way,
  * and focus on the question heading after each question swap.
  * The server owns the deadline and the saved selection; this only shows them. */
 (function () {
@@ -30,14 +31,17 @@
 
   /* The answer POST's response re-renders the choices as saved, so a tick made while an earlier
    * one is still saving would be wiped by that response: hold it and replay it once settled. */
+  /* A rating is held the same way: each save posts the whole answer form, so a rating sent
+   * while a choice is still saving could otherwise be overtaken by that earlier request. */
   document.addEventListener("click", function (event) {
     var input = event.target;
-    if (!input.matches || !input.matches('#quiz-panel .choices input[name="choice"]')) { return; }
+    if (!input.matches || !input.matches('#quiz-panel .choices input[name="choice"], #quiz-panel input[name="confidence"]')) { return; }
     if (!document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")) { return; }
     event.preventDefault();
-    var id = input.id;
+    var selector = input.name === "confidence" ?
+      '#quiz-panel input[name="confidence"][value="' + input.value + '"]' : "#" + input.id;
     whenSettled(function () {
-      var fresh = document.getElementById(id);
+      var fresh = document.querySelector(selector);
       if (fresh) { fresh.click(); fresh.focus(); }
     });
   }, true);
@@ -54,7 +58,7 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
-    if (!/^[1-6a-fnpm]$/i.test(event.key)) { return; }
+    if (!/^[1-6a-fnpmsug]$/i.test(event.key)) { return; }
     event.preventDefault();
     var pressed = event.key;
     whenSettled(function () { handleKey(pressed); });
@@ -74,6 +78,11 @@
       handled = clickKey('#quiz-panel [data-key="prev"]');
     } else if (key === "m") {
       handled = clickKey('#quiz-panel [data-key="mark"]');
+    } else if ("sug".indexOf(key) >= 0) {
+      /* Confidence: sure, unsure, guessed (practice quizzes only; a simulation has no radios). */
+      var rating = '#quiz-panel input[name="confidence"][data-confidence-key="' + key + '"]';
+      handled = clickKey(rating);
+      if (handled) { document.querySelector(rating).focus(); }
     }
     return handled;
   }

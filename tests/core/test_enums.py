@@ -66,3 +66,14 @@ def test_history_and_dashboard_show_mode_and_status_labels(client, app, signed_i
     assert f">{AttemptStatus.COMPLETED.label}</td>" in history
     assert f">{AttemptStatus.ABANDONED.label}</td>" in history
     assert f"· {QuizMode.PRACTICE.label.lower()}</a>" in client.get("/").get_data(as_text=True)
+
+
+def test_label_filter_gives_each_member_its_own_label_even_when_values_are_shared(app):
+    """"all" and "marked" are both a review filter and a source: each member still shows its own label."""
+    render = app.jinja_env.from_string("{{ value | label }}").render
+    members = [member for enum in enums.LABELLED for member in enum]
+    assert {enums.QuestionSource.ALL.value, enums.QuestionSource.MARKED.value} <= set(enums.ReviewFilter)
+    for member in members:
+        assert render(value=member) == member.label, member
+    assert render(value=enums.QuestionSource.MARKED) == "Marked for review"
+    assert render(value=enums.ReviewFilter.MARKED) == "Marked only"

@@ -88,7 +88,8 @@ def test_take_and_submit_flow(client, app, learner):
                        json={"choice_ids": _correct_ids(app, q0), "marked": True})
     assert saved.status_code == 200 and saved.get_json() == {"saved": True}
     got = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()
-    assert got["answers"][str(q0)] == {"choice_ids": _correct_ids(app, q0), "marked": True}
+    assert got["answers"][str(q0)] == {"choice_ids": _correct_ids(app, q0), "marked": True,
+                                       "confidence": None}
     assert not (_walk_keys(got["questions"]) & set(LEAKY))
     result = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=headers)
     assert result.status_code == 200
@@ -344,8 +345,8 @@ def test_ordering_and_matching_answers_save_reload_and_score_through_the_api(cli
         response = client.put(f"/api/v1/quizzes/{quiz['id']}/answers/{question['id']}", headers=headers, json=answer)
         assert response.status_code == 200 and response.get_json() == {"saved": True}
     answers = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()["answers"]
-    assert answers[str(ordering["id"])] == {"order": order, "marked": True}
-    assert answers[str(matching["id"])] == {"matches": wrong, "marked": False}
+    assert answers[str(ordering["id"])] == {"order": order, "marked": True, "confidence": None}
+    assert answers[str(matching["id"])] == {"matches": wrong, "marked": False, "confidence": None}
     body = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=headers).get_json()
     review = {entry["question_id"]: entry for entry in body["review"]}
     assert review[ordering["id"]]["is_correct"] is True and review[matching["id"]]["is_correct"] is False

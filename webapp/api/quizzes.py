@@ -9,11 +9,12 @@ from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.schemas import BEARER, ConfigRange, PageArgsSchema, exam_type_field, page_body, page_schema
 from webapp.bookmarks.tags import MAX_TAG_LENGTH
-from webapp.models import AttemptStatus, QuestionSource, QuizMode
+from webapp.models import AttemptStatus, Confidence, QuestionSource, QuizMode
 from webapp.quiz import services
 
 MODES = ma.validate.OneOf([mode.value for mode in QuizMode])
 SOURCES = ma.validate.OneOf([source.value for source in QuestionSource])
+CONFIDENCES = ma.validate.OneOf([confidence.value for confidence in Confidence])
 STATUSES = ma.validate.OneOf([status.value for status in AttemptStatus])
 
 quizzes_bp = Blueprint("api_quizzes", __name__, description="Practice quizzes and exam simulations")
@@ -44,6 +45,9 @@ class AnswerIn(ma.Schema):
     matches = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(allow_none=True), metadata={
         "description": "matching questions: every item id (as a string) to a target id, or null for not matched yet"})
     marked = ma.fields.Boolean()
+    confidence = ma.fields.String(allow_none=True, validate=CONFIDENCES, metadata={
+        "description": "practice only, optional: sure, unsure or guessed; null clears it (a simulation refuses "
+                       "a rating: 400 CONFIDENCE_NOT_ALLOWED). Alone, it rates without changing the answer"})
 
 
 class QuizOut(ma.Schema):
@@ -104,11 +108,12 @@ def quiz_body(attempt, with_answers: bool = False) -> dict:
 
 
 def answer_body(aq) -> dict:
-    """A saved answer: `choice_ids`, or for ordering and matching questions `order` / `matches` (null until answered)."""
+    """A saved answer: `choice_ids`, or for ordering and matching questions `order` / `matches` (null until
+    answered), with `marked` and the `confidence` rating (null when none)."""
     if not aq.question.is_pbq:
-        return {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked}
+        return {"choice_ids": list(aq.selected_choice_ids or []), "marked": aq.marked, "confidence": aq.confidence}
     answer_field = services.ANSWER_FIELD[aq.question.type]
-    return {answer_field: (aq.response or {}).get(answer_field), "marked": aq.marked}
+    return {answer_field: (aq.response or {}).get(answer_field), "marked": aq.marked, "confidence": aq.confidence}
 
 
 def summary_body(attempt, result) -> dict:
@@ -161,10 +166,11 @@ def get(quiz_id: int):
 @quizzes_bp.response(200, SavedOut)
 @token_required
 def save_answer(body, quiz_id: int, question_id: int):
-    """Save the answer to one question: `choice_ids`, `order` (ordering) or `matches` (matching).
-    409 ATTEMPT_CLOSED after submission or the deadline."""
+    """Save the answer to one question: `choice_ids`, `order` (ordering) or `matches` (matching), and
+    optionally its `confidence` (practice only). 409 ATTEMPT_CLOSED after submission or the deadline."""
     services.save_answer(api_user(), quiz_id, question_id, body.get("choice_ids"), body.get("marked"),
-                         require_complete=True, order=body.get("order"), matches=body.get("matches"))
+                         require_complete=True, order=body.get("order"), matches=body.get("matches"),
+                         confidence=body.get("confidence", services.UNCHANGED))
     return {"saved": True}
 
 

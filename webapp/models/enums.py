@@ -61,9 +61,18 @@ class QuestionSource(StrEnum):
         return {"all": "All questions", "unseen": "Never answered", "missed": "Missed last time",
                 "bookmarked": "Bookmarked", "marked": "Marked for review"}[self.value]
 
+    @property
+    def description(self) -> str:
+        """What the source holds, in the learner's words (the start form's help)."""
+        return {"all": "Every question of the exam (or of the objectives you choose).",
+                "unseen": "Questions you have not answered yet, in any quiz or study session.",
+                "missed": "Questions your most recent answer got wrong (an unanswered quiz question counts as wrong).",
+                "bookmarked": "Your bookmarked questions; with a tag, only those bookmarks.",
+                "marked": "Questions you marked for review in a finished quiz or simulation."}[self.value]
+
 
 class Confidence(StrEnum):
-    """How sure the learner was of an answer (optional; one keypress: 1, 2 or 3)."""
+    """How sure the learner was of an answer (optional; one keypress: S, U or G)."""
 
     SURE = "sure"
     UNSURE = "unsure"
@@ -78,8 +87,14 @@ LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, Qu
 
 
 def label(value: object) -> str:
-    """The display label of a mode, status or review filter, given the member or its stored
-    string (the `label` template filter). Anything else is shown as it is."""
+    """The display label of a mode, status, review filter, source or confidence, given the member
+    or its stored string (the `label` template filter). Anything else is shown as it is.
+
+    A member always gets its own label: some values are shared ("all" and "marked" are both a
+    review filter and a source), so a stored string resolves to the first enum that has it, in
+    LABELLED order; pass the member (`QuestionSource(attempt.source)`) for a source."""
+    if isinstance(value, LABELLED):
+        return value.label
     for enum in LABELLED:
         try:
             return enum(value).label

@@ -9,14 +9,17 @@ from webapp.models import User
 from webapp.questions.services import get_exam_overview
 from webapp.quiz.forms import start_form_for
 from webapp.quiz.services import in_progress_attempt
+from webapp.quiz.sources import bookmark_tag_names
 
 EXAM_PAGE = "questions/exam.html"
 
 
 def exam_page_context(slug: str, viewer: User | None, formdata: MultiDict | None = None) -> dict:
-    """Overview, start form (filled from `formdata` when given) and the viewer's open quiz.
+    """Overview, start form (filled from `formdata` when given), the viewer's bookmark tags in
+    this exam (offered for the bookmarked source) and the viewer's open quiz.
 
     NotFound when `viewer` may not see the exam."""
     overview = get_exam_overview(slug, viewer)
-    return {"overview": overview, "start_form": start_form_for(overview, formdata),
-            "current_quiz": in_progress_attempt(viewer) if viewer is not None else None}
+    tags = bookmark_tag_names(viewer.id, overview.exam.id) if viewer is not None else []
+    return {"overview": overview, "start_form": start_form_for(overview, formdata, tag_options=tags),
+            "bookmark_tags": tags, "current_quiz": in_progress_attempt(viewer) if viewer is not None else None}

@@ -43,12 +43,11 @@ class StartQuizForm(FlaskForm):
     objectives = MultiCheckboxField("Objectives (optional)", choices=[], validate_choice=False,
                                     description="Leave all unticked to practise the whole exam.")
     timed = BooleanField("Timed", default=True)
-    source = SelectField("Questions from", choices=[SelectChoice(s.value, s.label) for s in QuestionSource],
-                         default=QuestionSource.ALL.value, validators=[Optional()],
-                         description="Anything but all questions shrinks the quiz to what it holds. "
-                                     "Exam simulations always draw from all questions.")
-    tag = StringField("Bookmark tag (optional)", validators=[Optional(), Length(max=MAX_TAG_LENGTH)],
-                      description="With bookmarked questions: only those with this tag.")
+    source = SelectField("Source", choices=[SelectChoice(s.value, s.label) for s in QuestionSource],
+                         default=QuestionSource.ALL.value, validators=[Optional()])
+    tag = StringField("Only bookmarks tagged (optional)", validators=[Optional(), Length(max=MAX_TAG_LENGTH)],
+                      description="With “Bookmarked”: leave empty for all your bookmarks.",
+                      render_kw={"autocomplete": "off"})
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -56,14 +55,24 @@ class StartQuizForm(FlaskForm):
         self.count.description = (f"{cfg['QUIZ_MIN_COUNT']} to {cfg['QUIZ_MAX_COUNT']}. "
                                   "Exam simulations always use the real exam's own length.")
         self.timed.label.text = f"Timed ({cfg['QUIZ_SECONDS_PER_QUESTION']} seconds a question, like the real exam)"
+        self.source.description = (f"A source other than {QuestionSource.ALL.label.lower()} gives as many as it "
+                                   f"holds, up to the number above (even fewer than {cfg['QUIZ_MIN_COUNT']}). "
+                                   "Exam simulations always draw from all questions.")
 
 
-def start_form_for(overview, formdata=None) -> StartQuizForm:
-    """The start form for an exam overview, with its objectives as choices."""
+# The id of the <datalist> offering the learner's bookmark tags to the tag field.
+TAG_OPTIONS_ID = "bookmark-tag-options"
+
+
+def start_form_for(overview, formdata=None, tag_options: list[str] | None = None) -> StartQuizForm:
+    """The start form for an exam overview, with its objectives as choices and, when the learner
+    has tagged bookmarks in this exam, those tags offered to the tag field."""
     form = StartQuizForm(formdata=formdata) if formdata is not None else StartQuizForm(formdata=None)
     form.exam.data = overview.exam.slug
     form.objectives.choices = [SelectChoice(o.objective.code, f"{o.objective.code} {o.objective.title}")
                                for d in overview.domains for o in d.objectives if o.active]
+    if tag_options:
+        form.tag.render_kw = {**form.tag.render_kw, "list": TAG_OPTIONS_ID}
     if formdata is None:
         form.count.data = current_app.config["QUIZ_DEFAULT_COUNT"]
         form.timed.data = True
@@ -72,3 +81,29 @@ def start_form_for(overview, formdata=None) -> StartQuizForm:
 
 class ActionForm(FlaskForm):
     """An empty form: the CSRF token for answer, mark, submit and abandon POSTs."""
+
+
+class RetryForm(FlaskForm):
+    """One "retry what I got wrong" button: the exam page's start fields, all hidden, posted to
+    quiz.start (which validates them as a StartQuizForm)."""
+
+    exam = HiddenField()
+    mode = HiddenField()
+    source = HiddenField()
+    count = HiddenField()
+    timed = HiddenField()
+
+
+def retry_forms(offers) -> list[tuple[str, RetryForm]]:
+    """The retry buttons a finished attempt offers (`services.RetryOffers`), each with its label.
+    The count is QUIZ_MAX_COUNT, so the source shrinks it to the questions it holds."""
+    wanted = []
+    if offers.missed:
+        wanted += [("Study the ones I missed", QuizMode.STUDY, QuestionSource.MISSED, False),
+                   ("Quiz me on the ones I missed", QuizMode.PRACTICE, QuestionSource.MISSED, True)]
+    if offers.marked:
+        wanted.append(("Study the ones I marked", QuizMode.STUDY, QuestionSource.MARKED, False))
+    count = current_app.config["QUIZ_MAX_COUNT"]
+    return [(text, RetryForm(formdata=None, exam=offers.exam_slug, mode=mode.value, source=source.value,
+                             count=count, timed="y" if timed else ""))
+            for text, mode, source, timed in wanted]

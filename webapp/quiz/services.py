@@ -20,6 +20,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 
 import sqlalchemy as sa
 from flask import current_app
@@ -28,8 +29,8 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
-from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Domain, Exam, Objective,
-                           Question, QuestionSource, QuizAttempt, QuizMode, ReviewFilter, User)
+from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Confidence, Domain, Exam,
+                           Objective, Question, QuestionSource, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
 from webapp.models.question import PBQ_TYPES
 from webapp.questions.services import visible_exam
@@ -116,13 +117,75 @@ def resolve_objectives(exam: Exam, codes: list[str] | None) -> list[Objective]:
     return found
 
 
-def _draw(user: User, exam: Exam, mode: str, count: int, objectives: list[Objective],
-          rng: random.Random, choice: SourceChoice = SourceChoice()) -> Draw:
-    objective_ids = [o.id for o in objectives] or None
+@dataclass(frozen=True)
+class QuizPlan:
+    """A request checked and resolved, before anything is drawn or written: what `start_quiz`
+    would draw from, and what `GET /api/v1/questions/quiz` shows without starting anything.
+
+    `count` is the number asked for (a simulation: the exam's length); a non-`all` source may
+    draw fewer (`Draw.notice` says so)."""
+
+    exam: Exam
+    mode: QuizMode
+    count: int
+    objectives: list[Objective]
+    choice: SourceChoice
+    timed: bool
+
+    @property
+    def objective_codes(self) -> list[str]:
+        return sorted(o.code for o in self.objectives)
+
+    def time_limit(self, drawn: int) -> int | None:
+        """Seconds allowed: the real exam's time for a simulation; for a timed practice quiz the
+        time of the questions actually drawn (a shrunk draw gets less); none for study."""
+        if self.mode == QuizMode.EXAM:
+            return self.exam.duration_minutes * 60
+        return drawn * _cfg("QUIZ_SECONDS_PER_QUESTION") if self.timed else None
+
+
+def plan_quiz(user: User, request: QuizRequest, modes: tuple[QuizMode, ...] = QuizMode.scored()) -> QuizPlan:
+    """Check a request and resolve its exam, objectives and source: no draw and no writes.
+
+    `modes` are the modes the caller serves (starting a quiz: practice and simulation; the draw
+    preview also study). ValidationError on `mode`, `exam_type`, `count`, `domains`, `source` or `tag`."""
+    if request.mode not in modes:
+        raise ValidationError(f"Mode must be {', '.join(modes[:-1])} or {modes[-1]}.", field="mode")
+    mode = QuizMode(request.mode)
+    exam = get_exam(request.exam_slug, user)
+    choice = SourceChoice.parse(request.source, request.tag)
     if mode == QuizMode.EXAM:
+        if choice.source != QuestionSource.ALL:
+            raise ValidationError("An exam simulation always draws from all questions; the other sources are "
+                                  "for practice quizzes and study.", field="source", code="SOURCE_NOT_ALLOWED")
+        return QuizPlan(exam, mode, exam.question_count, [], choice, True)
+    count = request.count if request.count is not None else _cfg("QUIZ_DEFAULT_COUNT")
+    low, high = _cfg("QUIZ_MIN_COUNT"), _cfg("QUIZ_MAX_COUNT")
+    if not low <= count <= high:
+        raise ValidationError(f"Choose between {low} and {high} questions.", field="count")
+    objectives = resolve_objectives(exam, request.objective_codes)
+    return QuizPlan(exam, mode, count, objectives, choice, request.timed and mode == QuizMode.PRACTICE)
+
+
+def draw_questions(user: User, plan: QuizPlan, rng: random.Random | None = None) -> Draw:
+    """The questions a plan gives this learner, in order (reads only). The one draw behind
+    starting a quiz and the draw preview."""
+    rng = rng or random.SystemRandom()
+    exam = plan.exam
+    if plan.mode == QuizMode.EXAM:
         candidates = [tuple(row) for row in db.session.execute(scope_query(exam, None))]
-        return Draw(_draw_simulation(exam, count, candidates, last_answered(user.id, exam.id), rng), count)
-    return draw_ids(user, exam, objective_ids, choice, count, rng)
+        return Draw(_draw_simulation(exam, plan.count, candidates, last_answered(user.id, exam.id), rng), plan.count)
+    return draw_ids(user, exam, [o.id for o in plan.objectives] or None, plan.choice, plan.count, rng)
+
+
+def drawn_questions(question_ids: list[int]) -> list[Question]:
+    """The questions of a draw in its order, with choices, objective and exam loaded (four queries)."""
+    if not question_ids:
+        return []
+    found = {q.id: q for q in db.session.scalars(
+        sa.select(Question).where(Question.id.in_(question_ids))
+        .options(selectinload(Question.choices), selectinload(Question.objective), selectinload(Question.exam)))}
+    return [found[qid] for qid in question_ids if qid in found]
 
 
 def _draw_simulation(exam: Exam, count: int, candidates: list[tuple[int, int, int, bool]],
@@ -187,46 +250,34 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
     (more than QUIZ_START_RATE_LIMIT starts per learner, browser and API together)."""
     now = now or utcnow()
     rng = rng or random.SystemRandom()
-    if request.mode not in QuizMode.scored():
-        raise ValidationError(f"Mode must be {' or '.join(QuizMode.scored())}.", field="mode")
-    exam = get_exam(request.exam_slug, user)
+    plan = plan_quiz(user, request)
     current = in_progress_attempt(user, now)
     if current is not None:
         raise QuizInProgress(current.id)
-
-    choice = SourceChoice.parse(request.source, request.tag)
-    if request.mode == QuizMode.EXAM:
-        if choice.source != QuestionSource.ALL:
-            raise ValidationError("An exam simulation draws from the whole bank: choose the source `all`.",
-                                  field="source", code="SOURCE_NOT_ALLOWED")
-        count, objectives, timed = exam.question_count, [], True
-        limit = exam.duration_minutes * 60
-    else:
-        count = request.count if request.count is not None else _cfg("QUIZ_DEFAULT_COUNT")
-        low, high = _cfg("QUIZ_MIN_COUNT"), _cfg("QUIZ_MAX_COUNT")
-        if not low <= count <= high:
-            raise ValidationError(f"Choose between {low} and {high} questions.", field="count")
-        objectives = resolve_objectives(exam, request.objective_codes)
-        timed = request.timed
-        limit = count * _cfg("QUIZ_SECONDS_PER_QUESTION") if timed else None
-
     # Counted once the request is valid, before the draw: the browser and the API share it.
     KeyedLimit("quiz-start", current_app.config["QUIZ_START_RATE_LIMIT"]).check(
         str(user.id), message="You have started too many quizzes in the last hour. Wait a while and try again.")
-    draw = _draw(user, exam, request.mode, count, objectives, rng, choice)
-    question_ids = draw.question_ids
+    draw = draw_questions(user, plan, rng)
+    attempt = _open_quiz(user, plan, draw.question_ids, now, rng)
+    # Not stored: the learner is told once, when the quiz starts, that the source held fewer.
+    attempt.notice = draw.notice
+    return attempt
+
+
+def _open_quiz(user: User, plan: QuizPlan, question_ids: list[int], now: datetime,
+               rng: random.Random) -> QuizAttempt:
+    """Write the attempt and its questions (choice order shuffled once) in one transaction."""
     count = len(question_ids)
-    if timed and request.mode != QuizMode.EXAM:  # a shrunk draw gets the time of the questions it has
-        limit = count * _cfg("QUIZ_SECONDS_PER_QUESTION")
+    limit = plan.time_limit(count)
     choice_ids = defaultdict(list)
     for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
                                        .where(Choice.question_id.in_(question_ids))):
         choice_ids[qid].append(cid)
 
     attempt = QuizAttempt(
-        user_id=user.id, exam_id=exam.id, mode=request.mode, status=AttemptStatus.IN_PROGRESS, question_count=count,
-        objective_codes=sorted(o.code for o in objectives) or None, source=choice.source.value,
-        source_tag=choice.tag, timed=timed, time_limit_seconds=limit,
+        user_id=user.id, exam_id=plan.exam.id, mode=plan.mode.value, status=AttemptStatus.IN_PROGRESS,
+        question_count=count, objective_codes=plan.objective_codes or None, source=plan.choice.source.value,
+        source_tag=plan.choice.tag, timed=plan.timed, time_limit_seconds=limit,
         started_at=now, last_activity_at=now, expires_at=now + timedelta(seconds=limit) if limit else None)
     rows = []
     for position, qid in enumerate(question_ids):
@@ -246,10 +297,8 @@ def start_quiz(user: User, request: QuizRequest, now: datetime | None = None,
         if current is not None:
             raise QuizInProgress(current.id) from exc
         raise
-    logger.info("quiz started", extra={"attempt_id": attempt.id, "exam_type": exam.slug, "mode": attempt.mode,
+    logger.info("quiz started", extra={"attempt_id": attempt.id, "exam_type": plan.exam.slug, "mode": attempt.mode,
                                        "question_count": count, "source": attempt.source})
-    # Not stored: the learner is told once, when the quiz starts, that the source held fewer.
-    attempt.notice = draw.notice
     return attempt
 
 
@@ -311,13 +360,43 @@ def _credit_time(attempt: QuizAttempt, aq: AttemptQuestion, now: datetime) -> No
     attempt.last_activity_at = now
 
 
+class _Unchanged(Enum):
+    UNCHANGED = "unchanged"
+
+
+# `save_answer(confidence=UNCHANGED)` keeps the saved rating; None clears it.
+UNCHANGED = _Unchanged.UNCHANGED
+
+
+class ConfidenceNotAllowed(ValidationError):
+    code = "CONFIDENCE_NOT_ALLOWED"
+    message = "Exam simulations take no confidence rating, as the real exam asks for none."
+
+    def __init__(self) -> None:
+        super().__init__(field="confidence")
+
+
+def _checked_confidence(attempt: QuizAttempt, confidence: str | None | _Unchanged) -> str | None | _Unchanged:
+    """The rating to store: a Confidence value, None (cleared) or UNCHANGED. Practice only."""
+    if confidence is UNCHANGED or confidence is None:
+        return confidence
+    if attempt.mode != QuizMode.PRACTICE:
+        raise ConfidenceNotAllowed()
+    if confidence not in set(Confidence):
+        raise ValidationError(f"Confidence must be one of {', '.join(Confidence)}.", field="confidence",
+                              code="UNKNOWN_CONFIDENCE")
+    return Confidence(confidence).value
+
+
 def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[int] | None = None,
                 marked: bool | None = None, require_complete: bool = False,
                 now: datetime | None = None, order: list[int] | None = None,
-                matches: dict | None = None) -> AttemptQuestion:
+                matches: dict | None = None,
+                confidence: str | None | _Unchanged = UNCHANGED) -> AttemptQuestion:
     """Store the learner's answer to one question at once: `choice_ids` for single and multiple
     questions, `order` (every item id once) for ordering, `matches` (every item id to a target id
-    or None) for matching.
+    or None) for matching; with it, or alone, the optional `confidence` rating (practice only:
+    a simulation refuses one; None clears it, UNCHANGED keeps it).
 
     `require_complete` (the API) insists on exactly `select_count` choices; the browser may
     save a partial multiple-answer selection while the learner is still ticking boxes.
@@ -325,8 +404,11 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     now = now or utcnow()
     attempt = _open_attempt(user, attempt_id, now)
     aq = _attempt_question_for(attempt, question_id)
+    rating = _checked_confidence(attempt, confidence)
     question = aq.question
-    if question.is_pbq:
+    if rating is not UNCHANGED and choice_ids is None and order is None and matches is None:
+        _credit_time(attempt, aq, now)  # the rating alone: the answer stays as it is
+    elif question.is_pbq:
         response = _pbq_response(aq, choice_ids, order, matches)
         _credit_time(attempt, aq, now)
         if response != aq.response:
@@ -342,6 +424,8 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
             # Leaving a question re-posts its selection; only a change moves `answered_at`.
             aq.selected_choice_ids = unique_ids
             aq.answered_at = now if unique_ids else None
+    if rating is not UNCHANGED:
+        aq.confidence = rating
     if marked is not None:
         aq.marked = bool(marked)
     attempt.current_position = aq.position
@@ -582,7 +666,8 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
     rows = db.session.execute(
         sa.select(AttemptQuestion.id, AttemptQuestion.question_id, AttemptQuestion.choice_order,
                   AttemptQuestion.selected_choice_ids, AttemptQuestion.response, AttemptQuestion.answered_at,
-                  AttemptQuestion.time_spent_ms, Question.objective_id, Question.explanation, Question.type)
+                  AttemptQuestion.time_spent_ms, AttemptQuestion.confidence, Question.objective_id,
+                  Question.explanation, Question.type)
         .join(Question, Question.id == AttemptQuestion.question_id)
         .where(AttemptQuestion.attempt_id == attempt_id).order_by(AttemptQuestion.position)).all()
     question_ids = [row.question_id for row in rows]
@@ -624,7 +709,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
         answers.append({"user_id": user_id, "attempt_id": attempt_id, "question_id": row.question_id,
                         "exam_id": attempt.exam_id, "objective_id": row.objective_id, "mode": attempt.mode,
                         "is_correct": is_correct, "time_spent_seconds": row.time_spent_ms // 1000,
-                        "answered_at": row.answered_at or finished})
+                        "confidence": row.confidence, "answered_at": row.answered_at or finished})
     correct_total = sum(1 for item in review if item["is_correct"])
     answered = sum(1 for item in review if _entry_answered(item))
     total = len(rows)
@@ -878,3 +963,44 @@ def shown_choices(aq: AttemptQuestion) -> list[Choice]:
     by_id = {c.id: c for c in aq.question.choices}
     return [by_id[c] for c in aq.choice_order if c in by_id]
 
+
+
+@dataclass(frozen=True)
+class RetryOffers:
+    """Which "retry what I got wrong" actions a finished attempt's result and review offer: the
+    `missed` ones when it had a wrong (or unanswered) question, the `marked` one when the learner
+    marked a question for review in it. The actions start from the exam's `missed` and `marked`
+    sources, so they also take in earlier quizzes."""
+
+    exam_slug: str
+    missed: bool
+    marked: bool
+
+
+def retry_offers(attempt: QuizAttempt) -> RetryOffers:
+    """The retry actions for a completed attempt (none for any other)."""
+    if attempt.status != AttemptStatus.COMPLETED:
+        return RetryOffers(attempt.exam.slug, False, False)
+    result = db.session.get(AttemptResult, attempt.id)
+    marked = db.session.scalar(sa.select(sa.exists().where(AttemptQuestion.attempt_id == attempt.id,
+                                                           AttemptQuestion.marked.is_(True))))
+    return RetryOffers(attempt.exam.slug, result is not None and result.correct < result.total, bool(marked))
+
+
+@dataclass(frozen=True)
+class DrawPreview:
+    """What a start would draw: the checked plan, the draw (with its notice) and its questions."""
+
+    plan: QuizPlan
+    draw: Draw
+    questions: list[Question]
+
+
+def preview_draw(user: User, request: QuizRequest, rng: random.Random | None = None) -> DrawPreview:
+    """The draw that starting a practice quiz, a simulation or a study session with `request`
+    would give now, through the same plan and draw as `start_quiz`, without writing anything:
+    no attempt opens, the start rate limit counts nothing, and an open quiz is neither
+    looked at nor scored. The start itself draws afresh (the order among equals is random)."""
+    plan = plan_quiz(user, request, modes=tuple(QuizMode))
+    draw = draw_questions(user, plan, rng)
+    return DrawPreview(plan, draw, drawn_questions(draw.question_ids))

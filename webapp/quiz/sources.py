@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from webapp.bookmarks.tags import clean_tag, tag_key
 from webapp.exceptions import ValidationError
@@ -159,9 +160,22 @@ def fit_count(choice: SourceChoice, available: int, count: int) -> tuple[int, st
             message = f"You have no bookmarked questions tagged “{choice.tag}” in this selection."
         raise EmptySource(message)
     if available < count:
-        noun = "question" if available == 1 else "questions"
-        return available, f"Only {available} {noun} matched {choice.source.label.lower()}, so you get {available}."
+        matches = "question matches" if available == 1 else "questions match"
+        tagged = f" with the tag “{choice.tag}”" if choice.tag else ""
+        return available, (f"Only {available} {matches} “{choice.source.label}”{tagged} in this selection, "
+                           f"so you get {available} instead of {count}.")
     return count, None
+
+
+def bookmark_tag_names(user_id: int, exam_id: int) -> list[str]:
+    """The tags on the learner's bookmarks of this exam's questions, as shown, in name order
+    (the start form offers them for the `bookmarked` source)."""
+    rows = db.session.execute(
+        sa.select(BookmarkTag.tag_key, sa.func.min(BookmarkTag.name))
+        .join(Question, Question.id == BookmarkTag.question_id)
+        .where(BookmarkTag.user_id == user_id, Question.exam_id == exam_id)
+        .group_by(BookmarkTag.tag_key).order_by(BookmarkTag.tag_key))
+    return [name for _key, name in rows]
 
 
 def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: SourceChoice, count: int,
@@ -175,9 +189,19 @@ def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: So
     wanted = count
     if choice.source == QuestionSource.ALL:
         if len(pool) < count:
-            raise ValidationError(f"Only {len(pool)} active questions match; choose {len(pool)} or fewer.",
+            raise ValidationError(f"Only {len(pool)} active questions match; {_fewer_advice(len(pool), objective_ids)}.",
                                   field="count", code="NOT_ENOUGH_QUESTIONS")
     else:
         wanted, notice = fit_count(choice, len(pool), count)
     ordered = freshness_order(pool, last_answered(user.id, exam.id), rng)
     return Draw(ordered[:wanted], count, notice)
+
+
+def _fewer_advice(available: int, objective_ids: list[int] | None) -> str:
+    """What to do when `all` holds too few: ask for fewer, unless that would go below the minimum."""
+    minimum = int(current_app.config["QUIZ_MIN_COUNT"])
+    if available >= minimum:
+        return f"choose {available} or fewer"
+    if objective_ids:
+        return f"choose more objectives (a quiz has at least {minimum} questions)"
+    return f"a quiz needs at least {minimum}, or choose another source"

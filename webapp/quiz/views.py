@@ -16,7 +16,7 @@ from webapp.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from webapp.models import AttemptStatus, QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz import services
-from webapp.quiz.forms import ActionForm
+from webapp.quiz.forms import ActionForm, retry_forms
 from webapp.rate_limits import RateLimited
 
 bp = Blueprint("quiz", __name__, url_prefix="/quizzes")
@@ -120,11 +120,14 @@ def _save_selection(attempt, number: int):
     aq = services.attempt_question_at(attempt, number - 1)
     try:
         answer = _posted_answer(aq)
-        if answer is None:  # an ordering item left as shuffled: still unanswered
-            return aq, None
-        return services.save_answer(_user(), attempt.id, aq.question_id, **answer), None
+        rating = _posted_confidence(attempt)
+        if answer is None:  # an ordering item left as shuffled: still unanswered, though it may be rated
+            if rating is services.UNCHANGED or rating == aq.confidence:
+                return aq, None
+            answer = {}
+        return services.save_answer(_user(), attempt.id, aq.question_id, **answer, confidence=rating), None
     except ValidationError as exc:
-        if exc.field != "choice_ids" and not (exc.field or "").startswith(("order", "matches")):
+        if exc.field not in ("choice_ids", "confidence") and not (exc.field or "").startswith(("order", "matches")):
             raise
         if not is_htmx():
             return None, _screen(attempt, aq, status=400, refused=exc)
@@ -133,6 +136,14 @@ def _save_selection(attempt, number: int):
         response.headers["HX-Retarget"] = f"#choices-{number}"
         response.headers["HX-Reswap"] = "outerHTML"
         return None, response
+
+
+def _posted_confidence(attempt):
+    """The rating the answer form holds (practice only: a simulation's form has none, and keeps
+    what is saved). No radio ticked is no rating."""
+    if attempt.mode != QuizMode.PRACTICE:
+        return services.UNCHANGED
+    return request.form.get("confidence") or None
 
 
 def _posted_answer(aq) -> dict | None:
@@ -237,7 +248,8 @@ def submit(attempt_id: int):
     result_url = url_for("quiz.result", attempt_id=attempt_id)
     if is_htmx():
         attempt = services.get_attempt(_user(), attempt_id)
-        response = make_response(render_template("quiz/_submitted.html", attempt=attempt, result=result))
+        response = make_response(render_template("quiz/_submitted.html", attempt=attempt, result=result,
+                                                 retry=retry_forms(services.retry_offers(attempt))))
         response.headers["HX-Push-Url"] = result_url
         return response
     return redirect(result_url)
@@ -257,7 +269,8 @@ def result(attempt_id: int):
     attempt = services.get_attempt(_user(), attempt_id)
     if attempt.status != AttemptStatus.COMPLETED:
         return redirect(url_for("quiz.resume", attempt_id=attempt.id))
-    return render_template("quiz/result.html", attempt=attempt, result=services.stored_result(attempt.id))
+    return render_template("quiz/result.html", attempt=attempt, result=services.stored_result(attempt.id),
+                           retry=retry_forms(services.retry_offers(attempt)))
 
 
 @bp.get("/<int:attempt_id>/review")
@@ -265,7 +278,7 @@ def review(attempt_id: int):
     which = services.review_filter(request.args.get("show"))
     attempt, items = services.review_items(_user(), attempt_id, which)
     return render_page_or_fragment("quiz/review.html", "quiz/_review_list.html", attempt=attempt, items=items,
-                                   which=which)
+                                   which=which, retry=retry_forms(services.retry_offers(attempt)))
 
 
 @bp.get("")
