@@ -9,14 +9,17 @@ from webapp.models import User
 from webapp.questions.services import get_exam_overview
 from webapp.quiz.forms import start_form_for
 from webapp.quiz.services import in_progress_attempt
+from webapp.study.services import open_session
 
 EXAM_PAGE = "questions/exam.html"
 
 
 def exam_page_context(slug: str, viewer: User | None, formdata: MultiDict | None = None) -> dict:
-    """Overview, start form (filled from `formdata` when given) and the viewer's open quiz.
+    """Overview, start form (filled from `formdata` when given), the viewer's open quiz and open
+    study session.
 
     NotFound when `viewer` may not see the exam."""
     overview = get_exam_overview(slug, viewer)
     return {"overview": overview, "start_form": start_form_for(overview, formdata),
-            "current_quiz": in_progress_attempt(viewer) if viewer is not None else None}
+            "current_quiz": in_progress_attempt(viewer) if viewer is not None else None,
+            "current_study": open_session(viewer) if viewer is not None else None}
