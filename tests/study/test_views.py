@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestingConfig
-from tests.factories import (DEFAULT_PASSWORD, choice_ids, gen_bank, gen_exam, gen_matching_question, gen_ordering_question,
-                             gen_question, gen_user, login, pbq_key)
+from tests.factories import (DEFAULT_PASSWORD, bearer, choice_ids, gen_bank, gen_exam, gen_matching_question,
+                             gen_ordering_question, gen_question, gen_token, gen_user, login, pbq_key)
 from tests.study.conftest import SECRET_EXPLANATION, SECRET_RATIONALE, SECRET_REFERENCE, make_secret
 from webapp import create_app
 from webapp.extensions import db
@@ -377,3 +377,41 @@ def test_the_answer_form_needs_its_csrf_token(app):
     form_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', question_page).group(1)
     accepted = client.post(f"{location}/answer", data={"choice": choice, "csrf_token": form_token})
     assert accepted.status_code == 200 and 'id="study-feedback-1"' in accepted.get_data(as_text=True)
+
+
+def test_show_answer_on_an_ordering_question_shows_the_key_alone(client, app, signed_in):
+    """Show answer on an ordering question lists each item's correct place and rationale, with no "your place" or verdicts."""
+    exam = gen_exam(app)
+    ordering = gen_ordering_question(app, exam)
+    for _ in range(4):
+        gen_question(app, exam)
+    _start(client, exam.slug)
+    session = _session(app)
+    with app.app_context():
+        number = db.session.scalar(sa.select(StudyQuestion.position).where(
+            StudyQuestion.session_id == session.id, StudyQuestion.question_id == ordering.id)) + 1
+    client.post(f"/study/{session.id}/q/{number}/skip")
+    html = client.post(f"/study/{session.id}/q/{number}/reveal", headers=HX).get_data(as_text=True)
+    assert ">Answer shown</h3>" in html and ">Correct place</th>" in html and "Step 1 comes at place 1." in html
+    assert "Your place" not in html and "tag-chosen" not in html and "in the right place" not in html
+
+
+def test_the_page_and_the_api_agree_on_what_a_question_may_show(client, app, signed_in):
+    """The feedback the page shows after an answer is the one the API returns for that question, and neither shows it before."""
+    exam = gen_bank(app, per_objective=4)
+    _start(client, exam.slug)
+    session = _session(app)
+    first, second = _question(app, session.id, 0), _question(app, session.id, 1)
+    headers = bearer(gen_token(app, signed_in))
+    before = client.get(f"/api/v1/study-sessions/{session.id}", headers=headers).get_json()
+    assert before["answers"][str(first.question_id)]["feedback"] is None
+    page = client.post(f"/study/{session.id}/q/1/answer", data={"choice": _right(app, first.question_id)},
+                       headers=HX).get_data(as_text=True)
+    api = client.get(f"/api/v1/study-sessions/{session.id}", headers=headers).get_json()["answers"]
+    feedback = api[str(first.question_id)]["feedback"]
+    assert feedback["is_correct"] is True and ">Correct</h3>" in page and feedback["explanation"] in page
+    assert api[str(second.question_id)]["feedback"] is None
+    shown = client.post(f"/api/v1/study-sessions/{session.id}/reveal", headers=headers,
+                        json={"question_id": second.question_id}).get_json()
+    html = client.get(f"/study/{session.id}/q/2").get_data(as_text=True)
+    assert shown["is_correct"] is None and ">Answer shown</h3>" in html and 'id="study-answer-2"' not in html

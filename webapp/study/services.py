@@ -369,12 +369,14 @@ def feedback_for(sq: StudyQuestion) -> Feedback | None:
 
 
 def draft_of(sq: StudyQuestion, answer: dict | None = None, confidence: str | None = None) -> Draft:
-    """The answer form's state: `answer` (a refused check, shown again) or the fresh shuffle."""
+    """The answer form's state: the choices and matches of `answer` (a refused check, shown
+    again), else nothing chosen. Ordering items always keep the session's shuffled order: the
+    form's place menus are read against it."""
     answer = answer or {}
     by_id = {c.id: c for c in sq.question.choices}
-    order = [item for item in (answer.get("order") or sq.choice_order) if item in by_id]
     matches = {str(item): (answer.get("matches") or {}).get(str(item)) for item in sq.choice_order}
-    return Draft(selected=list(answer.get("choice_ids") or []), items=[by_id[item] for item in order],
+    return Draft(selected=list(answer.get("choice_ids") or []),
+                 items=[by_id[item] for item in sq.choice_order if item in by_id],
                  matches=matches, confidence=confidence if confidence in set(Confidence) else None)
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.exceptions import AppError, ValidationError
-from webapp.htmx import is_htmx, render_page_or_fragment
+from webapp.htmx import render_page_or_fragment
 from webapp.models import QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz.services import order_from_positions, shown_choices
@@ -71,12 +71,14 @@ def restart():
 
 @bp.get("")
 def history():
+    """The learner's study sessions, newest first."""
     page = services.list_sessions(_user(), request.args.get("page", 1, type=int), 20)
     return render_template("study/history.html", page=page, figures=services.progress_for(page.items))
 
 
 @bp.get("/<int:session_id>")
 def resume(session_id: int):
+    """Back to the question last on screen, or to the summary of a finished session."""
     session = services.get_session(_user(), session_id)
     if not session.is_open:
         return redirect(url_for("study.end", session_id=session.id))
@@ -95,6 +97,7 @@ def _screen(session, sq, status: int = 200, refused: ValidationError | None = No
 
 @bp.get("/<int:session_id>/q/<int:number>")
 def question(session_id: int, number: int):
+    """One question: its answer form, or its feedback once answered or shown."""
     session = services.get_session(_user(), session_id)
     if not session.is_open:
         flash("This study session has ended.", "info")
@@ -178,6 +181,7 @@ def end(session_id: int):
 
 @bp.post("/<int:session_id>/finish")
 def finish(session_id: int):
+    """End the session (again: nothing changes) and show its summary."""
     if StudyActionForm().validate_on_submit():
         services.finish_session(_user(), session_id)
     return redirect(url_for("study.end", session_id=session_id))
