@@ -171,6 +171,11 @@ class Config:
     SIMULATION_PBQ_MAX = 5
     QUIZ_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
 
+    # Study mode (README, "What counts"): untimed, counts and time per action as for quizzes.
+    STUDY_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
+    # A local day with at least this many study answers counts as an active streak day.
+    STUDY_STREAK_MIN_ANSWERS = 10
+
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10
     XP_BONUS_MIN_QUESTIONS = 10  # completion and perfect-score bonuses need at least this many
@@ -240,6 +245,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests; production uses scrypt
     LOGIN_RATE_LIMIT = "1000 per minute"  # the rate-limit tests use the production value
     QUIZ_START_RATE_LIMIT = "1000 per hour"  # likewise
+    STUDY_START_RATE_LIMIT = "1000 per hour"  # likewise
     XP_MIN_SECONDS_PER_QUESTION = 0  # tests answer in milliseconds; the pace tests use the production value
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"

@@ -89,14 +89,16 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
     from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
+    from webapp.api.study import study_bp as api_study_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
     from webapp.main.views import bp as main_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
+    from webapp.study.views import bp as study_bp
 
-    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, gamification_bp):
+    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -107,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
         (api_catalogue_bp, ""),
         (api_previews_bp, "/questions"),
         (api_quizzes_bp, "/quizzes"),
+        (api_study_bp, "/study-sessions"),
         (api_leaderboard_bp, "/leaderboard"),
         (api_achievements_bp, "/users"),
     ])

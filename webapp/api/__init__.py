@@ -73,6 +73,8 @@ class ErrorSchema(ma.Schema):
     request_id = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Dict())
     quiz_id = ma.fields.Integer(metadata={"description": "409 QUIZ_IN_PROGRESS only: the quiz already open"})
+    study_session_id = ma.fields.Integer(metadata={
+        "description": "409 STUDY_IN_PROGRESS only: the study session already open"})
 
 
 LIVE_ENUM = "x-live-enum"

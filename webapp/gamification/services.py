@@ -2,6 +2,9 @@
 
 `record_quiz_completion` is the quiz engine's hook: it runs inside the submit transaction, so
 XP, the streak day and new achievements commit (or roll back) together with the result.
+`record_study_answer` is study mode's: study answers earn no XP and feed no quiz achievement, but
+a local day with STUDY_STREAK_MIN_ANSWERS of them is an active streak day (and so counts for the
+streak achievements).
 
 Every XP award is a ledger row keyed by (user, reason, source). Awards are inserted with
 ON CONFLICT DO NOTHING and the user's total grows only by rows actually inserted, so repeats
@@ -12,7 +15,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,8 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.extensions import db
 from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress
-from webapp.models import (AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak, User,
-                           UserAchievement, WeeklyXp, XpEvent)
+from webapp.models import (AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak, StudySession,
+                           User, UserAchievement, WeeklyXp, XpEvent)
 from webapp.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -137,10 +141,12 @@ def credit_answers(user_id: int, attempt_id: int, finished: datetime, correct_qu
     if not correct_question_ids:
         return 0
     since = finished - timedelta(days=current_app.config["XP_RECREDIT_DAYS"])
+    # Study answers (attempt_id null) never earn XP, so they are never "recently credited" either.
     recent = set(db.session.scalars(
         sa.select(Answer.question_id).distinct()
         .where(Answer.user_id == user_id, Answer.question_id.in_(correct_question_ids),
-               Answer.answered_at > since, Answer.attempt_id != attempt_id, Answer.xp_awarded.is_(True))))
+               Answer.answered_at > since, Answer.attempt_id.is_not(None), Answer.attempt_id != attempt_id,
+               Answer.xp_awarded.is_(True))))
     fresh = [qid for qid in correct_question_ids if qid not in recent]
     if fresh:
         db.session.execute(sa.update(Answer).where(Answer.attempt_id == attempt_id, Answer.question_id.in_(fresh))
@@ -281,9 +287,12 @@ def achievement_stats(user_id: int, latest: dict | None = None) -> AchievementSt
     per_objective = {objective: [total, right] for objective, total, right in db.session.execute(
         tallies.where(Answer.user_id == user_id))}
     not_counted = sa.select(AttemptResult.attempt_id).where(AttemptResult.user_id == user_id, sa.not_(counted))
-    for objective, total, right in db.session.execute(tallies.where(Answer.attempt_id.in_(not_counted))):
-        per_objective[objective][0] -= total
-        per_objective[objective][1] -= right
+    # Study answers feed no achievement: found by session id on the (study_session_id, question_id) index.
+    studied = sa.select(StudySession.id).where(StudySession.user_id == user_id)
+    for excluded in (Answer.attempt_id.in_(not_counted), Answer.study_session_id.in_(studied)):
+        for objective, total, right in db.session.execute(tallies.where(excluded)):
+            per_objective[objective][0] -= total
+            per_objective[objective][1] -= right
     mastery = max((total for total, right in per_objective.values() if total and right / total >= 0.9), default=0)
     streak = db.session.get(Streak, user_id)
     return AchievementStats(
@@ -352,6 +361,51 @@ def record_quiz_completion(attempt: QuizAttempt, result: dict, answered: int,
                                                    "achievements": [a["code"] for a in new],
                                                    "xp_notes": [n["code"] for n in decision.notes]})
     return CompletionOutcome(xp_earned=xp, new_achievements=new, xp_notes=decision.notes)
+
+
+def _local_day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants where `day` starts and ends in the time zone."""
+    zone = ZoneInfo(timezone_name)
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def record_study_answer(user_id: int, when: datetime, source: str | None = None) -> bool:
+    """Study mode's hook, run in the answer's transaction once its `answers` row is written.
+
+    The learner's local day of `when` becomes an active streak day when it holds at least
+    STUDY_STREAK_MIN_ANSWERS study answers (one range count on the (user, answered_at) index).
+    No XP. When the streak moves on, the streak achievements are checked (with the same stats
+    as after a quiz, so `recompute` grants the same), recorded with `source` (by default the
+    day). True when the streak advanced."""
+    user = db.session.get(User, user_id)
+    day = local_day(when, user.timezone)
+    start, end = _local_day_bounds(day, user.timezone)
+    answers = db.session.scalar(sa.select(sa.func.count(Answer.id)).where(
+        Answer.user_id == user_id, Answer.answered_at >= start, Answer.answered_at < end,
+        Answer.mode == QuizMode.STUDY))
+    if answers < current_app.config["STUDY_STREAK_MIN_ANSWERS"]:
+        return False
+    streak = _get_streak(user_id)
+    before = streak.last_active_day
+    advance_streak(streak, day)
+    if streak.last_active_day == before:
+        return False
+    db.session.flush()
+    new = award_new_achievements(user_id, achievement_stats(user_id), source or f"study-day:{day.isoformat()}", when)
+    logger.info("study day counted", extra={"user_id": user_id, "streak": streak.current,
+                                            "achievements": [a["code"] for a in new]})
+    return True
+
+
+def study_streak_days(user: User) -> list[date]:
+    """The learner's local days with at least STUDY_STREAK_MIN_ANSWERS study answers, in order
+    (what `record_study_answer` counted live; for `recompute`)."""
+    per_day = Counter(local_day(when, user.timezone) for when in db.session.scalars(
+        sa.select(Answer.answered_at).where(Answer.user_id == user.id, Answer.mode == QuizMode.STUDY)))
+    threshold = current_app.config["STUDY_STREAK_MIN_ANSWERS"]
+    return sorted(day for day, count in per_day.items() if count >= threshold)
 
 
 @dataclass(frozen=True)
@@ -520,7 +574,8 @@ def _replay_attempt_awards(user: User, completed, drift: Drift) -> None:
     correct_by_attempt: dict[int, list[int]] = {}
     for attempt_id, question_id in db.session.execute(
             sa.select(Answer.attempt_id, Answer.question_id)
-            .where(Answer.user_id == user.id, Answer.is_correct.is_(True)).order_by(Answer.id)):
+            .where(Answer.user_id == user.id, Answer.is_correct.is_(True), Answer.attempt_id.is_not(None))
+            .order_by(Answer.id)):
         correct_by_attempt.setdefault(attempt_id, []).append(question_id)
     wanted: dict[tuple[str, str], tuple[int, datetime]] = {}
     for attempt, result in completed:
@@ -550,7 +605,7 @@ def _replay_attempt_awards(user: User, completed, drift: Drift) -> None:
 
 def recompute_user(user: User, drift: Drift) -> None:
     """Rebuild one user's answer credits, ledger, totals, weekly XP, streak and achievements from
-    their attempts, with the same rules as live scoring."""
+    their attempts (and, for the streak, their study days), with the same rules as live scoring."""
     completed = list(db.session.execute(
         sa.select(QuizAttempt, AttemptResult).join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(QuizMode.scored()))
@@ -584,8 +639,10 @@ def recompute_user(user: User, drift: Drift) -> None:
         drift.weekly_rows_fixed += 1
 
     rebuilt = Streak(user_id=user.id, current=0, longest=0, freezes=0, freezes_used=0)
-    for attempt, _result in counting:
-        advance_streak(rebuilt, local_day(attempt.finished_at, user.timezone))
+    # Quiz days and study days together, in date order, as live scoring met them.
+    active_days = [local_day(attempt.finished_at, user.timezone) for attempt, _result in counting]
+    for day in sorted(active_days + study_streak_days(user)):
+        advance_streak(rebuilt, day)
     streak = _get_streak(user.id)
     fields = ("current", "longest", "freezes", "freezes_used", "last_active_day")
     if any(getattr(streak, f) != getattr(rebuilt, f) for f in fields):

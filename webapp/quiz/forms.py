@@ -1,4 +1,5 @@
-"""Forms for starting and taking quizzes. Every state change is a CSRF-protected POST.
+"""Forms for starting quizzes and study sessions and taking quizzes. Every state change is a
+CSRF-protected POST.
 
 Limits and help text come from the app's config when a form is built, never restated here."""
 
@@ -36,7 +37,8 @@ class ConfigNumberRange(ConfigBounds, NumberRange):
 
 class StartQuizForm(FlaskForm):
     exam = HiddenField(validators=[DataRequired()])
-    mode = RadioField("Mode", choices=[SelectChoice(mode.value, mode.label) for mode in QuizMode.scored()],
+    # Study mode starts from this form too (the start view hands it to the study service).
+    mode = RadioField("Mode", choices=[SelectChoice(mode.value, mode.label) for mode in QuizMode],
                       default=QuizMode.PRACTICE.value, validators=[InputRequired()])
     count = IntegerField("Number of questions",
                          validators=[Optional(), ConfigNumberRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT")])
@@ -58,6 +60,7 @@ class StartQuizForm(FlaskForm):
         self.source.description = (f"A source other than {QuestionSource.ALL.label.lower()} gives as many as it "
                                    f"holds, up to the number above (even fewer than {cfg['QUIZ_MIN_COUNT']}). "
                                    "Exam simulations always draw from all questions.")
+        self.timed.description = "Practice quizzes only: simulations are always timed, study never is."
 
 
 # The id of the <datalist> offering the learner's bookmark tags to the tag field.

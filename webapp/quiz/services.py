@@ -408,22 +408,20 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     question = aq.question
     if rating is not UNCHANGED and choice_ids is None and order is None and matches is None:
         _credit_time(attempt, aq, now)  # the rating alone: the answer stays as it is
-    elif question.is_pbq:
-        response = _pbq_response(aq, choice_ids, order, matches)
-        _credit_time(attempt, aq, now)
-        if response != aq.response:
-            aq.response = response
-            aq.answered_at = now if _entry_answered({"choice_ids": [], **response}) else None
     else:
-        for name, value in (("order", order), ("matches", matches), ("choice_ids", choice_ids)):
-            if (value is None) == (name == "choice_ids"):
-                raise WrongAnswerShape(name, question.type)
-        unique_ids = _valid_choices(aq, choice_ids, require_complete)
+        answer = checked_answer(question, aq.choice_order, choice_ids, order, matches,
+                                require_complete=require_complete)
         _credit_time(attempt, aq, now)
-        if unique_ids != list(aq.selected_choice_ids or []):
-            # Leaving a question re-posts its selection; only a change moves `answered_at`.
-            aq.selected_choice_ids = unique_ids
-            aq.answered_at = now if unique_ids else None
+        if question.is_pbq:
+            if answer != aq.response:
+                aq.response = answer
+                aq.answered_at = now if _entry_answered({"choice_ids": [], **answer}) else None
+        else:
+            unique_ids = answer["choice_ids"]
+            if unique_ids != list(aq.selected_choice_ids or []):
+                # Leaving a question re-posts its selection; only a change moves `answered_at`.
+                aq.selected_choice_ids = unique_ids
+                aq.answered_at = now if unique_ids else None
     if rating is not UNCHANGED:
         aq.confidence = rating
     if marked is not None:
@@ -448,23 +446,42 @@ class WrongAnswerShape(ValidationError):
 ANSWER_FIELD = {"single": "choice_ids", "multiple": "choice_ids", "ordering": "order", "matching": "matches"}
 
 
-def _valid_choices(aq: AttemptQuestion, choice_ids: list[int], require_complete: bool) -> list[int]:
-    wanted = aq.question.select_count
+def checked_answer(question: Question, shown: list[int], choice_ids: list | None = None, order: list | None = None,
+                   matches: dict | None = None, *, require_complete: bool = False, final: bool = False) -> dict:
+    """An answer to `question` (whose choices or items were shown in the order `shown`) after the
+    checks every answer passes, in quizzes and study sessions alike, in its stored form:
+    `{"choice_ids": [...]}`, `{"order": [...]}` or `{"matches": {"item id": target id or None}}`.
+
+    Exactly the answer field of the question's type is accepted (WRONG_ANSWER_SHAPE otherwise).
+    `require_complete` (the quiz API) insists on exactly `select_count` choices or none (a clear);
+    `final` (a study answer, checked at once) also refuses no choice and an unmatched item."""
+    if question.is_pbq:
+        return _pbq_response(question, shown, choice_ids, order, matches, final)
+    for name, value in (("order", order), ("matches", matches), ("choice_ids", choice_ids)):
+        if (value is None) == (name == "choice_ids"):
+            raise WrongAnswerShape(name, question.type)
+    return {"choice_ids": _valid_choices(question, shown, choice_ids, require_complete or final, final)}
+
+
+def _valid_choices(question: Question, shown: list[int], choice_ids: list[int], require_complete: bool,
+                   final: bool) -> list[int]:
+    wanted = question.select_count
     unique_ids = list(dict.fromkeys(int(c) for c in choice_ids))
-    foreign = [c for c in unique_ids if c not in aq.choice_order]
+    foreign = [c for c in unique_ids if c not in shown]
     if foreign:
         raise ValidationError("A choice does not belong to this question.", field="choice_ids",
                               code="INVALID_CHOICE")
-    if aq.question.type == "single" and len(unique_ids) > 1:
+    if question.type == "single" and (len(unique_ids) > 1 or (final and not unique_ids)):
         raise ValidationError("Choose one answer.", field="choice_ids", code="WRONG_CHOICE_COUNT")
-    if len(unique_ids) > wanted or (require_complete and unique_ids and len(unique_ids) != wanted):
+    if len(unique_ids) > wanted or (require_complete and (unique_ids or final) and len(unique_ids) != wanted):
         raise ValidationError(f"Choose exactly {wanted}.", field="choice_ids", code="WRONG_CHOICE_COUNT")
     return unique_ids
 
 
-def _pbq_response(aq: AttemptQuestion, choice_ids: list | None, order: list | None, matches: dict | None) -> dict:
+def _pbq_response(question: Question, shown: list[int], choice_ids: list | None, order: list | None,
+                  matches: dict | None, final: bool = False) -> dict:
     """The stored form of an ordering or matching answer, after checking it item by item."""
-    kind = aq.question.type
+    kind = question.type
     wanted = ANSWER_FIELD[kind]
     given = {"choice_ids": choice_ids, "order": order, "matches": matches}
     for name, value in given.items():
@@ -472,7 +489,7 @@ def _pbq_response(aq: AttemptQuestion, choice_ids: list | None, order: list | No
             raise WrongAnswerShape(name, kind)
     if given[wanted] is None:
         raise WrongAnswerShape(wanted, kind)
-    items = list(aq.choice_order)
+    items = list(shown)
     if kind == "ordering":
         if not isinstance(order, list) or not all(_is_id(item) for item in order):
             raise WrongAnswerShape("order", kind)
@@ -483,12 +500,15 @@ def _pbq_response(aq: AttemptQuestion, choice_ids: list | None, order: list | No
         raise WrongAnswerShape("matches", kind)
     keys = [int(key) for key in matches]
     _check_items(keys, items, "matches")
-    target_ids = range(len(aq.question.targets or []))
+    target_ids = range(len(question.targets or []))
     stored = {}
     for key, target in matches.items():
         if target is not None and (not _is_id(target) or int(target) not in target_ids):
             raise ValidationError("That target does not belong to this question.", field=f"matches.{int(key)}",
                                   code="INVALID_TARGET")
+        if target is None and final:
+            raise ValidationError("Match every item before checking the answer.", field=f"matches.{int(key)}",
+                                  code="MISSING_ITEM")
         stored[str(int(key))] = None if target is None else int(target)
     # Stored in the order the items are shown, so an unchanged answer compares equal.
     return {"matches": {str(item): stored[str(item)] for item in items}}
@@ -527,6 +547,17 @@ def order_from_positions(current: list[int], positions: dict[int, int]) -> list[
     rest = iter(item for item in current if item not in moved)
     by_place = {place: item for item, place in moved.items()}
     return [by_place[place] if place in by_place else next(rest) for place in range(len(current))]
+
+
+def is_right(kind: str, answer: dict | None, correct_ids: set[int], key: dict | None) -> bool:
+    """The one scoring rule of a question, for quizzes and study sessions: a choice question is
+    right only with exactly its correct set; an ordering or matching one only when entirely right
+    (every position, every match). `key` is the ordering or matching key (`Question.pbq_key`)."""
+    if kind in PBQ_TYPES:
+        items = _pbq_verdicts(kind, answer, key)
+        return bool(items) and all(items.values())
+    chosen = list((answer or {}).get("choice_ids") or [])
+    return bool(chosen) and set(chosen) == set(correct_ids) and len(chosen) == len(correct_ids)
 
 
 def _pbq_verdicts(kind: str, response: dict | None, key: dict) -> dict[str, bool]:
@@ -691,13 +722,12 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
         if row.type in PBQ_TYPES:
             key = pbq_keys[row.question_id]
             items = _pbq_verdicts(row.type, row.response, key)
-            # Entirely right or wrong: every position, every match.
-            is_correct = bool(items) and all(items.values())
+            is_correct = is_right(row.type, row.response, correct_ids, key)
             extra = {**(row.response or {ANSWER_FIELD[row.type]: None}),
                      f"correct_{ANSWER_FIELD[row.type]}": key[ANSWER_FIELD[row.type]],
                      "items": [{"id": int(item), "is_correct": verdict} for item, verdict in items.items()]}
         else:
-            is_correct = bool(chosen) and set(chosen) == correct_ids and len(chosen) == len(correct_ids)
+            is_correct = is_right(row.type, {"choice_ids": chosen}, correct_ids, None)
         verdicts.append({"row_id": row.id, "verdict": is_correct})
         for tally in (by_objective[row.objective_id], by_domain[objectives[row.objective_id].domain_id]):
             tally.total += 1
@@ -876,6 +906,22 @@ def _review_parts(question: Question, response: dict | None, key: dict, verdicts
     return [ReviewPart(item=by_id[int(item)], given=text(matches.get(item)), expected=text(target) or "?",
                        is_correct=bool(verdicts.get(item))) for item, target in key["matches"].items()
             if int(item) in by_id]
+
+
+def live_review_item(position: int, question: Question, choices: list[Choice], response: dict | None,
+                     is_correct: bool) -> ReviewItem:
+    """A question reviewed against its live key: `choices` in the order the learner saw them,
+    `response` the answer given (None when there is none). Study mode's feedback."""
+    key_ids = [c.id for c in choices if c.is_correct]
+    pbq: dict = {}
+    if question.is_pbq:
+        key = question.pbq_key
+        pbq = {"response": response, "scored_key": key, "current_key": key,
+               "parts": _review_parts(question, response, key, _pbq_verdicts(question.type, response, key))}
+    return ReviewItem(position=position, question=question, choices=choices,
+                      selected=list((response or {}).get("choice_ids") or []), correct_ids=key_ids,
+                      is_correct=is_correct, marked=False, explanation=question.explanation, current_ids=key_ids,
+                      **pbq)
 
 
 def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:

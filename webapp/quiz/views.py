@@ -18,6 +18,7 @@ from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz import services
 from webapp.quiz.forms import ActionForm, retry_forms
 from webapp.rate_limits import RateLimited
+from webapp.study import views as study_views
 
 bp = Blueprint("quiz", __name__, url_prefix="/quizzes")
 
@@ -73,29 +74,35 @@ def _destination(go: str | None, number: int, total: int) -> int | str | None:
 
 @bp.post("")
 def start():
-    slug = request.form.get("exam", "")
-    page = exam_page_context(slug, _user(), formdata=request.form)
+    """The exam page's start form: a practice quiz, a simulation or (mode study) a study session."""
+    page = exam_page_context(request.form.get("exam", ""), _user(), formdata=request.form)
     form = page["start_form"]
     if form.validate_on_submit():
-        wanted = services.QuizRequest(exam_slug=slug, mode=form.mode.data, count=form.count.data,
-                                      objective_codes=form.objectives.data or None, timed=form.timed.data,
-                                      source=form.source.data, tag=form.tag.data or None)
         try:
-            attempt = services.start_quiz(_user(), wanted)
-        except services.QuizInProgress as exc:
-            current = services.get_attempt(_user(), exc.quiz_id)
-            return render_template("quiz/in_progress.html", attempt=current, form=ActionForm()), 409
+            return study_views.begin(form) if form.mode.data == QuizMode.STUDY else _begin_quiz(form)
         except RateLimited as exc:  # the exam page again, with the reason on top
             flash(exc.message, "error")
             return render_template(EXAM_PAGE, **page), exc.status, exc.headers
         except AppError as exc:
             field = getattr(form, exc.field if exc.field in ("count", "mode", "source", "tag") else "objectives")
             field.errors = list(field.errors) + [exc.message]
-        else:
-            if attempt.notice:
-                flash(attempt.notice, "info")
-            return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
     return render_template(EXAM_PAGE, **page), 400
+
+
+def _begin_quiz(form):
+    """Start the quiz the form asks for and go to its first question; the "already in progress"
+    page (409) when one is open."""
+    wanted = services.QuizRequest(exam_slug=form.exam.data, mode=form.mode.data, count=form.count.data,
+                                  objective_codes=form.objectives.data or None, timed=form.timed.data,
+                                  source=form.source.data, tag=form.tag.data or None)
+    try:
+        attempt = services.start_quiz(_user(), wanted)
+    except services.QuizInProgress as exc:
+        current = services.get_attempt(_user(), exc.quiz_id)
+        return render_template("quiz/in_progress.html", attempt=current, form=ActionForm()), 409
+    if attempt.notice:
+        flash(attempt.notice, "info")
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=1))
 
 
 @bp.get("/<int:attempt_id>")

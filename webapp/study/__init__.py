@@ -1,0 +1,1 @@
+"""Study mode: untimed sessions, each answer explained at once; no XP."""
