@@ -171,6 +171,13 @@ class Config:
     SIMULATION_PBQ_MAX = 5
     QUIZ_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
 
+    # Private notes (one per learner per question): at most this many characters, counted after
+    # trimming and with line breaks as one character. The note form, its character count, the API
+    # and the README read it.
+    NOTE_MAX_LENGTH = 5000
+    # The bookmarks page lists this many bookmarks a page.
+    BOOKMARKS_PER_PAGE = 20
+
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10
     XP_BONUS_MIN_QUESTIONS = 10  # completion and perfect-score bonuses need at least this many

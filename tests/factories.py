@@ -208,3 +208,47 @@ def choice_ids(question_id: int, correct: bool = True) -> list[int]:
     return list(db.session.scalars(sa.select(Choice.id).where(Choice.question_id == question_id,
                                                             Choice.is_correct.is_(correct))
                                    .order_by(Choice.position)))
+
+
+def gen_bookmark(app, user: User, question: Question, tags: list[str] | None = None, notes: str | None = None,
+                 created_at=None) -> None:
+    """A saved bookmark of `question` by `user` through the bookmark service, with tags and a note
+    when given (and a forced `created_at`, to order a list)."""
+    from webapp.bookmarks import services as bookmarks
+    from webapp.models import QuestionBookmark
+
+    with app.app_context():
+        bookmarks.add_bookmark(db.session.get(User, user.id), question.id,
+                               bookmarks.UNCHANGED if notes is None else notes, tags)
+        if created_at is not None:
+            db.session.get(QuestionBookmark, (user.id, question.id)).created_at = created_at
+            db.session.commit()
+
+
+def gen_note(app, user: User, question: Question, body: str = "Remember the port numbers.", updated_at=None) -> None:
+    """A saved private note of `user` on `question` through the note service (and a forced `updated_at`)."""
+    from webapp.bookmarks import services as bookmarks
+    from webapp.models import QuestionNote
+
+    with app.app_context():
+        bookmarks.set_note(db.session.get(User, user.id), question.id, body)
+        if updated_at is not None:
+            db.session.get(QuestionNote, (user.id, question.id)).updated_at = updated_at
+            db.session.commit()
+
+
+def gen_answer(app, user: User, question: Question, correct: bool = True) -> None:
+    """`user` has answered `question` in a completed one-question practice quiz (its `answers`
+    row is what opens the question's key to them)."""
+    from webapp.models import Answer, AttemptStatus, QuizAttempt, QuizMode
+    from webapp.models.base import utcnow
+
+    with app.app_context():
+        fresh = db.session.get(Question, question.id)
+        attempt = QuizAttempt(user_id=user.id, exam_id=fresh.exam_id, mode=QuizMode.PRACTICE.value,
+                              status=AttemptStatus.COMPLETED.value, question_count=1, finished_at=utcnow())
+        db.session.add(attempt)
+        db.session.flush()
+        db.session.add(Answer(user_id=user.id, attempt_id=attempt.id, question_id=fresh.id, exam_id=fresh.exam_id,
+                              objective_id=fresh.objective_id, mode=QuizMode.PRACTICE.value, is_correct=correct))
+        db.session.commit()
