@@ -84,18 +84,20 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.accounts import auth_bp as api_auth_bp
     from webapp.api.accounts import users_bp as api_users_bp
     from webapp.api.admin import admin_bp as api_admin_bp
+    from webapp.api.bookmarks import bookmarks_bp as api_bookmarks_bp
     from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
     from webapp.api.gamification import achievements_bp as api_achievements_bp
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.bookmarks.views import bp as bookmarks_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
     from webapp.main.views import bp as main_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
 
-    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, gamification_bp):
+    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, gamification_bp, bookmarks_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -104,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         (api_users_bp, "/users"),
         (api_admin_bp, "/admin"),
         (api_catalogue_bp, ""),
+        (api_bookmarks_bp, ""),
         (api_quizzes_bp, "/quizzes"),
         (api_leaderboard_bp, "/leaderboard"),
         (api_achievements_bp, "/users"),
