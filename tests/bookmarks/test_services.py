@@ -334,3 +334,44 @@ def test_startable_exams_are_those_with_active_bookmarks(app, ctx):
     user = _user(learner)
     assert {e.slug for e in services.startable_exams(user, services.BookmarkFilter())} == {"security", "network"}
     assert [e.slug for e in services.startable_exams(user, services.BookmarkFilter(exam_slug="network"))] == ["network"]
+
+
+def _racing(monkeypatch, name: str, table, **row):
+    """Replace the service helper `name` by one that, after its first call, commits `row` into
+    `table` from another connection: a concurrent request landing between the service's check and
+    its commit."""
+    real = getattr(services, name)
+    done = []
+
+    def racing(*args, **kwargs):
+        result = real(*args, **kwargs)
+        if not done:
+            done.append(True)
+            with db.engine.begin() as connection:
+                connection.execute(table.insert().values(**row))
+        return result
+
+    monkeypatch.setattr(services, name, racing)
+
+
+def test_a_concurrent_first_bookmark_stands(app, ctx, monkeypatch):
+    """When another request bookmarks the question between the check and the commit, the add returns that bookmark, not created."""
+    question = gen_question(app, gen_exam(app))
+    learner = _user(gen_user(app))
+    _racing(monkeypatch, "clean_tags", QuestionBookmark.__table__, user_id=learner.id, question_id=question.id,
+            created_at=utcnow())
+    item, created = services.add_bookmark(learner, question.id, tags=["late"])
+    assert created is False and item.question_id == question.id and item.tags == []
+    assert _count(QuestionBookmark) == 1
+
+
+def test_a_concurrent_first_note_is_replaced(app, ctx, monkeypatch):
+    """When another request writes the first note meanwhile, set_note replaces it instead of failing."""
+    question = gen_question(app, gen_exam(app))
+    learner = _user(gen_user(app))
+    now = utcnow()
+    _racing(monkeypatch, "_note_row", QuestionNote.__table__, user_id=learner.id, question_id=question.id,
+            body="theirs", created_at=now, updated_at=now)
+    note, created = services.set_note(learner, question.id, "mine")
+    assert created is False and note.body == "mine"
+    assert _count(QuestionNote) == 1

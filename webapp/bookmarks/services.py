@@ -129,8 +129,6 @@ class BookmarkFilter:
         return bool(self.exam_slug or self.objective_code or self.tag)
 
 
-# ---------------------------------------------------------------- reading
-
 
 def _own(model, user: User, *columns) -> sa.Select:
     """`model` rows of `user` (or `columns` of them) whose question's exam `user` may see: a
@@ -262,8 +260,6 @@ def is_bookmarked(user: User, question_id: int) -> bool:
     return question_id in bookmarked_ids(user, [question_id])
 
 
-# ---------------------------------------------------------------- writing bookmarks
-
 
 def _shown_names(user_id: int, names: list[str]) -> list[str]:
     """`names` (already cleaned) as the user first spelled each one on any of their bookmarks."""
@@ -349,11 +345,12 @@ def add_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
         return get_bookmark(user, question.id), False
     clean_tags(tags)  # refuse bad tags and notes before anything is written
     text = _note_text(notes)
-    bookmark = QuestionBookmark(user_id=user.id, question_id=question.id)
-    db.session.add(bookmark)
-    _replace_tags(bookmark, user.id, tags)
-    _apply_note_text(user.id, question.id, text)
     try:
+        with db.session.no_autoflush:  # a concurrent insert surfaces at the commit below, not mid-way
+            bookmark = QuestionBookmark(user_id=user.id, question_id=question.id)
+            db.session.add(bookmark)
+            _replace_tags(bookmark, user.id, tags)
+            _apply_note_text(user.id, question.id, text)
         db.session.commit()
     except IntegrityError:  # a concurrent request bookmarked it first: that one stands
         db.session.rollback()
@@ -367,7 +364,7 @@ def update_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
     """Change a bookmark's notes and/or tags (NoBookmark when there is none). `tags` replaces them all."""
     bookmark = _bookmark(user, question_id)
     text = _note_text(notes)
-    if text is not UNCHANGED and text:  # new text needs a question the user can see, as for `set_note`
+    if text:  # new text needs a question the user can see, as for `set_note` (UNCHANGED is falsy)
         browse.get_question(user, question_id)
     if tags is not UNCHANGED:
         _replace_tags(bookmark, user.id, tags)  # checks every tag before changing any
@@ -409,8 +406,6 @@ def save_tags(user: User, question_id: int, tags: list[str]) -> BookmarkItem:
     """Replace a bookmark's tags (the bookmarks page's tag form)."""
     return update_bookmark(user, question_id, tags=tags)
 
-
-# ---------------------------------------------------------------- notes
 
 
 def notes_for(user: User, question_ids: list[int]) -> dict[int, QuestionNote]:
