@@ -175,6 +175,12 @@ class Config:
     STUDY_START_RATE_LIMIT = "30 per hour"  # per learner, browser and API together
     # A local day with at least this many study answers counts as an active streak day.
     STUDY_STREAK_MIN_ANSWERS = 10
+    # Private notes (one per learner per question): at most this many characters, counted after
+    # trimming and with line breaks as one character. The note form, its character count, the API
+    # and the README read it.
+    NOTE_MAX_LENGTH = 5000
+    # The bookmarks page lists this many bookmarks a page.
+    BOOKMARKS_PER_PAGE = 20
 
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10

@@ -213,13 +213,48 @@ def choice_ids(question_id: int, correct: bool = True) -> list[int]:
                                    .order_by(Choice.position)))
 
 
-def gen_bookmark(app, user: User, question: Question, tags: tuple[str, ...] = ()) -> None:
-    """A saved bookmark of `question` by `user`, with `tags` (as spelled) on it."""
+def gen_bookmark(app, user: User, question: Question, tags: list[str] | tuple[str, ...] | None = None,
+                 notes: str | None = None, created_at=None) -> None:
+    """A saved bookmark of `question` by `user` through the bookmark service, with tags and a note
+    when given (and a forced `created_at`, to order a list)."""
+    from webapp.bookmarks import services as bookmarks
+    from webapp.models import QuestionBookmark
+
     with app.app_context():
-        bookmark = QuestionBookmark(user_id=user.id, question_id=question.id)
-        bookmark.tags = [BookmarkTag(user_id=user.id, question_id=question.id, tag_key=tag_key(name), name=name)
-                         for name in tags]
-        db.session.add(bookmark)
+        bookmarks.add_bookmark(db.session.get(User, user.id), question.id,
+                               bookmarks.UNCHANGED if notes is None else notes,
+                               list(tags) if tags is not None else None)
+        if created_at is not None:
+            db.session.get(QuestionBookmark, (user.id, question.id)).created_at = created_at
+            db.session.commit()
+
+
+def gen_note(app, user: User, question: Question, body: str = "Remember the port numbers.", updated_at=None) -> None:
+    """A saved private note of `user` on `question` through the note service (and a forced `updated_at`)."""
+    from webapp.bookmarks import services as bookmarks
+    from webapp.models import QuestionNote
+
+    with app.app_context():
+        bookmarks.set_note(db.session.get(User, user.id), question.id, body)
+        if updated_at is not None:
+            db.session.get(QuestionNote, (user.id, question.id)).updated_at = updated_at
+            db.session.commit()
+
+
+def gen_answer(app, user: User, question: Question, correct: bool = True) -> None:
+    """`user` has answered `question` in a completed one-question practice quiz (its `answers`
+    row is what opens the question's key to them)."""
+    from webapp.models import Answer, AttemptStatus, QuizAttempt, QuizMode
+    from webapp.models.base import utcnow
+
+    with app.app_context():
+        fresh = db.session.get(Question, question.id)
+        attempt = QuizAttempt(user_id=user.id, exam_id=fresh.exam_id, mode=QuizMode.PRACTICE.value,
+                              status=AttemptStatus.COMPLETED.value, question_count=1, finished_at=utcnow())
+        db.session.add(attempt)
+        db.session.flush()
+        db.session.add(Answer(user_id=user.id, attempt_id=attempt.id, question_id=fresh.id, exam_id=fresh.exam_id,
+                              objective_id=fresh.objective_id, mode=QuizMode.PRACTICE.value, is_correct=correct))
         db.session.commit()
 
 

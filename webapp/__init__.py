@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.accounts import auth_bp as api_auth_bp
     from webapp.api.accounts import users_bp as api_users_bp
     from webapp.api.admin import admin_bp as api_admin_bp
+    from webapp.api.bookmarks import bookmarks_bp as api_bookmarks_bp
     from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
     from webapp.api.gamification import achievements_bp as api_achievements_bp
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
@@ -91,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.api.study import study_bp as api_study_bp
     from webapp.auth.views import bp as auth_bp
+    from webapp.bookmarks.views import bp as bookmarks_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
     from webapp.main.views import bp as main_bp
@@ -98,7 +100,8 @@ def register_blueprints(app: Flask) -> None:
     from webapp.questions.views import bp as questions_bp
     from webapp.study.views import bp as study_bp
 
-    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp):
+    for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
+                      bookmarks_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -108,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
         (api_admin_bp, "/admin"),
         (api_catalogue_bp, ""),
         (api_previews_bp, "/questions"),
+        (api_bookmarks_bp, ""),
         (api_quizzes_bp, "/quizzes"),
         (api_study_bp, "/study-sessions"),
         (api_leaderboard_bp, "/leaderboard"),

@@ -160,9 +160,11 @@ def test_inactive_questions_are_never_drawn_from_any_source(app, ctx):
     """A retired question that is bookmarked, missed and unseen is in no source's draw."""
     exam = gen_bank(app, per_objective=2)
     user = _user(app)
-    retired = gen_question(app, exam, objective="1.1", is_active=False)
+    retired = gen_question(app, exam, objective="1.1")
     answered = gen_question(app, exam, objective="1.1", is_active=False)
-    gen_bookmark(app, user, retired)
+    gen_bookmark(app, user, retired)  # bookmarked while active, retired after
+    db.session.get(Question, retired.id).is_active = False
+    db.session.commit()
     gen_study_answer(app, user, answered, is_correct=False)
     live = _question(_ids(exam, "1.1")[0])
     gen_bookmark(app, user, live)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.bookmarks import services as bookmarks
 from webapp.exceptions import AppError, ValidationError
 from webapp.htmx import hx_redirect, is_htmx, render_page_or_fragment
 from webapp.models import AttemptStatus, QuizMode
@@ -56,7 +57,8 @@ def _screen(attempt, aq, status: int = 200, refused: ValidationError | None = No
     question's objective code, as the real exam does (review shows it)."""
     return render_page_or_fragment("quiz/take.html", "quiz/_panel.html", status=status, attempt=attempt, aq=aq,
                                    choices=services.shown_choices(aq), form=ActionForm(), refused=refused,
-                                   show_objective=attempt.mode != QuizMode.EXAM)
+                                   show_objective=attempt.mode != QuizMode.EXAM,
+                                   bookmarked=bookmarks.is_bookmarked(_user(), aq.question_id))
 
 
 def _destination(go: str | None, number: int, total: int) -> int | str | None:
@@ -227,6 +229,27 @@ def mark(attempt_id: int, number: int):
     return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
 
 
+@bp.post("/<int:attempt_id>/q/<int:number>/bookmark")
+def bookmark(attempt_id: int, number: int):
+    """The bookmark toggle on the question screen. Like Mark, it submits the answer form, so the
+    ticked choices are saved first; the answer says nothing about correctness."""
+    attempt, closed = _attempt_or_result(attempt_id)
+    if closed:
+        return closed
+    if ActionForm().validate_on_submit():
+        aq = services.attempt_question_at(attempt, number - 1)
+        if request.form.get("with_selection"):  # sent from the answer form: keep what is ticked too
+            _saved, refused = _save_selection(attempt, number)
+            if refused:
+                return refused
+        state = bookmarks.set_bookmarked(_user(), aq.question_id, request.form.get("bookmarked") == "1")
+        if is_htmx():
+            return render_template("bookmarks/_toggle_saved.html", question_id=aq.question_id,
+                                   bookmarked=state.bookmarked, retired=state.retired, form_id="answer-form",
+                                   action=url_for("quiz.bookmark", attempt_id=attempt.id, number=number))
+    return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
+
+
 def _summary_page(attempt_id: int, template: str):
     """A page about the open attempt as a whole (answered, unanswered, marked) with its forms."""
     attempt, closed = _attempt_or_result(attempt_id)
@@ -256,7 +279,8 @@ def submit(attempt_id: int):
     if is_htmx():
         attempt = services.get_attempt(_user(), attempt_id)
         response = make_response(render_template("quiz/_submitted.html", attempt=attempt, result=result,
-                                                 retry=retry_forms(services.retry_offers(attempt))))
+                                                 retry=retry_forms(services.retry_offers(attempt)),
+                                                 notes=_notes_of(attempt)))
         response.headers["HX-Push-Url"] = result_url
         return response
     return redirect(result_url)
@@ -277,15 +301,23 @@ def result(attempt_id: int):
     if attempt.status != AttemptStatus.COMPLETED:
         return redirect(url_for("quiz.resume", attempt_id=attempt.id))
     return render_template("quiz/result.html", attempt=attempt, result=services.stored_result(attempt.id),
-                           retry=retry_forms(services.retry_offers(attempt)))
+                           retry=retry_forms(services.retry_offers(attempt)), notes=_notes_of(attempt))
+
+
+def _notes_of(attempt) -> dict:
+    """The learner's private notes on the attempt's questions (shown with the result)."""
+    return bookmarks.notes_for(_user(), [aq.question_id for aq in services.with_questions(attempt).questions])
 
 
 @bp.get("/<int:attempt_id>/review")
 def review(attempt_id: int):
     which = services.review_filter(request.args.get("show"))
     attempt, items = services.review_items(_user(), attempt_id, which)
+    question_ids = [item.question.id for item in items]
     return render_page_or_fragment("quiz/review.html", "quiz/_review_list.html", attempt=attempt, items=items,
-                                   which=which, retry=retry_forms(services.retry_offers(attempt)))
+                                   which=which, retry=retry_forms(services.retry_offers(attempt)),
+                                   bookmarked=bookmarks.bookmarked_ids(_user(), question_ids),
+                                   notes=bookmarks.notes_for(_user(), question_ids))
 
 
 @bp.get("")
