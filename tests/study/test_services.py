@@ -425,3 +425,32 @@ def test_study_answers_are_validated_by_the_quiz_rules(app, ctx):
     with pytest.raises(ValidationError) as info:
         services.answer_question(user, session.id, first.question_id, order=[1, 2])
     assert info.value.code == "WRONG_ANSWER_SHAPE"
+
+
+def test_a_study_draw_leaves_out_the_questions_of_the_quiz_in_progress(app, ctx):
+    """With a quiz open, a study session never draws that quiz's questions (their keys would show)."""
+    exam = gen_bank(app, per_objective=2)  # 6 questions
+    user = user_in_db(app)
+    attempt = quiz.start_quiz(user, quiz.QuizRequest(exam.slug, count=5))
+    in_quiz = {aq.question_id for aq in attempt.questions}
+    session = services.start_session(user, StudyRequest(exam.slug, count=5, source=QuestionSource.UNSEEN))
+    drawn = {sq.question_id for sq in session_questions(session.id)}
+    assert len(drawn) == 1 and drawn.isdisjoint(in_quiz)
+
+
+def test_study_will_not_show_the_key_of_a_question_in_the_quiz_in_progress(app, ctx):
+    """A session opened before a quiz refuses to answer or reveal a question the quiz now holds (409), and allows it once the quiz is submitted."""
+    exam = gen_bank(app, per_objective=2)  # 6 questions
+    user = user_in_db(app)
+    session = services.start_session(user, StudyRequest(exam.slug, count=6))
+    attempt = quiz.start_quiz(user, quiz.QuizRequest(exam.slug, count=5))
+    shared = [sq for sq in session_questions(session.id)
+              if sq.question_id in {aq.question_id for aq in attempt.questions}]
+    with pytest.raises(services.InOpenQuiz) as refused:
+        _answer(user, session, shared[0])
+    assert refused.value.status == 409 and refused.value.code == "QUESTION_IN_OPEN_QUIZ"
+    with pytest.raises(services.InOpenQuiz):
+        services.reveal_answer(user, session.id, shared[1].question_id)
+    assert db.session.scalar(sa.select(sa.func.count(Answer.id)).where(Answer.study_session_id == session.id)) == 0
+    quiz.submit_attempt(user, attempt.id)
+    assert _answer(user, session, shared[0]).is_correct is True

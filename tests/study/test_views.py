@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from config import TestingConfig
 from tests.factories import (DEFAULT_PASSWORD, bearer, choice_ids, gen_bank, gen_exam, gen_matching_question,
-                             gen_ordering_question, gen_question, gen_token, gen_user, login, pbq_key)
+                             gen_note, gen_ordering_question, gen_question, gen_token, gen_user, login, pbq_key)
 from tests.study.conftest import SECRET_EXPLANATION, SECRET_RATIONALE, SECRET_REFERENCE, make_secret
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Answer, QuestionSource, QuizAttempt, QuizMode, StudyQuestion, StudySession
+from webapp.models import Answer, Question, QuestionSource, QuizAttempt, QuizMode, StudyQuestion, StudySession
 
 HX = {"HX-Request": "true"}
 
@@ -416,3 +416,19 @@ def test_the_page_and_the_api_agree_on_what_a_question_may_show(client, app, sig
                         json={"question_id": second.question_id}).get_json()
     html = client.get(f"/study/{session.id}/q/2").get_data(as_text=True)
     assert shown["is_correct"] is None and ">Answer shown</h3>" in html and 'id="study-answer-2"' not in html
+
+
+def test_the_study_card_carries_the_bookmark_toggle_and_the_private_note(client, app, signed_in):
+    """The question card of a study page has the bookmark toggle and the learner's note, which an answer swap leaves alone."""
+    exam = gen_bank(app, per_objective=4)
+    location = _start(client, exam.slug)
+    sq = _question(app, _session(app).id, 0)
+    with app.app_context():
+        question = db.session.get(Question, sq.question_id)
+    gen_note(app, signed_in, question, body="Port 22 is <SSH>")
+    html = client.get(location).get_data(as_text=True)
+    tools = html[html.index('id="card-tools-1"'):]
+    assert f'id="bookmark-toggle-{sq.question_id}"' in tools and f'id="note-{sq.question_id}"' in tools
+    assert "Port 22 is &lt;SSH&gt;" in tools and "<SSH>" not in html
+    swap = client.post(f"{location}/answer", data={"choice": _right(app, sq.question_id)}, headers={"HX-Request": "true"})
+    assert swap.status_code == 200 and "card-tools" not in swap.get_data(as_text=True)

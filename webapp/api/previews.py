@@ -10,7 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import url_for
 
-from webapp.api import API_PREFIX, Blueprint
+from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.schemas import BEARER, ConfigRange, exam_type_field
@@ -18,8 +18,6 @@ from webapp.bookmarks.tags import MAX_TAG_LENGTH
 from webapp.models import QuestionSource, QuizMode
 from webapp.quiz import services
 
-# The roadmap's study-session start; the study API serves it.
-STUDY_SESSIONS_URL = f"{API_PREFIX}/study-sessions"
 
 MODES = ma.validate.OneOf([mode.value for mode in QuizMode])
 SOURCES = ma.validate.OneOf([source.value for source in QuestionSource])
@@ -80,7 +78,7 @@ def start_call(plan: services.QuizPlan) -> dict:
             body["tag"] = plan.choice.tag
     if plan.mode == QuizMode.PRACTICE:
         body["timed"] = plan.timed
-    url = STUDY_SESSIONS_URL if plan.mode == QuizMode.STUDY else url_for("api_quizzes.start")
+    url = url_for("api_study.start" if plan.mode == QuizMode.STUDY else "api_quizzes.start")
     return {"method": "POST", "url": url, "body": body}
 
 

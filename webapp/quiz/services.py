@@ -169,13 +169,24 @@ def plan_quiz(user: User, request: QuizRequest, modes: tuple[QuizMode, ...] = Qu
 
 def draw_questions(user: User, plan: QuizPlan, rng: random.Random | None = None) -> Draw:
     """The questions a plan gives this learner, in order (reads only). The one draw behind
-    starting a quiz and the draw preview."""
+    starting a quiz, a study session and the draw preview. Study never draws a question of the
+    learner's quiz in progress: its explanation would answer the quiz."""
     rng = rng or random.SystemRandom()
     exam = plan.exam
     if plan.mode == QuizMode.EXAM:
         candidates = [tuple(row) for row in db.session.execute(scope_query(exam, None))]
         return Draw(_draw_simulation(exam, plan.count, candidates, last_answered(user.id, exam.id), rng), plan.count)
-    return draw_ids(user, exam, [o.id for o in plan.objectives] or None, plan.choice, plan.count, rng)
+    exclude = open_quiz_question_ids(user) if plan.mode == QuizMode.STUDY else frozenset()
+    return draw_ids(user, exam, [o.id for o in plan.objectives] or None, plan.choice, plan.count, rng, exclude)
+
+
+def open_quiz_question_ids(user: User) -> frozenset[int]:
+    """The questions of the learner's quiz in progress (none when no quiz is open or its time ran out)."""
+    attempt = in_progress_attempt(user)
+    if attempt is None:
+        return frozenset()
+    return frozenset(db.session.scalars(sa.select(AttemptQuestion.question_id)
+                                        .where(AttemptQuestion.attempt_id == attempt.id)))
 
 
 def drawn_questions(question_ids: list[int]) -> list[Question]:

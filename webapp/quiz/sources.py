@@ -179,12 +179,14 @@ def bookmark_tag_names(user_id: int, exam_id: int) -> list[str]:
 
 
 def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: SourceChoice, count: int,
-             rng: random.Random) -> Draw:
-    """Practice and study draws: `count` questions from the source, unseen first then longest ago.
+             rng: random.Random, exclude: frozenset[int] = frozenset()) -> Draw:
+    """Practice and study draws: `count` questions from the source, unseen first then longest ago,
+    never one of `exclude` (study leaves out the questions of the learner's quiz in progress).
 
     `all` keeps the classic rule (a 400 on `count` when the scope is too small); every other
     source shrinks the count to fit and says so."""
-    pool = [qid for qid, _obj, _dom, _pbq in source_candidates(user, exam, objective_ids, choice)]
+    pool = [qid for qid, _obj, _dom, _pbq in source_candidates(user, exam, objective_ids, choice)
+            if qid not in exclude]
     notice = None
     wanted = count
     if choice.source == QuestionSource.ALL:

@@ -34,12 +34,12 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import record_study_answer
-from webapp.models import Answer, Choice, Confidence, Question, QuizMode, StudyQuestion, StudySession, User
+from webapp.models import (Answer, AttemptQuestion, Choice, Confidence, Question, QuizMode, StudyQuestion, StudySession,
+                           User)
 from webapp.models.base import utcnow
 from webapp.pagination import MAX_PER_PAGE, bounded_page
-from webapp.quiz.services import (ReviewItem, checked_answer, get_exam, is_right, live_review_item, resolve_objectives,
-                                  shown_choices)
-from webapp.quiz.sources import SourceChoice, draw_ids
+from webapp.quiz.services import (QuizRequest, ReviewItem, checked_answer, draw_questions, is_right, live_review_item,
+                                  open_quiz_question_ids, plan_quiz, shown_choices)
 from webapp.rate_limits import KeyedLimit
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,14 @@ class StudyClosed(Conflict):
 class AnswerShown(Conflict):
     code = "ANSWER_SHOWN"
     message = "The answer to this question has been shown, so it can no longer be answered."
+
+
+class InOpenQuiz(Conflict):
+    """Study must not show the key of a question the learner is answering in a quiz right now."""
+
+    code = "QUESTION_IN_OPEN_QUIZ"
+    message = ("This question is also in your quiz in progress. Submit or abandon the quiz first; "
+               "then its answer can be shown here.")
 
 
 class NotInSession(ValidationError):
@@ -146,20 +154,19 @@ def start_session(user: User, request: StudyRequest, now: datetime | None = None
     The returned session carries `notice` when the source held fewer questions than asked."""
     now = now or utcnow()
     rng = rng or random.SystemRandom()
-    exam = get_exam(request.exam_slug, user)
+    # The same checks and the same draw as a practice quiz (and the draw preview); an invalid
+    # request is its 400 before an open session is its 409, as for quizzes.
+    plan = plan_quiz(user, QuizRequest(request.exam_slug, mode=QuizMode.STUDY, count=request.count,
+                                       objective_codes=request.objective_codes, source=request.source,
+                                       tag=request.tag), modes=(QuizMode.STUDY,))
+    exam, choice, objectives = plan.exam, plan.choice, plan.objectives
     current = open_session(user)
     if current is not None and not end_open:
         raise StudyInProgress(current.id)
-    choice = SourceChoice.parse(request.source, request.tag)
-    count = request.count if request.count is not None else _cfg("QUIZ_DEFAULT_COUNT")
-    low, high = _cfg("QUIZ_MIN_COUNT"), _cfg("QUIZ_MAX_COUNT")
-    if not low <= count <= high:
-        raise ValidationError(f"Choose between {low} and {high} questions.", field="count")
-    objectives = resolve_objectives(exam, request.objective_codes)
 
     KeyedLimit("study-start", current_app.config["STUDY_START_RATE_LIMIT"]).check(
         str(user.id), message="You have started too many study sessions in the last hour. Wait a while and try again.")
-    draw = draw_ids(user, exam, [o.id for o in objectives] or None, choice, count, rng)
+    draw = draw_questions(user, plan, rng)
     choice_ids = defaultdict(list)
     for qid, cid in db.session.execute(sa.select(Choice.question_id, Choice.id)
                                        .where(Choice.question_id.in_(draw.question_ids))):
@@ -190,6 +197,13 @@ def start_session(user: User, request: StudyRequest, now: datetime | None = None
     # Not stored: the learner is told once, when the session starts, that the source held fewer.
     session.notice = draw.notice
     return session
+
+
+def _refuse_if_in_open_quiz(user: User, question_id: int) -> None:
+    """InOpenQuiz when the question is in the learner's quiz in progress: showing its key here would
+    hand the quiz its answer (a session opened before the quiz may hold the same question)."""
+    if question_id in open_quiz_question_ids(user):
+        raise InOpenQuiz()
 
 
 def get_session(user: User, session_id: int) -> StudySession:
@@ -301,6 +315,7 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
         return feedback_for(sq)
     if sq.revealed_at is not None:
         raise AnswerShown()
+    _refuse_if_in_open_quiz(user, question_id)
     rating = _confidence(confidence)
     question = sq.question
     answer = checked_answer(question, sq.choice_order, choice_ids, order, matches, final=True)
@@ -348,6 +363,7 @@ def reveal_answer(user: User, session_id: int, question_id: int, now: datetime |
     session = _open_session(user, session_id)
     sq = _question_for(session, question_id)
     if not sq.shows_explanation:
+        _refuse_if_in_open_quiz(user, question_id)
         _credit_time(session, sq, now)
         _viewed(session, sq, now)
         sq.skipped_at = sq.skipped_at or now

@@ -13,7 +13,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.exceptions import AppError, ValidationError
-from webapp.htmx import render_page_or_fragment
+from webapp.bookmarks import services as bookmarks
+from webapp.htmx import render_page_or_fragment, wants_fragment
 from webapp.models import QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
 from webapp.quiz.services import order_from_positions, shown_choices
@@ -89,10 +90,13 @@ def _screen(session, sq, status: int = 200, refused: ValidationError | None = No
     """The question page, or for htmx the answer form or the feedback that replaces it."""
     session = services.with_questions(session)
     sq = services.question_at(session, sq.position)
+    # The card's bookmark toggle and private note: only the full page draws them (a swap keeps them).
+    tools = {} if wants_fragment() else {"bookmarked": bookmarks.is_bookmarked(_user(), sq.question_id),
+                                         "note": bookmarks.find_note(_user(), sq.question_id)}
     return render_page_or_fragment(
         "study/question.html", "study/_swap.html", status=status, session=session, sq=sq, shown=shown_choices(sq),
         feedback=services.feedback_for(sq), progress=services.progress(session), refused=refused,
-        draft=draft or services.draft_of(sq), form=StudyActionForm())
+        draft=draft or services.draft_of(sq), form=StudyActionForm(), **tools)
 
 
 @bp.get("/<int:session_id>/q/<int:number>")
