@@ -117,6 +117,13 @@ def _push_request_context():
     yield
 
 
+
+@pytest.fixture
+def ctx(app):
+    """An app context around a service test (the services read config and the session from it)."""
+    with app.app_context():
+        yield
+
 @pytest.fixture
 def client(app):
     """A plain test client. pytest-flask's version keeps the last request context pushed, which

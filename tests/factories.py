@@ -36,6 +36,11 @@ def gen_user(app, username: str | None = None, email: str | None = None, passwor
         db.session.expunge(user)
     return user
 
+def user_in_db(app, **fields) -> User:
+    """A new user (see gen_user), loaded in the current app context: for service tests run inside `ctx`."""
+    return db.session.get(User, gen_user(app, **fields).id)
+
+
 
 def gen_user_at_id(app, user_id: int, username: str, password: str = DEFAULT_PASSWORD) -> User:
     """A saved user forced onto `user_id`, as a database that reuses ids would hand it out."""

@@ -16,12 +16,6 @@ from webapp.models import BookmarkTag, Exam, Question, QuestionBookmark, Questio
 from webapp.models.base import utcnow
 
 
-@pytest.fixture
-def ctx(app):
-    """An app context for calling services directly."""
-    with app.app_context():
-        yield
-
 
 def _user(user) -> User:
     return db.session.get(User, user.id)

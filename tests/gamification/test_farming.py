@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import Config
-from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user
+from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user, user_in_db
 from webapp.extensions import db
 from webapp.gamification import services
 from webapp.models import Answer, Exam, QuizAttempt, QuizMode, Streak, User, UserAchievement, XpEvent
@@ -41,9 +41,6 @@ def _bank(app) -> Exam:
         db.session.commit()
     return exam
 
-
-def _user(app, **kw) -> User:
-    return db.session.get(User, gen_user(app, **kw).id)
 
 
 class Player:
@@ -91,7 +88,7 @@ def _ledger(user_id: int) -> int:
 def test_blank_submit_earns_nothing(app, ctx):
     """A 0-answer submit of a 10-question quiz earns no XP, no streak day and no achievement, and says why."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     body = Player(user, exam, utcnow() - timedelta(days=1)).play(answer=0)
     assert body["xp_earned"] == 0 and body["new_achievements"] == []
     assert "too_few_answered" in [n["code"] for n in body["xp_notes"]]
@@ -102,8 +99,8 @@ def test_completion_bonus_needs_ninety_percent_answered(app, ctx):
     """8 of 10 answered (all right) earns 80 XP and no bonus; 9 of 10 answered earns the 50 bonus."""
     exam = _bank(app)
     start = utcnow() - timedelta(days=1)
-    eight = Player(_user(app), exam, start).play(answer=8)
-    nine = Player(_user(app), exam, start).play(answer=9)
+    eight = Player(user_in_db(app), exam, start).play(answer=8)
+    nine = Player(user_in_db(app), exam, start).play(answer=9)
     assert eight["xp_earned"] == 80 and [n["code"] for n in eight["xp_notes"]] == ["too_few_answered"]
     assert nine["xp_earned"] == 90 + 50 and nine["xp_notes"] == []
 
@@ -111,7 +108,7 @@ def test_completion_bonus_needs_ninety_percent_answered(app, ctx):
 def test_simulation_bonus_needs_every_question_answered(app, ctx):
     """A simulation passed with a question left blank earns answer XP and completion, not the pass bonus."""
     exam = _bank(app)
-    body = Player(_user(app), exam, utcnow() - timedelta(days=1)).play(QuizMode.EXAM, answer=9)
+    body = Player(user_in_db(app), exam, utcnow() - timedelta(days=1)).play(QuizMode.EXAM, answer=9)
     assert body["passed"] is True and body["correct"] == 9
     assert body["xp_earned"] == 90 + 50
     assert "unanswered_questions" in [n["code"] for n in body["xp_notes"]]
@@ -120,7 +117,7 @@ def test_simulation_bonus_needs_every_question_answered(app, ctx):
 def test_replaying_the_same_questions_earns_nothing(app, ctx):
     """Once all 21 questions earned XP, further perfect quizzes earn 0 for 30 days, then earn again."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     player = Player(user, exam, utcnow() - timedelta(days=40))
     first = [player.play()["xp_earned"] for _ in range(3)]
     assert first == [250, 250, 10]  # 10 new, 10 new, then 1 new of 10: no bonus under half new
@@ -135,7 +132,7 @@ def test_replaying_the_same_questions_earns_nothing(app, ctx):
 def test_too_fast_quiz_is_scored_but_earns_nothing(app, ctx):
     """Under 5 s a question: scored, 0 XP, reason "too_fast"; its answers stay uncredited for honest play."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     player = Player(user, exam, utcnow() - timedelta(days=1))
     fast = player.play(count=21, pace=MIN_PACE - 0.1)
     assert fast["correct"] == 21 and fast["score_percent"] == 100.0
@@ -165,7 +162,7 @@ def test_farming_earns_no_more_than_honest_play(app, ctx):
     even at the minimum pace the same sequence earns no more than honest play of the bank."""
     exam = _bank(app)
     start = utcnow() - timedelta(days=2)
-    farmer = Player(_user(app, username="farmer"), exam, start)
+    farmer = Player(user_in_db(app, username="farmer"), exam, start)
     farmer.key = _scrape(farmer)
     assert len(farmer.key) == 21  # every key in the bank is exposed
     fast = [farmer.play(pace=0)["xp_earned"] for _ in range(5)]
@@ -175,12 +172,12 @@ def test_farming_earns_no_more_than_honest_play(app, ctx):
     assert db.session.get(User, farmer.user.id).xp == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UserAchievement)) == 0
 
-    patient = Player(_user(app, username="patient"), exam, start)
+    patient = Player(user_in_db(app, username="patient"), exam, start)
     patient.key = _scrape(patient)
     patient_xp = sum(patient.play(pace=MIN_PACE)["xp_earned"] for _ in range(5))
     patient_xp += patient.play(QuizMode.EXAM, pace=MIN_PACE)["xp_earned"]
 
-    honest = Player(_user(app, username="honest"), exam, start)
+    honest = Player(user_in_db(app, username="honest"), exam, start)
     honest_xp = sum(honest.play()["xp_earned"] for _ in range(5)) + honest.play(QuizMode.EXAM)["xp_earned"]
     assert honest_xp == 510  # 21 questions once (210) and two bonus sets (2 x 150)
     assert patient_xp <= honest_xp
@@ -189,7 +186,7 @@ def test_farming_earns_no_more_than_honest_play(app, ctx):
 def test_blank_and_instant_quizzes_unlock_no_achievements(app, ctx):
     """Blank or instant quizzes count for neither quiz counts, perfect scores, simulations, speed nor comeback."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     player = Player(user, exam, utcnow() - timedelta(days=3))
     player.key = _scrape(player, submits=3)
     player.play(pace=0)  # a perfect instant quiz, 100% after 0%: would be "Comeback", "Flawless", "Beat the clock"
@@ -203,7 +200,7 @@ def test_blank_and_instant_quizzes_unlock_no_achievements(app, ctx):
 def test_instant_quizzes_build_no_objective_mastery(app, ctx):
     """Three instant perfect quizzes of the whole bank (21 right answers per objective) are no "Specialist"."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     player = Player(user, exam, utcnow() - timedelta(days=1))
     for _ in range(3):
         player.play(count=21, pace=0)
@@ -217,7 +214,7 @@ def test_instant_quizzes_build_no_objective_mastery(app, ctx):
 def test_recompute_applies_the_same_rules_as_live_scoring(app, ctx):
     """After a mixed history, recompute from scratch equals the live totals; farmed old-rule XP is removed."""
     exam = _bank(app)
-    user = _user(app)
+    user = user_in_db(app)
     player = Player(user, exam, utcnow() - timedelta(days=40))
     player.key = _scrape(player)
     player.play(pace=1)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import choice_ids, gen_bank, gen_exam, gen_user
+from tests.factories import choice_ids, gen_bank, gen_exam, user_in_db
 from webapp.extensions import db
 from webapp.gamification import services
 from webapp.models import Streak, User, UserAchievement, WeeklyXp, XpEvent
@@ -17,14 +17,6 @@ from webapp.quiz import services as quiz
 from webapp.quiz.services import QuizRequest
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-def _user(app, **kw) -> User:
-    return db.session.get(User, gen_user(app, **kw).id)
 
 
 def _answer_all(user, attempt, right: int) -> None:
@@ -42,7 +34,7 @@ def test_submit_awards_xp_and_first_achievement(app, ctx):
     """A 10-question quiz with 8 right earns 80 + 50 XP and "First steps", in the result body."""
     exam = gen_bank(app, per_objective=4)
     gen_exam(app, slug="second-exam")  # so one exam is not "every exam"
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, attempt, right=8)
     body = quiz.submit_attempt(user, attempt.id, now=attempt.started_at + timedelta(minutes=9))
@@ -58,7 +50,7 @@ def test_submit_awards_xp_and_first_achievement(app, ctx):
 def test_perfect_score_awards_bonus_and_achievement(app, ctx):
     """A perfect 10-question quiz earns the perfect bonus and "Flawless"."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, attempt, right=10)
     body = quiz.submit_attempt(user, attempt.id, now=attempt.started_at + timedelta(minutes=9))
@@ -69,7 +61,7 @@ def test_perfect_score_awards_bonus_and_achievement(app, ctx):
 def test_abandoned_quiz_earns_nothing(app, ctx):
     """Abandoning writes no ledger rows and no streak day."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, attempt, right=10)
     quiz.abandon_attempt(user, attempt.id)
@@ -78,7 +70,7 @@ def test_abandoned_quiz_earns_nothing(app, ctx):
 
 def test_award_is_idempotent_per_reason_and_source(app, ctx):
     """The same (user, reason, source) award twice adds XP once."""
-    user = _user(app)
+    user = user_in_db(app)
     now = utcnow()
     assert services.award_xp(user.id, "correct_answers", "attempt:1", 40, now) == 40
     assert services.award_xp(user.id, "correct_answers", "attempt:1", 40, now) == 0
@@ -90,7 +82,7 @@ def test_award_is_idempotent_per_reason_and_source(app, ctx):
 
 def test_achievements_unique_per_user(app, ctx):
     """The database refuses a second copy of the same achievement."""
-    user = _user(app)
+    user = user_in_db(app)
     db.session.add(UserAchievement(user_id=user.id, code="first_quiz"))
     db.session.commit()
     db.session.add(UserAchievement(user_id=user.id, code="first_quiz"))
@@ -102,7 +94,7 @@ def test_achievements_unique_per_user(app, ctx):
 def test_comeback_needs_twenty_points_on_the_same_exam(app, ctx):
     """Beating the previous score on the same exam by 20+ points unlocks "Comeback"."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     first = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, first, right=3)
     quiz.submit_attempt(user, first.id)
@@ -115,7 +107,7 @@ def test_comeback_needs_twenty_points_on_the_same_exam(app, ctx):
 def test_untimed_quiz_never_earns_speed_achievement(app, ctx):
     """Finishing an untimed quiz instantly and perfectly does not unlock "Beat the clock"."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10, timed=False))
     _answer_all(user, attempt, right=10)
     codes = {a["code"] for a in quiz.submit_attempt(user, attempt.id)["new_achievements"]}
@@ -133,7 +125,7 @@ def _give_xp(user_id: int, amount: int, when) -> None:
 
 def test_leaderboard_ties_go_to_whoever_reached_first(app, ctx):
     """Equal XP ranks the user who reached it earlier first."""
-    early, late = _user(app, username="early"), _user(app, username="late")
+    early, late = user_in_db(app, username="early"), user_in_db(app, username="late")
     now = utcnow()
     _give_xp(late.id, 100, now - timedelta(minutes=1))
     _give_xp(early.id, 100, now - timedelta(minutes=5))
@@ -145,8 +137,8 @@ def test_leaderboard_ties_go_to_whoever_reached_first(app, ctx):
 
 def test_opted_out_users_are_hidden_and_unranked(app, ctx):
     """Users who opted out neither appear nor take a rank; their own `me` is null."""
-    shy = _user(app, username="shy", show_on_leaderboard=False)
-    loud = _user(app, username="loud")
+    shy = user_in_db(app, username="shy", show_on_leaderboard=False)
+    loud = user_in_db(app, username="loud")
     _give_xp(shy.id, 500, utcnow())
     _give_xp(loud.id, 100, utcnow())
     db.session.commit()
@@ -160,9 +152,9 @@ def test_caller_outside_top_fifty_still_sees_their_rank(app, ctx):
     """With 55 users ahead, the caller's rank is 56 although only 50 are listed."""
     now = utcnow()
     for n in range(55):
-        user = _user(app, username=f"top{n:02d}")
+        user = user_in_db(app, username=f"top{n:02d}")
         _give_xp(user.id, 1000 + n, now)
-    me = _user(app, username="tail")
+    me = user_in_db(app, username="tail")
     _give_xp(me.id, 10, now)
     db.session.commit()
     db.session.refresh(me)
@@ -174,7 +166,7 @@ def test_caller_outside_top_fifty_still_sees_their_rank(app, ctx):
 
 def test_weekly_leaderboard_counts_only_this_iso_week(app, ctx):
     """The weekly board sums XP since Monday 00:00 UTC."""
-    old, new = _user(app, username="oldtimer"), _user(app, username="newcomer")
+    old, new = user_in_db(app, username="oldtimer"), user_in_db(app, username="newcomer")
     now = utcnow()
     _give_xp(old.id, 900, now - timedelta(days=8))
     _give_xp(new.id, 50, now)
@@ -188,7 +180,7 @@ def test_weekly_leaderboard_counts_only_this_iso_week(app, ctx):
 def test_recompute_is_idempotent_and_repairs_drift(app, ctx):
     """Recompute finds nothing on consistent data and repairs tampered totals, ledger and streaks."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, attempt, right=10)
     quiz.submit_attempt(user, attempt.id)
@@ -216,7 +208,7 @@ def test_recompute_cli(app):
 def test_concurrent_submits_never_double_award(app, ctx):
     """Ten threads submitting at once leave one set of awards and xp equal to the ledger."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = quiz.start_quiz(user, QuizRequest(exam.slug, count=10))
     _answer_all(user, attempt, right=10)
     user_id, attempt_id = user.id, attempt.id

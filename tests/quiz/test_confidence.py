@@ -10,24 +10,16 @@ import pytest
 import sqlalchemy as sa
 
 from config import ROOT
-from tests.factories import bearer, choice_ids, gen_bank, gen_ordering_question, gen_token, gen_user
+from tests.factories import bearer, choice_ids, gen_bank, gen_ordering_question, gen_token, gen_user, user_in_db
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
-from webapp.models import Answer, AttemptQuestion, Confidence, QuizMode, User
+from webapp.models import Answer, AttemptQuestion, Confidence, QuizMode
 from webapp.quiz import services
 from webapp.quiz.services import QuizRequest
 
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-def _user(app, **kw) -> User:
-    return db.session.get(User, gen_user(app, **kw).id)
 
 
 def _saved(attempt_id: int, question_id: int) -> AttemptQuestion:
@@ -39,7 +31,7 @@ def _saved(attempt_id: int, question_id: int) -> AttemptQuestion:
 def test_save_answer_stores_keeps_and_clears_the_rating(app, ctx):
     """A rating is saved with the answer; leaving it out keeps it; None clears it."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     qid = attempt.questions[0].question_id
     services.save_answer(user, attempt.id, qid, choice_ids(qid), confidence=Confidence.UNSURE)
@@ -54,7 +46,7 @@ def test_save_answer_stores_keeps_and_clears_the_rating(app, ctx):
 def test_a_rating_alone_keeps_the_answer(app, ctx):
     """Changing only the rating (no answer field) saves it and leaves the selection and its time alone."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     qid = attempt.questions[1].question_id
     services.save_answer(user, attempt.id, qid, choice_ids(qid))
@@ -71,7 +63,7 @@ def test_a_rating_alone_keeps_the_answer(app, ctx):
 def test_a_simulation_refuses_a_rating(app, ctx):
     """An exam simulation's answer with a rating is CONFIDENCE_NOT_ALLOWED on `confidence`; None is accepted."""
     exam = gen_bank(app, per_objective=36)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM))
     qid = attempt.questions[0].question_id
     with pytest.raises(ValidationError) as info:
@@ -86,7 +78,7 @@ def test_a_simulation_refuses_a_rating(app, ctx):
 def test_an_unknown_rating_is_refused(app, ctx):
     """A rating outside sure, unsure and guessed is UNKNOWN_CONFIDENCE on `confidence`."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     qid = attempt.questions[0].question_id
     with pytest.raises(ValidationError) as info:
@@ -97,7 +89,7 @@ def test_an_unknown_rating_is_refused(app, ctx):
 def test_scoring_copies_each_rating_to_the_answer_history(app, ctx):
     """Submitting writes every question's rating (or null) into its `answers` row."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     rated = {attempt.questions[0].question_id: Confidence.SURE, attempt.questions[1].question_id: Confidence.GUESSED}
     for qid, rating in rated.items():

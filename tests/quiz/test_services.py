@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import (choice_ids, gen_bank, gen_exam, gen_matching_question, gen_multiple_question,
-                             gen_ordering_question, gen_question, gen_user, pbq_key)
+                             gen_ordering_question, gen_question, pbq_key, user_in_db)
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
-from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, QuizMode, User
+from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, QuizMode
 from webapp.models.base import utcnow
 from webapp.quiz import services
 from webapp.quiz.services import QuizRequest
@@ -25,14 +25,6 @@ BLUEPRINT_WEIGHTS = {
 }
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-def _user(app, **kw) -> User:
-    return db.session.get(User, gen_user(app, **kw).id)
 
 
 _correct_ids = choice_ids
@@ -62,7 +54,7 @@ def test_security_split_is_the_documented_one():
 def test_simulation_draw_follows_domain_weights(app, ctx):
     """An exam simulation draws each domain's share by largest remainder (demo: 60/40 of 90 → 54/36)."""
     exam = gen_bank(app, per_objective=36)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, mode="exam"))
     domains = [aq.question.objective.domain.number for aq in attempt.questions]
     assert len(domains) == 90 and domains.count("1.0") == 54 and domains.count("2.0") == 36
@@ -73,7 +65,7 @@ def test_practice_uses_only_active_questions_and_chosen_objectives(app, ctx):
     """Inactive questions are never drawn; an objective filter restricts the pool."""
     exam = gen_bank(app, per_objective=5)
     gen_question(app, exam, objective="1.1", is_active=False, external_id="inactive-1")
-    attempt = services.start_quiz(_user(app), QuizRequest(exam.slug, count=5, objective_codes=["1.2"]))
+    attempt = services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=5, objective_codes=["1.2"]))
     codes = {aq.question.objective.code for aq in attempt.questions}
     assert codes == {"1.2"}
     assert all(aq.question.is_active for aq in attempt.questions)
@@ -83,7 +75,7 @@ def test_not_enough_questions_is_a_clear_400(app, ctx):
     """Asking for more questions than the bank holds is refused on field count, not shortened."""
     exam = gen_bank(app, per_objective=2)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=10))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=10))
     assert info.value.field == "count"
 
 
@@ -92,7 +84,7 @@ def test_count_must_be_between_5_and_90(app, ctx, count):
     """Practice counts outside 5..90 are refused."""
     exam = gen_bank(app, per_objective=4)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=count))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=count))
     assert info.value.field == "count"
 
 
@@ -100,14 +92,14 @@ def test_unknown_objective_is_refused(app, ctx):
     """An objective code the exam does not have is a validation error on `domains`."""
     exam = gen_bank(app, per_objective=4)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=5, objective_codes=["9.9"]))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=5, objective_codes=["9.9"]))
     assert info.value.field == "domains"
 
 
 def test_unseen_questions_come_first_then_oldest(app, ctx):
     """After answering some questions, a new draw prefers unseen ones, then the longest-ago answered."""
     exam = gen_bank(app, per_objective=2)  # 6 questions
-    user = _user(app)
+    user = user_in_db(app)
     first = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     seen = {aq.question_id for aq in first.questions}
     services.submit_attempt(user, first.id)
@@ -121,7 +113,7 @@ def test_unseen_questions_come_first_then_oldest(app, ctx):
 def test_oldest_answered_preferred(app, ctx):
     """Among seen questions, the one answered longest ago is drawn first."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     ids = sorted(db.session.scalars(sa.text("SELECT id FROM questions")))
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=6))
     services.submit_attempt(user, attempt.id)
@@ -137,7 +129,7 @@ def test_oldest_answered_preferred(app, ctx):
 def test_choice_order_is_shuffled_and_stable(app, ctx):
     """Choice order is shuffled per attempt, stored, and the same on every reload."""
     exam = gen_bank(app, per_objective=10)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=20), rng=random.Random(7))
     orders = [list(aq.choice_order) for aq in attempt.questions]
     natural = [sorted(o) for o in orders]
@@ -151,7 +143,7 @@ def test_choice_order_is_shuffled_and_stable(app, ctx):
 def test_one_quiz_in_progress_per_user(app, ctx):
     """Starting a second quiz raises QuizInProgress carrying the open quiz's id."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     first = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     with pytest.raises(services.QuizInProgress) as info:
         services.start_quiz(user, QuizRequest(exam.slug, count=5))
@@ -161,7 +153,7 @@ def test_one_quiz_in_progress_per_user(app, ctx):
 def test_database_enforces_one_in_progress(app, ctx):
     """The partial unique index refuses a second in-progress row even if Python checks are skipped."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     services.start_quiz(user, QuizRequest(exam.slug, count=5))
     db.session.add(QuizAttempt(user_id=user.id, exam_id=exam.id, mode="practice", status="in_progress",
                                question_count=5))
@@ -173,7 +165,7 @@ def test_database_enforces_one_in_progress(app, ctx):
 def test_answer_after_deadline_is_refused_and_attempt_scored(app, ctx):
     """Past the deadline a save is refused with ATTEMPT_CLOSED and the attempt is scored automatically."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     first = attempt.questions[0]
     later = attempt.expires_at + timedelta(seconds=1)
@@ -187,7 +179,7 @@ def test_answer_after_deadline_is_refused_and_attempt_scored(app, ctx):
 def test_expired_attempt_counts_unanswered_wrong(app, ctx):
     """Answered questions keep their credit; unanswered ones count wrong when time runs out."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     for aq in attempt.questions[:2]:
         services.save_answer(user, attempt.id, aq.question_id, _correct_ids(aq.question_id))
@@ -201,14 +193,14 @@ def test_expired_attempt_counts_unanswered_wrong(app, ctx):
 def test_untimed_practice_has_no_deadline(app, ctx):
     """An untimed practice quiz has no time limit and no deadline."""
     exam = gen_bank(app, per_objective=4)
-    attempt = services.start_quiz(_user(app), QuizRequest(exam.slug, count=5, timed=False))
+    attempt = services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=5, timed=False))
     assert attempt.expires_at is None and attempt.time_limit_seconds is None and attempt.timed is False
 
 
 def test_timed_practice_gets_72_seconds_per_question(app, ctx):
     """The default pace is the real exam's: 72 seconds a question."""
     exam = gen_bank(app, per_objective=4)
-    attempt = services.start_quiz(_user(app), QuizRequest(exam.slug, count=10))
+    attempt = services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=10))
     assert attempt.time_limit_seconds == 720
     assert (attempt.expires_at - attempt.started_at) == timedelta(seconds=720)
 
@@ -218,7 +210,7 @@ def test_multiple_answer_scoring_needs_the_exact_set(app, ctx):
     exam = gen_exam(app, slug="multi")
     for _ in range(5):
         gen_multiple_question(app, exam, objective="2.1")
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     q = [aq.question_id for aq in attempt.questions]
     services.save_answer(user, attempt.id, q[0], _correct_ids(q[0]))                      # exact: right
@@ -232,7 +224,7 @@ def test_multiple_answer_scoring_needs_the_exact_set(app, ctx):
 def test_save_rejects_foreign_choice_and_too_many(app, ctx):
     """A choice from another question, or more choices than select_count, is refused."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     a, b = attempt.questions[0], attempt.questions[1]
     with pytest.raises(ValidationError) as info:
@@ -246,7 +238,7 @@ def test_save_rejects_foreign_choice_and_too_many(app, ctx):
 def test_another_users_attempt_is_not_found(app, ctx):
     """Attempts are private: another user gets NotFound."""
     exam = gen_bank(app, per_objective=4)
-    owner, other = _user(app), _user(app)
+    owner, other = user_in_db(app), user_in_db(app)
     attempt = services.start_quiz(owner, QuizRequest(exam.slug, count=5))
     with pytest.raises(NotFound):
         services.get_attempt(other, attempt.id)
@@ -261,7 +253,7 @@ def test_scaled_score_mapping(percent, scaled):
 def test_exam_simulation_result_has_scaled_score_and_pass(app, ctx):
     """A simulation reports a scaled score, pass/fail against the exam's mark and time used."""
     exam = gen_bank(app, per_objective=36)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, mode="exam"))
     for aq in attempt.questions:
         services.save_answer(user, attempt.id, aq.question_id, _correct_ids(aq.question_id))
@@ -275,7 +267,7 @@ def test_exam_simulation_result_has_scaled_score_and_pass(app, ctx):
 def test_submit_is_idempotent_and_answers_recorded_once(app, ctx):
     """Submitting twice returns the identical body and writes one result and one set of answers."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     first = services.submit_attempt(user, attempt.id)
     second = services.submit_attempt(user, attempt.id)
@@ -287,7 +279,7 @@ def test_submit_is_idempotent_and_answers_recorded_once(app, ctx):
 def test_result_table_refuses_a_second_result(app, ctx):
     """The attempt id is the result's primary key: a second row for it cannot be stored."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     body = services.submit_attempt(user, attempt.id)
     db.session.add(AttemptResult(attempt_id=attempt.id, user_id=user.id, correct=0, total=5, score_percent=0,
@@ -300,7 +292,7 @@ def test_result_table_refuses_a_second_result(app, ctx):
 def test_abandon_awards_nothing_and_keeps_answers_out_of_history(app, ctx):
     """An abandoned quiz stores no result and no answers; it cannot be submitted afterwards."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     aq = attempt.questions[0]
     services.save_answer(user, attempt.id, aq.question_id, _correct_ids(aq.question_id))
@@ -314,7 +306,7 @@ def test_abandon_awards_nothing_and_keeps_answers_out_of_history(app, ctx):
 def test_review_filters(app, ctx):
     """Review lists all questions, only wrong ones, or only marked ones."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     first = attempt.questions[0]
     services.save_answer(user, attempt.id, first.question_id, _correct_ids(first.question_id), marked=True)
@@ -328,7 +320,7 @@ def test_review_filters(app, ctx):
 def test_time_spent_is_credited_per_question(app, ctx):
     """Time between actions is credited to the question being answered."""
     exam = gen_bank(app, per_objective=4)
-    user = _user(app)
+    user = user_in_db(app)
     start = utcnow()
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5), now=start)
     aq = attempt.questions[0]
@@ -349,7 +341,7 @@ def _pbq_attempt(app):
     matching = gen_matching_question(app, exam, objective="2.1")
     for _ in range(3):
         gen_question(app, exam, objective="1.2")
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5))
     return user, attempt, ordering.id, matching.id
 
@@ -450,7 +442,7 @@ def test_simulation_opens_with_three_to_five_pbqs_within_the_domain_shares(app, 
     """A simulation puts 3-5 ordering/matching questions first, spread over domains, each domain keeping its share."""
     exam = gen_bank(app, per_objective=36, pbq_per_objective=4)
     for seed in range(4):
-        user = _user(app)
+        user = user_in_db(app)
         attempt = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM), rng=random.Random(seed))
         kinds = [aq.question.is_pbq for aq in attempt.questions]
         leading = kinds.index(False)
@@ -467,13 +459,13 @@ def test_simulation_without_enough_pbqs_takes_what_there_is_and_practice_mixes_t
     exam = gen_bank(app, per_objective=36)
     gen_ordering_question(app, exam, objective="2.1")
     gen_matching_question(app, exam, objective="2.1")
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM), rng=random.Random(1))
     assert [aq.question.is_pbq for aq in attempt.questions[:3]] == [True, True, False]
     assert sum(aq.question.is_pbq for aq in attempt.questions) == 2
     services.abandon_attempt(user, attempt.id)
     none = gen_bank(app, per_objective=36, slug="plain")
-    attempt = services.start_quiz(_user(app), QuizRequest(none.slug, mode=QuizMode.EXAM))
+    attempt = services.start_quiz(user_in_db(app), QuizRequest(none.slug, mode=QuizMode.EXAM))
     assert not any(aq.question.is_pbq for aq in attempt.questions) and len(attempt.questions) == 90
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import (bearer, choice_ids, gen_bank, gen_bookmark, gen_exam, gen_question, gen_study_answer,
-                             gen_token, gen_user)
+                             gen_token, gen_user, user_in_db)
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.models import AttemptQuestion, Question, QuestionSource, QuizAttempt, QuizMode, User
@@ -21,14 +21,6 @@ from webapp.quiz.services import QuizRequest
 from webapp.quiz.sources import EmptySource, bookmark_tag_names
 
 
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-def _user(app, **kw) -> User:
-    return db.session.get(User, gen_user(app, **kw).id)
 
 
 def _ids(exam, objective: str | None = None) -> list[int]:
@@ -63,7 +55,7 @@ def _answer_and_submit(user, attempt, correct: set[int] = frozenset(), wrong: se
 def test_unseen_excludes_questions_answered_in_any_mode(app, ctx):
     """`unseen` leaves out questions answered in a scored quiz and in study, and narrows to objectives."""
     exam = gen_bank(app, per_objective=5)
-    user = _user(app)
+    user = user_in_db(app)
     quiz = services.start_quiz(user, QuizRequest(exam.slug, count=5, objective_codes=["1.2"]))
     _answer_and_submit(user, quiz)  # answers rows (all wrong: unanswered) for every 1.2 question
     studied = _ids(exam, "1.1")[0]
@@ -79,7 +71,7 @@ def test_missed_follows_the_latest_answer_with_ties_to_the_later_row(app, ctx):
     """`missed` is the latest answer per question: wrong then right is not missed, right then wrong is;
     equal answered_at goes to the row written later."""
     exam = gen_bank(app, per_objective=3)
-    user = _user(app)
+    user = user_in_db(app)
     q = [_question(qid) for qid in _ids(exam)[:6]]
     earlier, later = utcnow() - timedelta(days=2), utcnow() - timedelta(days=1)
     gen_study_answer(app, user, q[0], False, earlier)
@@ -98,7 +90,7 @@ def test_missed_follows_the_latest_answer_with_ties_to_the_later_row(app, ctx):
 def test_missed_takes_wrong_and_unanswered_quiz_answers_and_combines_with_objectives(app, ctx):
     """A scored quiz's wrong and unanswered questions are missed, its right ones not; objectives narrow it."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     quiz = services.start_quiz(user, QuizRequest(exam.slug, count=6))
     right, wrong = {quiz.questions[0].question_id}, {quiz.questions[1].question_id}
     _answer_and_submit(user, quiz, correct=right, wrong=wrong)
@@ -112,7 +104,7 @@ def test_bookmarked_with_and_without_a_tag_ignoring_case(app, ctx):
     """`bookmarked` holds the learner's bookmarks in this exam; a tag narrows them, whatever its case."""
     exam = gen_bank(app, per_objective=2)
     other_exam = gen_bank(app, per_objective=1, slug="other")
-    user = _user(app)
+    user = user_in_db(app)
     a, b, c = (_question(qid) for qid in _ids(exam)[:3])
     gen_bookmark(app, user, a, tags=("VPN", "ports"))
     gen_bookmark(app, user, b, tags=("vpn",))
@@ -131,7 +123,7 @@ def test_marked_comes_from_completed_quizzes_and_simulations_only(app, ctx):
     """`marked` holds questions marked in the learner's finished practice quizzes and simulations of
     this exam, never those marked in an open or abandoned quiz, or by someone else."""
     exam = gen_bank(app, per_objective=36)  # enough for a simulation (54 + 36)
-    user, other = _user(app), _user(app)
+    user, other = user_in_db(app), user_in_db(app)
     simulation = services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM))
     in_11 = set(_ids(exam, "1.1"))
     sim_marked = next(aq for aq in simulation.questions if aq.question_id in in_11)
@@ -159,7 +151,7 @@ def test_marked_comes_from_completed_quizzes_and_simulations_only(app, ctx):
 def test_inactive_questions_are_never_drawn_from_any_source(app, ctx):
     """A retired question that is bookmarked, missed and unseen is in no source's draw."""
     exam = gen_bank(app, per_objective=2)
-    user = _user(app)
+    user = user_in_db(app)
     retired = gen_question(app, exam, objective="1.1")
     answered = gen_question(app, exam, objective="1.1", is_active=False)
     gen_bookmark(app, user, retired)  # bookmarked while active, retired after
@@ -179,7 +171,7 @@ def test_inactive_questions_are_never_drawn_from_any_source(app, ctx):
 def test_another_learners_answers_and_bookmarks_never_leak_in(app, ctx):
     """Someone else's wrong answers, bookmarks and history change nothing in my sources."""
     exam = gen_bank(app, per_objective=2)
-    mine, theirs = _user(app), _user(app)
+    mine, theirs = user_in_db(app), user_in_db(app)
     q = [_question(qid) for qid in _ids(exam)[:2]]
     gen_study_answer(app, theirs, q[0], is_correct=False)
     gen_bookmark(app, theirs, q[1], tags=("vpn",))
@@ -196,7 +188,7 @@ def test_another_learners_answers_and_bookmarks_never_leak_in(app, ctx):
 def test_a_small_source_shrinks_the_quiz_below_the_minimum_with_a_notice_and_less_time(app, ctx):
     """4 missed questions and 30 asked: the quiz has 4 (under QUIZ_MIN_COUNT), says so, and is timed for 4."""
     exam = gen_bank(app, per_objective=3)
-    user = _user(app)
+    user = user_in_db(app)
     missed = _ids(exam)[:4]
     for qid in missed:
         gen_study_answer(app, user, _question(qid), is_correct=False)
@@ -213,7 +205,7 @@ def test_a_small_source_shrinks_the_quiz_below_the_minimum_with_a_notice_and_les
 def test_a_source_holding_enough_draws_the_count_asked_without_a_notice(app, ctx):
     """A source with more questions than asked gives exactly the count, and no notice."""
     exam = gen_bank(app, per_objective=3)
-    user = _user(app)
+    user = user_in_db(app)
     attempt = services.start_quiz(user, QuizRequest(exam.slug, count=5, source=QuestionSource.UNSEEN))
     assert attempt.question_count == 5 and attempt.notice is None
     assert attempt.time_limit_seconds == 5 * app.config["QUIZ_SECONDS_PER_QUESTION"]
@@ -222,7 +214,7 @@ def test_a_source_holding_enough_draws_the_count_asked_without_a_notice(app, ctx
 def test_an_empty_source_is_a_400_on_source_and_opens_nothing(app, ctx):
     """No missed question: EMPTY_SOURCE on field `source` with a plain message, and no attempt is written."""
     exam = gen_bank(app, per_objective=3)
-    user = _user(app)
+    user = user_in_db(app)
     with pytest.raises(EmptySource) as info:
         services.start_quiz(user, QuizRequest(exam.slug, count=10, source=QuestionSource.MISSED))
     error = info.value
@@ -235,7 +227,7 @@ def test_all_keeps_not_enough_questions_on_count(app, ctx):
     """The `all` source does not shrink: too few questions is NOT_ENOUGH_QUESTIONS on `count`."""
     exam = gen_bank(app, per_objective=2)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=7, source=QuestionSource.ALL))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=7, source=QuestionSource.ALL))
     assert (info.value.code, info.value.field) == ("NOT_ENOUGH_QUESTIONS", "count")
 
 
@@ -248,14 +240,14 @@ def test_bad_source_or_tag_is_a_400_naming_the_field(app, ctx, source, tag, code
     """An unknown source, a tag with a source other than bookmarked, or an overlong tag are 400s."""
     exam = gen_bank(app, per_objective=2)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=5, source=source, tag=tag))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=5, source=source, tag=tag))
     assert (info.value.code, info.value.field) == (code, field)
 
 
 def test_a_simulation_takes_only_the_all_source(app, ctx):
     """A simulation with any other source is SOURCE_NOT_ALLOWED on `source`; with `all` it starts."""
     exam = gen_bank(app, per_objective=36)
-    user = _user(app)
+    user = user_in_db(app)
     with pytest.raises(ValidationError) as info:
         services.start_quiz(user, QuizRequest(exam.slug, mode=QuizMode.EXAM, source=QuestionSource.UNSEEN))
     assert (info.value.code, info.value.field) == ("SOURCE_NOT_ALLOWED", "source")
@@ -409,7 +401,7 @@ def test_tags_offered_are_those_of_this_exam_only(app, ctx):
     """bookmark_tag_names lists one spelling per tag, for bookmarks of this exam's questions only."""
     exam = gen_bank(app, per_objective=1)
     elsewhere = gen_exam(app, slug="elsewhere")
-    user = _user(app)
+    user = user_in_db(app)
     first, second = (_question(qid) for qid in _ids(exam)[:2])
     gen_bookmark(app, user, first, tags=("DNS", "dhcp"))
     gen_bookmark(app, user, second, tags=("dns",))
@@ -428,5 +420,5 @@ def test_not_enough_questions_never_advises_a_count_below_the_minimum(app, ctx, 
     """Too few questions for `all`: the advice is a smaller count only when that count is allowed."""
     exam = gen_bank(app, per_objective=per_objective)
     with pytest.raises(ValidationError) as info:
-        services.start_quiz(_user(app), QuizRequest(exam.slug, count=count, objective_codes=objectives))
+        services.start_quiz(user_in_db(app), QuizRequest(exam.slug, count=count, objective_codes=objectives))
     assert info.value.message == advice and info.value.code == "NOT_ENOUGH_QUESTIONS"

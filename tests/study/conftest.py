@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
 import sqlalchemy as sa
 
-from tests.factories import choice_ids, gen_user, pbq_key
+from tests.factories import choice_ids, pbq_key
 from webapp.extensions import db
-from webapp.models import Choice, Question, StudyQuestion, User
+from webapp.models import Choice, Question, StudyQuestion
 
 # Distinctive texts: a page or a response carrying one of them has leaked the answer.
 SECRET_EXPLANATION = "Zebra-fingerprint explanation 7731"
 SECRET_RATIONALE = "Okapi-rationale 4410"
 SECRET_REFERENCE = "RFC 9999 section 42"
-
-
-@pytest.fixture
-def ctx(app):
-    with app.app_context():
-        yield
-
-
-def user_in_db(app, **fields) -> User:
-    """A new user, loaded in the current app context."""
-    return db.session.get(User, gen_user(app, **fields).id)
 
 
 def answer_for(question_id: int, right: bool = True) -> dict:

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user
-from tests.study.conftest import answer_for, session_questions, user_in_db
+from tests.factories import bearer, choice_ids, gen_bank, gen_token, gen_user, user_in_db
+from tests.study.conftest import answer_for, session_questions
 from webapp.extensions import db
 from webapp.gamification import services as gamification
 from webapp.models import Answer, Streak, User, UserAchievement, XpEvent

@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import (choice_ids, gen_bank, gen_exam, gen_matching_question, gen_multiple_question,
-                             gen_ordering_question, gen_question)
-from tests.study.conftest import answer_for, session_questions, user_in_db
+                             gen_ordering_question, gen_question, user_in_db)
+from tests.study.conftest import answer_for, session_questions
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.models import Answer, AttemptQuestion, Confidence, QuestionSource, QuizAttempt, QuizMode, StudySession
