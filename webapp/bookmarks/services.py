@@ -33,7 +33,7 @@ from webapp.models import BookmarkTag, Domain, Exam, Objective, Question, Questi
 from webapp.models.base import utcnow
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.questions import browse
-from webapp.questions.services import visible_exam, visible_exams_query
+from webapp.questions.services import visible_exams_query
 
 logger = logging.getLogger(__name__)
 
@@ -163,22 +163,7 @@ def get_bookmark(user: User, question_id: int) -> BookmarkItem:
 
 def _filtered(user: User, wanted: BookmarkFilter) -> sa.Select:
     """The user's bookmarks narrowed by exam, objective and tag (400s name the field at fault)."""
-    query = _own(QuestionBookmark, user)
-    if wanted.objective_code and not wanted.exam_slug:
-        raise ValidationError("Filtering by domain needs exam_type too (objective codes repeat across exams).",
-                              field="domain", code="EXAM_TYPE_REQUIRED")
-    if wanted.exam_slug:
-        exam = visible_exam(user, wanted.exam_slug)
-        if exam is None:
-            raise ValidationError(f"Unknown exam_type {wanted.exam_slug!r}.", field="exam_type", code="UNKNOWN_EXAM")
-        query = query.where(Question.exam_id == exam.id)
-        if wanted.objective_code:
-            objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.exam_id == exam.id,
-                                                                         Objective.code == wanted.objective_code))
-            if objective_id is None:
-                raise ValidationError(f"{exam.code} has no objective {wanted.objective_code!r}.", field="domain",
-                                      code="UNKNOWN_OBJECTIVE")
-            query = query.where(Question.objective_id == objective_id)
+    query = browse.narrow_to_exam(_own(QuestionBookmark, user), user, wanted.exam_slug, wanted.objective_code)
     if wanted.tag:
         tagged = sa.select(BookmarkTag.question_id).where(BookmarkTag.user_id == user.id,
                                                           BookmarkTag.tag_key == tag_key(clean_tag(wanted.tag, "tag")))
@@ -467,11 +452,7 @@ def list_notes(user: User, exam_slug: str | None, page: int, per_page: int) -> P
     """A page of the user's notes, most recently updated first, optionally of one exam."""
     query = _own(QuestionNote, user).options(selectinload(QuestionNote.question).selectinload(Question.objective),
                                              selectinload(QuestionNote.question).selectinload(Question.exam))
-    if exam_slug:
-        exam = visible_exam(user, exam_slug)
-        if exam is None:
-            raise ValidationError(f"Unknown exam_type {exam_slug!r}.", field="exam_type", code="UNKNOWN_EXAM")
-        query = query.where(Question.exam_id == exam.id)
+    query = browse.narrow_to_exam(query, user, exam_slug, None)
     query = query.order_by(QuestionNote.updated_at.desc(), QuestionNote.question_id.desc())
     return db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
                        error_out=False)

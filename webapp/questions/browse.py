@@ -25,25 +25,35 @@ def _exam_by_slug(viewer: User, slug: str) -> Exam:
     return exam
 
 
+def narrow_to_exam(query: sa.Select, viewer: User, exam_slug: str | None, objective_code: str | None) -> sa.Select:
+    """`query` (over Question) narrowed to an exam the viewer may see and one of its objectives.
+
+    The `exam_type` and `domain` filters of every list (questions, bookmarks, notes): 400
+    UNKNOWN_EXAM, EXAM_TYPE_REQUIRED (a domain without its exam) or UNKNOWN_OBJECTIVE."""
+    if objective_code and not exam_slug:
+        raise ValidationError("Filtering by domain needs exam_type too (objective codes repeat across exams).",
+                              field="domain", code="EXAM_TYPE_REQUIRED")
+    if not exam_slug:
+        return query
+    exam = _exam_by_slug(viewer, exam_slug)
+    query = query.where(Question.exam_id == exam.id)
+    if objective_code:
+        objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.exam_id == exam.id,
+                                                                     Objective.code == objective_code))
+        if objective_id is None:
+            raise ValidationError(f"{exam.code} has no objective {objective_code!r}.", field="domain",
+                                  code="UNKNOWN_OBJECTIVE")
+        query = query.where(Question.objective_id == objective_id)
+    return query
+
+
 def list_questions(viewer: User, exam_slug: str | None, objective_code: str | None, page: int, per_page: int):
     """A page of questions, filtered by exam and objective; inactive ones only for admins."""
     query = (sa.select(Question).options(selectinload(Question.choices), selectinload(Question.objective),
                                          selectinload(Question.exam))
              .order_by(Question.exam_id, Question.objective_id, Question.id))
-    if objective_code and not exam_slug:
-        raise ValidationError("Filtering by domain needs exam_type too (objective codes repeat across exams).",
-                              field="domain", code="EXAM_TYPE_REQUIRED")
-    if exam_slug:
-        exam = _exam_by_slug(viewer, exam_slug)
-        query = query.where(Question.exam_id == exam.id)
-        if objective_code:
-            objective_id = db.session.scalar(sa.select(Objective.id).where(Objective.exam_id == exam.id,
-                                                                         Objective.code == objective_code))
-            if objective_id is None:
-                raise ValidationError(f"{exam.code} has no objective {objective_code!r}.", field="domain",
-                                      code="UNKNOWN_OBJECTIVE")
-            query = query.where(Question.objective_id == objective_id)
-    else:
+    query = narrow_to_exam(query, viewer, exam_slug, objective_code)
+    if not exam_slug:
         query = query.where(Question.exam_id.in_(visible_exams_query(viewer).with_only_columns(Exam.id)))
     if not viewer.is_admin:
         query = query.where(Question.is_active.is_(True))
