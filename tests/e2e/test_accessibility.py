@@ -82,8 +82,7 @@ def _pbq_study_exam(app):
 
 
 def test_study_bookmark_and_note_pages_have_no_wcag_violations(a11y_page, live_url, app):
-    """Start form with sources, study questions (single, ordering, matching; before, after, skipped, refused),
-    summary, history, bookmarks (items, empty, no match) and both note editors pass axe."""
+    """Start form with sources, study questions of each kind in each state, summary, bookmarks and note editors pass axe."""
     exam, singles = _pbq_study_exam(app)
     user = gen_user(app, username="a11ystudy")
     page = a11y_page

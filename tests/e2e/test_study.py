@@ -1,7 +1,7 @@
 """Study mode, bookmarks and notes in a real browser: study five questions (click and keyboard,
 each explanation in place), skip and show one, bookmark one with a tag and a note, filter the
-bookmarks by the tag, quiz on them, and study the ones the quiz missed; and the same study
-answer and bookmark with JavaScript off."""
+bookmarks by the tag, quiz on them, and study the ones the quiz missed; the same study
+answer and bookmark with JavaScript off; and the phone layout of study and bookmarks."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import re
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.test_exhibits import WIDE_TEXT
 from tests.e2e.test_pbq import _settled
 from tests.e2e.test_quiz import _sign_in
-from tests.factories import choice_ids, gen_bookmark, gen_exam, gen_question, gen_user
+from tests.factories import choice_ids, gen_bookmark, gen_exam, gen_ordering_question, gen_question, gen_user
 from webapp.extensions import db
-from webapp.models import Confidence, QuestionSource, QuizMode, StudySession
+from webapp.models import Confidence, Question, QuestionSource, QuizMode, StudySession
 
 # Generous: on a loaded CI machine a save and its swap can take seconds.
 SWAP_TIMEOUT = 15_000
@@ -247,8 +248,8 @@ def test_study_bookmark_filter_quiz_and_study_the_missed_ones(page: Page, live_u
     assert errors == []
 
 
-def test_without_javascript_study_answers_come_as_a_full_page_and_bookmarks_use_plain_forms(browser: Browser,
-                                                                                           live_url, app):
+def test_without_javascript_study_answers_come_as_a_full_page_and_bookmarks_use_plain_forms(
+        browser: Browser, live_url, app):
     """With JavaScript off, Check answer returns the page with the explanation; Bookmark and the note save by plain form."""
     exam, _questions = _bank(app, "study-nojs")
     gen_user(app, username="studynojs")
@@ -282,3 +283,44 @@ def test_without_javascript_study_answers_come_as_a_full_page_and_bookmarks_use_
     expect(page.locator(f"#note-{qid} .note-body")).to_have_text(NOTE)
     expect(page.get_by_role("button", name="Edit note")).to_be_visible()
     context.close()
+
+
+HANDSHAKE = ["The client sends a SYN with its initial sequence number",
+             "The server replies with a SYN-ACK that acknowledges the client's sequence number",
+             "The client sends an ACK, completing the handshake",
+             "The client sends a segment carrying the HTTP request"]
+
+
+def test_phone_layout_of_study_feedback_and_bookmarks_keeps_to_the_screen(page: Page, live_url, app):
+    """At 390 px End session stays beside the progress line; ordering feedback and bookmarked exhibits fit."""
+    exam = gen_exam(app, slug="study-phone")
+    ordering = gen_ordering_question(app, exam, objective="1.1")
+    with app.app_context():
+        for choice, text in zip(db.session.get(Question, ordering.id).choices, HANDSHAKE):
+            choice.text = text
+        db.session.commit()
+    exhibits = [gen_question(app, exam, objective="1.2", exhibit=WIDE_TEXT) for _ in range(4)]
+    user = gen_user(app, username="studyphone")
+    page.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(page, live_url, "studyphone")
+    _start_study(page, live_url, exam.slug)
+    end = page.get_by_role("link", name="End session").bounding_box()
+    position = page.locator("#study-progress").bounding_box()
+    assert end["height"] < 50, "End session wrapped onto two lines"
+    assert end["y"] < position["y"] + position["height"] and position["y"] < end["y"] + end["height"], \
+        "End session went under the progress line: the sticky bar takes two rows"
+    for number in range(1, 6):
+        page.goto(f"{page.url.rsplit('/q/', 1)[0]}/q/{number}")
+        if page.locator(".pbq-ordering").count():
+            break
+    page.get_by_role("button", name="Check answer").click()
+    expect(page.locator(".study-feedback .pbq-review")).to_be_visible(timeout=SWAP_TIMEOUT)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    for question in exhibits[:2]:
+        gen_bookmark(app, user, question, tags=["ports"])
+    page.goto(live_url + "/bookmarks")
+    expect(page.locator(".bookmark-item figure.exhibit")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator(".bookmark-item").first.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
