@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, expect
 
-from tests.factories import DEFAULT_PASSWORD, gen_bank, gen_user
+from tests.factories import (DEFAULT_PASSWORD, gen_bank, gen_bookmark, gen_exam, gen_matching_question,
+                             gen_ordering_question, gen_question, gen_user)
+from webapp.models import QuestionSource, QuizMode
 
 AXE = (Path(__file__).parent / "vendor" / "axe-4.14.1.min.js").read_text()
 RUN_AXE = """async () => {
@@ -59,5 +62,91 @@ def test_pages_have_no_wcag_violations(a11y_page, live_url, app):
     findings["result"] = _audit(page, result_url)
     findings["review"] = _audit(page, result_url.replace("/result", "/review"))
     assert len(findings) == 14
+    problems = {where: v for where, v in findings.items() if v}
+    assert not problems, problems
+
+
+def _audit_here(page) -> list[dict]:
+    """axe on the document as it is now (after an htmx swap, say), without loading it again."""
+    page.evaluate(AXE)
+    return page.evaluate(RUN_AXE)
+
+
+def _pbq_study_exam(app):
+    """Five questions, so a study session of five holds them all: ordering, matching and three singles."""
+    exam = gen_exam(app, slug="a11y-study")
+    gen_ordering_question(app, exam, objective="1.1")
+    gen_matching_question(app, exam, objective="2.1")
+    singles = [gen_question(app, exam, objective="1.2") for _ in range(3)]
+    return exam, singles
+
+
+def test_study_bookmark_and_note_pages_have_no_wcag_violations(a11y_page, live_url, app):
+    """Start form with sources, study questions of each kind in each state, summary, bookmarks and note editors pass axe."""
+    exam, singles = _pbq_study_exam(app)
+    user = gen_user(app, username="a11ystudy")
+    page = a11y_page
+    findings = {}
+    page.goto(live_url + "/auth/login")
+    page.get_by_label("Email or username").fill("a11ystudy")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    findings["bookmarks empty"] = _audit(page, live_url + "/bookmarks")
+
+    gen_bookmark(app, user, singles[0], tags=["ports", "review"], notes="SSH is TCP 22.")
+    page.goto(f"{live_url}/exams/{exam.slug}")
+    page.get_by_label("Source", exact=True).select_option(QuestionSource.BOOKMARKED.value)
+    expect(page.get_by_label("Only bookmarks tagged (optional)")).to_be_visible()
+    findings["start form, bookmarked source and tag"] = _audit_here(page)
+    page.get_by_label("Source", exact=True).select_option(QuestionSource.ALL.value)
+    page.get_by_role("radio", name=re.compile(f"^{QuizMode.STUDY.label}")).check()
+    page.get_by_label("Number of questions").fill("5")
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(page.get_by_role("heading", name="Question 1 of 5")).to_be_visible()
+    base = page.url.rsplit("/q/", 1)[0]
+
+    skipped = False
+    for number in range(1, 6):
+        page.goto(f"{base}/q/{number}")
+        kind = ("ordering" if page.locator(".pbq-ordering").count() else
+                "matching" if page.locator(".pbq-matching").count() else "single")
+        findings[f"study {kind} {number}"] = _audit_here(page)
+        if kind == "matching":
+            page.get_by_role("button", name="Check answer").click()
+            expect(page.locator("#choice-status .is-error")).to_be_visible()
+            findings["study matching refused"] = _audit_here(page)
+            for service in ("SSH", "HTTPS", "SNMP agent"):
+                page.get_by_label(service, exact=True).select_option(index=1)
+        elif kind == "single" and not skipped:
+            skipped = True
+            page.get_by_role("button", name="Skip").click()
+            expect(page.locator(f"#skip-note-{number}")).to_be_visible()
+            findings[f"study skipped {number}"] = _audit_here(page)
+            page.get_by_role("button", name="Show answer").click()
+            expect(page.locator(f"#feedback-heading-{number}")).to_have_text("Answer shown")
+            findings[f"study shown {number}"] = _audit_here(page)
+            continue
+        elif kind == "single":
+            page.locator(".choice").first.click()
+        page.get_by_role("button", name="Check answer").click()
+        expect(page.locator(f"#feedback-heading-{number}")).to_be_visible()
+        findings[f"study {kind} {number} answered"] = _audit_here(page)
+    assert {"study ordering", "study matching", "study single"} <= {" ".join(k.split()[:2]) for k in findings}
+
+    findings["study end, open"] = _audit(page, f"{base}/end")
+    page.get_by_role("button", name="Finish").click()
+    expect(page.get_by_role("heading", name="Study session summary")).to_be_visible()
+    findings["study summary"] = _audit_here(page)
+    findings["study history"] = _audit(page, live_url + "/study")
+
+    gen_bookmark(app, user, singles[1], tags=["ports"])
+    findings["bookmarks with items"] = _audit(page, live_url + "/bookmarks")
+    page.locator(f"#note-{singles[0].id}").get_by_role("button", name="Edit note").click()
+    expect(page.get_by_label("Private note")).to_be_focused()
+    findings["bookmarks, note editing in place"] = _audit_here(page)
+    findings["bookmarks filtered"] = _audit(page, live_url + "/bookmarks?tag=ports")
+    findings["bookmarks, no match"] = _audit(page, live_url + f"/bookmarks?exam={exam.slug}&tag=review&objective=2.1")
+    findings["note edit page"] = _audit(page, f"{live_url}/notes/{singles[1].id}/edit?next=/bookmarks")
+    assert len(findings) == 22
     problems = {where: v for where, v in findings.items() if v}
     assert not problems, problems
