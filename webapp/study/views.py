@@ -85,13 +85,14 @@ def resume(session_id: int):
     return redirect(url_for("study.question", session_id=session.id, number=session.current_position + 1))
 
 
-def _screen(session, sq, status: int = 200, refused: ValidationError | None = None, draft=None):
-    """The question page, or for htmx the answer form or the feedback that replaces it."""
-    session = services.with_questions(session)
-    sq = services.question_at(session, sq.position)
+def _screen(session, sq, status: int = 200, refused: ValidationError | None = None, draft=None, fresh: bool = False):
+    """The question page, or for htmx the answer form or the feedback that replaces it. The
+    question is read again unless `fresh` (an answer's feedback was read after its commit)."""
+    if not fresh:
+        sq = services.session_question(session, sq.position)
     return render_page_or_fragment(
         "study/question.html", "study/_swap.html", status=status, session=session, sq=sq, shown=shown_choices(sq),
-        feedback=services.feedback_for(sq), progress=services.progress(session), refused=refused,
+        feedback=services.feedback_for(sq), progress=services.counted_progress(session), refused=refused,
         draft=draft or services.draft_of(sq), form=StudyActionForm())
 
 
@@ -114,7 +115,7 @@ def _posted_to(session_id: int, number: int):
         return None, None, redirect(url_for("study.end", session_id=session.id))
     if not StudyActionForm().validate_on_submit():
         return None, None, redirect(url_for("study.question", session_id=session.id, number=number))
-    return session, services.question_at(services.with_questions(session), number - 1), None
+    return session, services.session_question(session, number - 1), None
 
 
 @bp.post("/<int:session_id>/q/<int:number>/answer")
@@ -126,10 +127,10 @@ def answer(session_id: int, number: int):
     posted, confidence = None, request.form.get("confidence")
     try:
         posted = _posted_answer(sq)
-        services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, **posted)
+        feedback = services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, **posted)
     except ValidationError as exc:
         return _screen(session, sq, status=400, refused=exc, draft=services.draft_of(sq, posted, confidence))
-    return _screen(session, sq)
+    return _screen(session, feedback.sq, fresh=True)
 
 
 @bp.post("/<int:session_id>/q/<int:number>/skip")
