@@ -101,13 +101,19 @@ def scope_query(exam: Exam, objective_ids: list[int] | None) -> sa.Select:
 
 
 def _latest_answers(user_id: int, exam_id: int):
-    """Each answered question of the exam with its latest answer's verdict (ties: the later row).
+    """The questions of the exam whose latest answer was wrong (ties on answered_at: the later row).
 
-    One pass over the covering (user, exam, question, answered_at, is_correct) index."""
+    The latest moment per question comes from one index-only pass over the covering (user, exam,
+    question, answered_at, is_correct) index, then one index probe per question finds the answers
+    at that moment; only those few rows are ranked by id. Ranking every answer by (answered_at,
+    id) instead sorted the whole history (id is not in the index): 12 ms for 10,000 answers."""
+    last = (sa.select(Answer.question_id, sa.func.max(Answer.answered_at).label("answered_at"))
+            .where(Answer.user_id == user_id, Answer.exam_id == exam_id)
+            .group_by(Answer.question_id)).subquery()
     ranked = (sa.select(Answer.question_id, Answer.is_correct,
-                        sa.func.row_number().over(partition_by=Answer.question_id,
-                                                  order_by=(Answer.answered_at.desc(), Answer.id.desc()))
+                        sa.func.row_number().over(partition_by=Answer.question_id, order_by=Answer.id.desc())
                         .label("recency"))
+              .join(last, sa.and_(Answer.question_id == last.c.question_id, Answer.answered_at == last.c.answered_at))
               .where(Answer.user_id == user_id, Answer.exam_id == exam_id)).subquery()
     return sa.select(ranked.c.question_id).where(ranked.c.recency == 1, ranked.c.is_correct.is_(False))
 
