@@ -49,7 +49,10 @@ def _csrf_form() -> CsrfForm:
 
 
 def _bookmark_count() -> int | None:
-    """The navigation's count, or None when the database fails: an error page must still render."""
+    """The navigation's count, or None when the database fails: an error page must still render.
+    The unfiltered bookmarks page has just counted them for its pagination (`bookmark_total`)."""
+    if "bookmark_total" in g:
+        return g.bookmark_total
     try:
         return services.bookmark_count(_user())
     except SQLAlchemyError:
@@ -86,6 +89,8 @@ def list_bookmarks():
     try:
         found = services.list_bookmarks(user, wanted, request.args.get("page", 1, type=int),
                                         current_app.config["BOOKMARKS_PER_PAGE"])
+        if not wanted.active:
+            g.bookmark_total = found.page.total  # what bookmark_count would count again
     except ValidationError as exc:
         field = getattr(form, FILTER_FIELDS.get(exc.field or "", "exam"))
         field.errors, status = [exc.message], 400
