@@ -81,6 +81,7 @@ OPERATIONS = (
 )
 CSRF_INPUT = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*>')
 INPUT_VALUE = re.compile(r'\bvalue="([^"]*)"')
+ANSWERS_INDEX = re.compile(r"\bix_answers_\w+")
 
 
 def csrf_token_from(html: str) -> str:
@@ -405,8 +406,9 @@ def marked_count(app) -> int:
         return db.session.scalar(sa.select(sa.func.count()).where(AttemptQuestion.marked.is_(True)))
 
 
-def explain_sources(app, meter: SqlMeter, user: BenchUser, seed: int) -> dict[str, list[str]]:
-    """EXPLAIN every SELECT `draw_ids` issues for the five sources, captured from real draws."""
+def explain_sources(app, meter: SqlMeter, user: BenchUser, seed: int) -> dict[str, list[list[str]]]:
+    """EXPLAIN every SELECT `draw_ids` issues for the five sources, captured from real draws;
+    returns each source's plans, one list of lines per SELECT."""
     from webapp.exceptions import ValidationError
     from webapp.extensions import db
     from webapp.models import Exam, QuestionSource, User
@@ -416,7 +418,7 @@ def explain_sources(app, meter: SqlMeter, user: BenchUser, seed: int) -> dict[st
                SourceChoice(QuestionSource.MISSED), SourceChoice(QuestionSource.BOOKMARKED, TAG_NAMES[0]),
                SourceChoice(QuestionSource.MARKED)]
     rng = random.Random(seed)
-    plans: dict[str, list[str]] = {}
+    plans: dict[str, list[list[str]]] = {}
     for choice in choices:
         name = choice.source.value + (f" (tag {choice.tag!r})" if choice.tag else "")
         with app.app_context():
@@ -432,8 +434,19 @@ def explain_sources(app, meter: SqlMeter, user: BenchUser, seed: int) -> dict[st
             log(f"\n   == source {name}: {outcome}; draw_ids issued {len(statements)} statements, "
                 f"{len(selects)} SELECT")
             items = [(f"{name}: SELECT {n}/{len(selects)}", s, p) for n, (s, p) in enumerate(selects, start=1)]
-            plans[choice.source.value] = _explain_all(items)
+            plans[choice.source.value] = [_explain_all([item]) for item in items]
     return plans
+
+
+def answer_indexes(plan: list[str]) -> str:
+    """The answers indexes a plan reads, each with how (index only / covering, or with the table)."""
+    found = []
+    for line in plan:
+        for name in ANSWERS_INDEX.findall(line):
+            how = "index only" if ("Index Only Scan" in line or "COVERING INDEX" in line) else "with table rows"
+            if (name, how) not in found:
+                found.append((name, how))
+    return ", ".join(f"{name} ({how})" for name, how in found)
 
 
 def run(url: str, args) -> bool:
@@ -490,7 +503,7 @@ def run(url: str, args) -> bool:
             log(f"   {len(marks.ids)} questions of the heavy user's latest completed attempts marked for review "
                 "for the `marked` draw (cleared afterwards)")
             plans = explain_sources(app, meter, heavy, args.seed)
-            covering = any(COVERING_INDEX in line for line in plans.get("missed", []))
+            covering = [answer_indexes(plan) for plan in plans.get("missed", [])]
         finally:
             if marks is not None:
                 marks.clear()
@@ -506,8 +519,11 @@ def run(url: str, args) -> bool:
     changed = {t: (counts_before.get(t), n) for t, n in counts_after.items() if counts_before.get(t) != n}
 
     ok = print_table(f"== RESULTS {version} ({args.iterations} iterations; {load})", results)
-    if covering is not None:
-        log(f"\n   missed draw uses {COVERING_INDEX}: {'yes' if covering else 'NO'}")
+    if covering:
+        log("")
+    for number, used in enumerate(covering or [], start=1):
+        log(f"   missed draw, SELECT {number}/{len(covering)}: answers read through {used or 'no index'}"
+            f"{'' if COVERING_INDEX in used else f' (not {COVERING_INDEX})'}")
     if changed or marked_before != marked_after:
         log(f"   CLEANUP INCOMPLETE: rows before/after {changed}; marked {marked_before}/{marked_after}")
         ok = False
