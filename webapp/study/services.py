@@ -332,13 +332,25 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
         db.session.flush()
         record_study_answer(user.id, now, source=f"study:{session.id}")
         _refresh_totals(session)
-        db.session.commit()
+        _commit_keeping_state()
     except sa.exc.IntegrityError:  # the same answer sent twice at once: the first one stands
         db.session.rollback()
         sq = _question_for(get_session(user, session_id), question_id)
         if not sq.is_answered:
             raise
     return feedback_for(sq)
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the loaded rows. The answer's feedback is built from the rows this
+    transaction has just written; expiring them would only read them back (the question, its
+    choices, the session and the learner: four statements on every study answer)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def skip_question(user: User, session_id: int, question_id: int, now: datetime | None = None) -> StudyQuestion:
