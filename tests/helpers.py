@@ -64,3 +64,12 @@ def fake_clock(monkeypatch):
     for module in (limits.storage.memory, limits.strategies, webapp.rate_limits):
         monkeypatch.setattr(module, "time", clock)
     yield clock
+
+
+def walk_keys(value) -> set[str]:
+    """Every key at any depth of a JSON body: a test that no field anywhere reveals a key."""
+    if isinstance(value, dict):
+        return set(value) | set().union(*(walk_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(walk_keys(v) for v in value)) if value else set()
+    return set()

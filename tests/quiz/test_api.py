@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.factories import (bearer, choice_ids, gen_bank, gen_exam, gen_matching_question, gen_ordering_question,
                              gen_question, gen_token, gen_user, pbq_key)
+from tests.helpers import walk_keys
 from tests.conftest import require_tool
 from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
 from webapp.extensions import db
@@ -36,14 +37,6 @@ def _correct_ids(app, question_id: int) -> list[int]:
         return choice_ids(question_id)
 
 
-def _walk_keys(value) -> set[str]:
-    if isinstance(value, dict):
-        return set(value) | set().union(*(_walk_keys(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_walk_keys(v) for v in value)) if value else set()
-    return set()
-
-
 def test_start_quiz_contract_reveals_no_correctness(client, app, learner):
     """POST /api/v1/quizzes returns 201 with the documented fields and nothing about correctness."""
     exam = gen_bank(app, per_objective=4)
@@ -55,7 +48,7 @@ def test_start_quiz_contract_reveals_no_correctness(client, app, learner):
     assert len(body["questions"]) == 5
     assert set(body["questions"][0]) >= QUESTION_KEYS
     assert set(body["questions"][0]["choices"][0]) == {"id", "text"}
-    assert not (_walk_keys(body) & set(LEAKY))
+    assert not (walk_keys(body) & set(LEAKY))
 
 
 def test_second_start_is_409_with_quiz_id(client, app, learner):
@@ -90,7 +83,7 @@ def test_take_and_submit_flow(client, app, learner):
     got = client.get(f"/api/v1/quizzes/{quiz['id']}", headers=headers).get_json()
     assert got["answers"][str(q0)] == {"choice_ids": _correct_ids(app, q0), "marked": True,
                                        "confidence": None}
-    assert not (_walk_keys(got["questions"]) & set(LEAKY))
+    assert not (walk_keys(got["questions"]) & set(LEAKY))
     result = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=headers)
     assert result.status_code == 200
     body = result.get_json()
@@ -290,7 +283,7 @@ def test_ordering_and_matching_questions_describe_items_and_targets_without_the_
     assert [t["text"] for t in matching["targets"]] == ["TCP 22", "TCP 25", "TCP 443", "UDP 161", "UDP 53"]
     assert {t["text"]: t["id"] for t in matching["targets"]}["UDP 161"] == 4
     assert matching["reuse_targets"] is False and "targets" not in ordering
-    assert not (_walk_keys(quiz) & set(LEAKY + ("order", "matches", "target")))
+    assert not (walk_keys(quiz) & set(LEAKY + ("order", "matches", "target")))
     with app.app_context():
         stored = db.session.scalars(sa.select(AttemptQuestion.choice_order)
                                     .where(AttemptQuestion.question_id == ordering["id"])).one()

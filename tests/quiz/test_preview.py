@@ -11,6 +11,7 @@ from limits import parse
 from limits.strategies import MovingWindowRateLimiter
 
 from tests.factories import bearer, gen_bank, gen_bookmark, gen_study_answer, gen_token, gen_user
+from tests.helpers import walk_keys
 from webapp.extensions import db, limiter
 from webapp.models import Answer, AttemptStatus, Question, QuizAttempt, StudySession
 from webapp.models.base import utcnow
@@ -24,14 +25,6 @@ URL = "/api/v1/questions/quiz"
 def learner(app):
     user = gen_user(app, username="previewer")
     return user, bearer(gen_token(app, user))
-
-
-def _walk_keys(value) -> set[str]:
-    if isinstance(value, dict):
-        return set(value) | set().union(*(_walk_keys(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_walk_keys(v) for v in value)) if value else set()
-    return set()
 
 
 def _ids(app, exam, objective: str | None = None) -> list[int]:
@@ -73,7 +66,7 @@ def test_practice_preview_returns_the_draw_and_the_start_call(client, app, learn
     assert body["time_limit_seconds"] == 6 * app.config["QUIZ_SECONDS_PER_QUESTION"]
     assert len(body["questions"]) == 6 and len({q["id"] for q in body["questions"]}) == 6
     assert set(body["questions"][0]) >= {"id", "domain", "type", "stem", "choices"}
-    assert not (_walk_keys(body["questions"]) & set(LEAKY))
+    assert not (walk_keys(body["questions"]) & set(LEAKY))
     assert body["start"] == {"method": "POST", "url": "/api/v1/quizzes", "body": {
         "exam_type": exam.slug, "mode": "practice", "count": 6, "source": "all", "timed": True}}
 

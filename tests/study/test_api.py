@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from tests.factories import (bearer, choice_ids, gen_bank, gen_exam, gen_matching_question, gen_multiple_question,
                              gen_ordering_question, gen_question, gen_token, gen_user, pbq_key)
+from tests.helpers import walk_keys
 from tests.study.conftest import SECRET_EXPLANATION, SECRET_RATIONALE, SECRET_REFERENCE, make_secret
 from webapp.extensions import db
 from webapp.models import Answer, QuestionSource, QuizAttempt, QuizMode
@@ -26,14 +27,6 @@ ROUTES = [("POST", "/api/v1/study-sessions"), ("GET", "/api/v1/study-sessions"),
 def learner(app):
     user = gen_user(app, username="apistudent")
     return user, bearer(gen_token(app, user))
-
-
-def _walk_keys(value) -> set[str]:
-    if isinstance(value, dict):
-        return set(value) | set().union(*(_walk_keys(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_walk_keys(v) for v in value)) if value else set()
-    return set()
 
 
 def _start(client, headers, exam, **body) -> dict:
@@ -69,7 +62,7 @@ def test_start_contract_reveals_nothing(client, app, learner):
     assert set(body["questions"][0]["choices"][0]) == {"id", "text"}
     assert all(state["feedback"] is None and not state["answered"] for state in body["answers"].values())
     assert set(body["answers"]) == {str(q["id"]) for q in body["questions"]}
-    assert not (_walk_keys(body) & set(LEAKY)) - {"feedback"}
+    assert not (walk_keys(body) & set(LEAKY)) - {"feedback"}
     text = response.get_data(as_text=True)
     assert SECRET_EXPLANATION not in text and SECRET_RATIONALE not in text and SECRET_REFERENCE not in text
     got = client.get(f"/api/v1/study-sessions/{body['id']}", headers=learner[1])
@@ -230,7 +223,7 @@ def test_skip_then_reveal_then_no_answer(client, app, learner):
                           json={"question_id": question["id"]})
     state = skipped.get_json()
     assert skipped.status_code == 200 and state["skipped"] and not state["answered"] and state["feedback"] is None
-    assert not (_walk_keys(state) & set(LEAKY))
+    assert not (walk_keys(state) & set(LEAKY))
     revealed = client.post(f"/api/v1/study-sessions/{body['id']}/reveal", headers=learner[1],
                            json={"question_id": question["id"]})
     feedback = revealed.get_json()
