@@ -6,7 +6,9 @@ Models live centrally because a question is used by nearly every feature.
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.models.enums import AttemptStatus, Confidence, QuestionSource, QuizMode, ReviewFilter
+from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, QuestionSource, QuizMode,
+                                 ReviewFilter)
+from webapp.models.feedback import QuestionFeedback, QuestionStats, QuestionVersion
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
 from webapp.models.quiz import Answer, AttemptQuestion, AttemptResult, QuizAttempt
@@ -14,6 +16,7 @@ from webapp.models.study import BookmarkTag, QuestionBookmark, QuestionNote, Stu
 from webapp.models.user import ApiToken, AuditEvent, User
 
 __all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter", "QuestionSource", "Confidence",
+           "FeedbackType", "FeedbackStatus", "QuestionFeedback", "QuestionStats", "QuestionVersion",
            "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
            "StudySession", "StudyQuestion", "QuestionBookmark", "BookmarkTag", "QuestionNote",

@@ -83,7 +83,39 @@ class Confidence(StrEnum):
         return {"sure": "Sure", "unsure": "Unsure", "guessed": "Guessed"}[self.value]
 
 
-LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence)
+class FeedbackType(StrEnum):
+    """What a learner says is wrong with a question (`question_feedback.feedback_type`)."""
+
+    INCORRECT = "incorrect"
+    TYPO = "typo"
+    UNCLEAR = "unclear"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {"incorrect": "Wrong answer or fact", "typo": "Typo", "unclear": "Unclear wording",
+                "other": "Something else"}[self.value]
+
+    @property
+    def needs_comment(self) -> bool:
+        """A comment is required: the report says nothing useful without one."""
+        return self in (FeedbackType.INCORRECT, FeedbackType.OTHER)
+
+
+class FeedbackStatus(StrEnum):
+    """Where a report stands. Only a pending report is open: it counts towards `flag_count`."""
+
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return {"pending": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}[self.value]
+
+
+LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
+                                       FeedbackType, FeedbackStatus)
 
 
 def label(value: object) -> str:

@@ -141,6 +141,10 @@ class Question(db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     flag_count: Mapped[int] = mapped_column(default=0, server_default="0")
     is_flagged: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Set when enough learners report the key as wrong (FEEDBACK_WITHDRAW_AT open "incorrect"
+    # reports): new draws leave the question out until an admin resolves the reports; quizzes
+    # already holding it keep it. `is_active` stays the author's and admin's own switch.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # When the content last changed (set by the import, not on every write such as a flag).

@@ -91,10 +91,11 @@ def freshness_order(question_ids: list[int], last_seen: dict[int, datetime], rng
 
 
 def scope_query(exam: Exam, objective_ids: list[int] | None) -> sa.Select:
-    """Active questions of the exam, narrowed to objectives when given: (id, objective, domain, is_pbq)."""
+    """Active questions of the exam, narrowed to objectives when given: (id, objective, domain, is_pbq).
+    A question withdrawn by learners' reports of a wrong key is left out of every new draw."""
     query = (sa.select(Question.id, Question.objective_id, Objective.domain_id, Question.type.in_(PBQ_TYPES))
              .join(Objective, Objective.id == Question.objective_id)
-             .where(Question.exam_id == exam.id, Question.is_active.is_(True)))
+             .where(Question.exam_id == exam.id, Question.is_active.is_(True), Question.withdrawn_at.is_(None)))
     if objective_ids:
         query = query.where(Question.objective_id.in_(objective_ids))
     return query
