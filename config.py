@@ -182,6 +182,14 @@ class Config:
     # The bookmarks page lists this many bookmarks a page.
     BOOKMARKS_PER_PAGE = 20
 
+    # Question reports (README, "Reporting a problem"; docs/API.md). A question is flagged for
+    # the admins at this many distinct learners with an open report, and withdrawn from new draws
+    # at this many distinct open "incorrect" reports, until an admin resolves them.
+    FEEDBACK_FLAG_AT = 3
+    FEEDBACK_WITHDRAW_AT = 5
+    FEEDBACK_COMMENT_MAX_LENGTH = 2000
+    FEEDBACK_RATE_LIMIT = "20 per day"  # reports filed or updated per learner, browser and API together
+
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10
     XP_BONUS_MIN_QUESTIONS = 10  # completion and perfect-score bonuses need at least this many

@@ -1,0 +1,1 @@
+"""Learner reports on questions ("Report a problem") and the flags they raise."""
