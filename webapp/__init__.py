@@ -86,22 +86,28 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.admin import admin_bp as api_admin_bp
     from webapp.api.bookmarks import bookmarks_bp as api_bookmarks_bp
     from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
+    from webapp.api.editor import editor_bp as api_editor_bp
+    from webapp.api.feedback import feedback_bp as api_feedback_bp
     from webapp.api.gamification import achievements_bp as api_achievements_bp
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
     from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.api.study import study_bp as api_study_bp
+    from webapp.api.triage import triage_bp as api_triage_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.bookmarks.views import bp as bookmarks_bp
+    from webapp.editor.views import bp as editor_bp
+    from webapp.feedback.views import bp as feedback_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
     from webapp.main.views import bp as main_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
     from webapp.study.views import bp as study_bp
+    from webapp.triage.views import bp as triage_bp
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
-                      bookmarks_bp):
+                      bookmarks_bp, feedback_bp, triage_bp, editor_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -109,9 +115,12 @@ def register_blueprints(app: Flask) -> None:
         (api_auth_bp, "/auth"),
         (api_users_bp, "/users"),
         (api_admin_bp, "/admin"),
+        (api_triage_bp, "/admin"),
+        (api_editor_bp, "/admin"),
         (api_catalogue_bp, ""),
         (api_previews_bp, "/questions"),
         (api_bookmarks_bp, ""),
+        (api_feedback_bp, ""),
         (api_quizzes_bp, "/quizzes"),
         (api_study_bp, "/study-sessions"),
         (api_leaderboard_bp, "/leaderboard"),
@@ -121,12 +130,14 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from webapp.models.base import utcnow
-    from webapp.models.enums import AttemptStatus, Confidence, QuestionSource, QuizMode, ReviewFilter, label
+    from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, QuestionSource, QuizMode,
+                                     ReviewFilter, label)
 
     app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]
     # Closed sets: templates compare with the members and show them through `label`.
     app.jinja_env.globals.update(QuizMode=QuizMode, AttemptStatus=AttemptStatus, ReviewFilter=ReviewFilter,
-                                 Confidence=Confidence, QuestionSource=QuestionSource)
+                                 Confidence=Confidence, QuestionSource=QuestionSource, FeedbackType=FeedbackType,
+                                 FeedbackStatus=FeedbackStatus)
     app.jinja_env.filters["label"] = label
     from webapp.gamification.levels import level_progress
     from webapp.gamification.services import FREEZE_EVERY_DAYS, MAX_FREEZES

@@ -9,14 +9,15 @@ import sqlalchemy as sa
 from tests.factories import DEFAULT_PASSWORD, bearer, gen_token, gen_user
 from webapp.extensions import db
 from webapp.models import AuditEvent, User
-from webapp.privacy.services import USER_DATA, tables_pointing_at_users
+from webapp.privacy.services import USER_DATA, columns_pointing_at_users, tables_pointing_at_users
 
 
 def test_registry_covers_every_table_pointing_at_users(app):
-    """Every table with a foreign key to users is in the export/delete registry."""
-    registered = {entry.table for entry in USER_DATA}
-    pointing = tables_pointing_at_users()
-    assert {"api_tokens", "quiz_attempts"} <= pointing
+    """Every column with a foreign key to users is in the export/delete registry."""
+    registered = {(entry.table, entry.user_column) for entry in USER_DATA}
+    pointing = columns_pointing_at_users()
+    assert {("api_tokens", "user_id"), ("question_feedback", "resolved_by")} <= pointing
+    assert {table for table, _ in pointing} == tables_pointing_at_users()
     missing = pointing - registered
     assert not missing, f"add these tables to webapp.privacy.services.USER_DATA: {sorted(missing)}"
 
@@ -48,12 +49,10 @@ def test_api_export(client, app):
 def _rows_for(app, user_id: int) -> dict[str, int]:
     counts = {}
     with app.app_context():
-        for table_name in tables_pointing_at_users():
+        for table_name, column in columns_pointing_at_users():
             table = db.metadata.tables[table_name]
-            for fk in table.foreign_keys:
-                if fk.column.table.name == "users":
-                    counts[table_name] = db.session.scalar(
-                        sa.select(sa.func.count()).select_from(table).where(fk.parent == user_id))
+            counts[f"{table_name}.{column}"] = db.session.scalar(
+                sa.select(sa.func.count()).select_from(table).where(table.c[column] == user_id))
         counts["users"] = db.session.scalar(sa.select(sa.func.count(User.id)).where(User.id == user_id))
     return counts
 
@@ -72,7 +71,7 @@ def test_deletion_leaves_no_rows_and_anonymises_audit(client, app, signed_in):
     with app.app_context():
         events = db.session.scalars(sa.select(AuditEvent.event).where(AuditEvent.user_id.is_(None))).all()
         assert {"register", "login_success", "account_delete"} <= set(events)
-        assert _rows_for(app, bystander.id)["api_tokens"] == 1
+        assert _rows_for(app, bystander.id)["api_tokens.user_id"] == 1
     assert client.get("/account").status_code == 302
 
 

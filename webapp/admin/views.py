@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
-from flask_login import current_user
+from flask import render_template, request
 
 from webapp.admin import services
+from webapp.admin.access import admin_blueprint
 from webapp.audit.services import EVENTS
-from webapp.exceptions import AuthenticationRequired, PermissionDenied
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def require_admin() -> None:
-    """Every admin route, present and future, is closed to everyone but admins."""
-    if not current_user.is_authenticated:
-        raise AuthenticationRequired()
-    if not current_user.is_admin:
-        raise PermissionDenied("This area is for administrators.")
+bp = admin_blueprint("admin", __name__)
 
 
 @bp.get("/")

@@ -49,13 +49,18 @@ USER_DATA: list[UserOwnedTable] = [
     # attempt_questions go with their attempt (ON DELETE CASCADE).
     UserOwnedTable("quiz_attempts", "user_id", DELETE, "quiz_attempts"),
     UserOwnedTable("audit_events", "user_id", ANONYMISE, "audit_events"),
+    # A learner's reports stay for the admins, without their name; an admin's decisions and
+    # edits stay in the question's history, without theirs.
+    UserOwnedTable("question_feedback", "user_id", ANONYMISE, "question_reports"),
+    UserOwnedTable("question_feedback", "resolved_by", ANONYMISE, "reports_resolved", frozenset({"user_id"})),
+    UserOwnedTable("question_versions", "edited_by", ANONYMISE, "question_edits"),
 ]
 USER_FIELDS_NEVER_EXPORTED = frozenset({"password_hash", "session_secret"})
 
 
 def register_user_table(entry: UserOwnedTable) -> None:
     """Features that add a table pointing at users call this from their models module."""
-    if all(existing.table != entry.table for existing in USER_DATA):
+    if all((existing.table, existing.user_column) != (entry.table, entry.user_column) for existing in USER_DATA):
         USER_DATA.append(entry)
 
 
@@ -109,11 +114,16 @@ def delete_user_account(user: User, meta: RequestMeta) -> None:
 
 
 def tables_pointing_at_users() -> set[str]:
-    """Every table with a foreign key to users.id (what the registry must cover)."""
+    """Every table with a foreign key to users.id."""
+    return {table for table, _column in columns_pointing_at_users()}
+
+
+def columns_pointing_at_users() -> set[tuple[str, str]]:
+    """Every (table, column) with a foreign key to users.id (what the registry must cover)."""
     found = set()
     for table in db.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table.name == "users":
-                found.add(table.name)
+                found.add((table.name, fk.parent.name))
     return found
 

@@ -1,0 +1,1 @@
+"""The admin triage queue: learner reports and item statistics, side by side."""
