@@ -18,6 +18,8 @@ EVENTS = frozenset({
     "register", "login_success", "login_failure", "lockout", "logout", "password_change",
     "email_change", "token_create", "token_revoke", "data_export", "account_delete",
     "admin_promotion", "account_deactivate",
+    # Admin work on questions; `details` holds the question id and the before and after.
+    "question_edit", "question_reactivate", "feedback_resolve", "feedback_dismiss",
 })
 
 
