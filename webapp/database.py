@@ -30,6 +30,18 @@ def configure_database(app: Flask) -> None:
         cursor.close()
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring the loaded rows. For a write whose response is built from what the
+    transaction has just written (or from rows it did not change, such as the learner): expiring
+    them would only read them back, one statement each."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 # Indexes with expressions (xp DESC) that Alembic cannot compare; their migrations are written by
 # hand, and autogenerate must neither drop nor re-create them.
 HAND_WRITTEN_INDEXES = frozenset({"ix_users_leaderboard", "ix_weekly_xp_week_start_xp"})

@@ -18,6 +18,8 @@ MATRIX = {
     ("bookmarks.list_bookmarks", "GET"): (200, None),
     ("bookmarks.toggle_bookmark", "POST"): (302, {"bookmarked": "0"}),  # their own (absent) bookmark: nothing to do
     ("bookmarks.save_tags", "POST"): (404, {"tags": "stolen"}),  # they have no bookmark of it
+    ("bookmarks.show_tags", "GET"): (404, None),
+    ("bookmarks.edit_tags", "GET"): (404, None),
     ("bookmarks.show_note", "GET"): (200, None),  # their own (empty) note
     ("bookmarks.edit_note", "GET"): (200, None),
     ("bookmarks.save_note", "POST"): (302, {"action": "delete"}),  # deletes their own note, if any
@@ -74,7 +76,7 @@ def _owner_rows(app, owner_id: int):
 def test_the_walk_finds_exactly_the_routes_in_the_matrix(app):
     """Every bookmark and note route has a row in MATRIX and every row is a route: a new route needs a decision."""
     found = {(rule.endpoint, method) for rule, method in _routes(app)}
-    assert len(found) == 15
+    assert len(found) == 17
     assert found == set(MATRIX)
 
 

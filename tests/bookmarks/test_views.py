@@ -215,8 +215,10 @@ def test_component_forms_need_the_csrf_token(csrf_client):
     done = browser.post(f"/bookmarks/{question.id}", data={"bookmarked": "1", "csrf_token": token})
     assert done.status_code == 302 and _bookmarked(csrf_app, user.id, question.id)
     forms = re.findall(r'<form method="post".*?</form>', _html(browser.get("/bookmarks")), re.S)
-    assert len(forms) >= 5  # toggle, tags, study, quiz (the note's Add is a GET form), sign-out
-    assert all('name="csrf_token"' in form for form in forms)
+    assert len(forms) >= 4  # toggle, study, quiz (the note's and the tags' Add are GET forms), sign-out
+    editing = _html(browser.get(f"/bookmarks/{question.id}/tags/edit"))
+    forms += re.findall(r'<form method="post"[^>]*/tags".*?</form>', editing, re.S)
+    assert len(forms) >= 5 and all('name="csrf_token"' in form for form in forms)
 
 
 def test_the_quiz_screen_toggle_saves_the_selection_and_shows_no_verdict(client, app, signed_in):
@@ -325,8 +327,8 @@ def test_tags_component_with_and_without_htmx(client, app, signed_in):
     saved = client.post(f"/bookmarks/{question.id}/tags", headers=HX, data={"tags": "vpn, DNS , ,nat", "next": "/bookmarks"})
     html = _html(saved)
     assert saved.status_code == 200 and _root(html) == f"tags-{question.id}" and "<html" not in html
-    assert '<label for="tags-input-' in html and ">Tags</label>" in html and ">Save tags</button>" in html
-    assert 'value="DNS, nat, VPN"' in html and "Tags saved." in html
+    assert re.findall(r'<li class="user-tag">([^<]*)</li>', html) == ["DNS", "nat", "VPN"]
+    assert ">Edit tags</button>" in html and "Tags saved." in html and 'name="tags"' not in html
     refused = client.post(f"/bookmarks/{question.id}/tags", headers=HX, data={"tags": "a,b,c,d,e,f", "next": "/bookmarks"})
     assert refused.status_code == 400 and "at most 5 tags" in _html(refused) and 'value="a,b,c,d,e,f"' in _html(refused)
     plain = client.post(f"/bookmarks/{question.id}/tags", data={"tags": "only", "next": "/bookmarks"})
@@ -335,6 +337,23 @@ def test_tags_component_with_and_without_htmx(client, app, signed_in):
         assert db.session.scalars(sa.select(BookmarkTag.name)).all() == ["only"]
     page = client.post(f"/bookmarks/{question.id}/tags", data={"tags": "x" * 31, "next": "/bookmarks"})
     assert page.status_code == 400 and "<html" in _html(page) and "1 to 30 characters" in _html(page)
+
+
+def test_tags_open_for_editing_in_place_or_on_a_page(client, app, signed_in):
+    """The bookmark shows its tags with Edit tags; the edit form opens in place (htmx) or as a plain
+    page that keeps `next`, and Cancel shows the tags again."""
+    question = gen_question(app, gen_exam(app), stem="Tag page stem?")
+    gen_bookmark(app, signed_in, question, tags=["VPN", "dns"])
+    listed = _html(client.get("/bookmarks"))
+    assert f'action="/bookmarks/{question.id}/tags/edit"' in listed and ">Edit tags</button>" in listed
+    editing = _html(client.get(f"/bookmarks/{question.id}/tags/edit?next=/bookmarks", headers=HX))
+    assert _root(editing) == f"tags-{question.id}" and "<html" not in editing
+    assert '<label for="tags-input-' in editing and 'value="dns, VPN"' in editing and ">Save tags</button>" in editing
+    plain = _html(client.get(f"/bookmarks/{question.id}/tags/edit?next=/bookmarks?tag=vpn"))
+    assert "<html" in plain and "Tag page stem?" in plain and 'name="next" value="/bookmarks?tag=vpn"' in plain
+    shown = _html(client.get(f"/bookmarks/{question.id}/tags?next=/bookmarks", headers=HX))
+    assert _root(shown) == f"tags-{question.id}" and ">Edit tags</button>" in shown and 'name="tags"' not in shown
+    assert client.get(f"/bookmarks/{gen_question(app, gen_exam(app)).id}/tags/edit").status_code == 404
 
 
 def test_notes_and_tags_are_escaped(client, app, signed_in):

@@ -199,6 +199,7 @@ def test_study_bookmark_filter_quiz_and_study_the_missed_ones(page: Page, live_u
     expect(page.locator(".bookmark-item")).to_have_count(4)
     item = page.locator(f"#bookmark-{q4}")
     expect(item.locator(".note-body")).to_have_text(NOTE)
+    item.get_by_role("button", name="Add tags").click()
     item.get_by_label("Tags", exact=True).fill("ports")
     item.get_by_role("button", name="Save tags").click()
     expect(item.locator(".user-tag")).to_have_text(["ports"], timeout=SWAP_TIMEOUT)

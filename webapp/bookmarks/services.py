@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from webapp.bookmarks.tags import clean_tag, clean_tags, tag_key
+from webapp.database import commit_keeping_loaded
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.models import BookmarkTag, Domain, Exam, Objective, Question, QuestionBookmark, QuestionNote, User
@@ -271,6 +272,7 @@ def _replace_tags(bookmark: QuestionBookmark, user_id: int, raw: list | None) ->
     for key, name in wanted.items():
         if key not in kept:
             bookmark.tags.append(BookmarkTag(user_id=user_id, question_id=bookmark.question_id, tag_key=key, name=name))
+    bookmark.tags.sort(key=lambda tag: tag.tag_key)  # the relationship's order, without reading it back
 
 
 def _clean_note(body: object, field: str = "body") -> str:
@@ -346,7 +348,7 @@ def _insert_bookmark(user: User, question_id: int, notes: object = UNCHANGED, ta
             db.session.add(bookmark)
             _replace_tags(bookmark, user.id, tags)
             _apply_note_text(user.id, question.id, text)
-        db.session.commit()
+        commit_keeping_loaded()
     except IntegrityError:  # a concurrent request bookmarked it first: that one stands
         db.session.rollback()
         return False
@@ -369,9 +371,24 @@ def update_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
 
 
 def remove_bookmark(user: User, question_id: int) -> None:
-    """Delete a bookmark and its tags (NoBookmark when there is none). The note stays: it is not the bookmark's."""
-    db.session.delete(_bookmark(user, question_id))
-    db.session.commit()
+    """Delete a bookmark and its tags (NoBookmark when there is none). The note stays: it is not the bookmark's.
+
+    One DELETE of the row `_own` can see (the tags go with it: ON DELETE CASCADE), committed
+    without expiring the learner, whom the response reads again for the navigation's count."""
+    visible = _own(QuestionBookmark, user, QuestionBookmark.question_id).where(
+        QuestionBookmark.question_id == question_id)
+    removed = db.session.execute(
+        sa.delete(QuestionBookmark).where(QuestionBookmark.user_id == user.id,
+                                          QuestionBookmark.question_id == question_id,
+                                          QuestionBookmark.question_id.in_(visible))
+        .execution_options(synchronize_session=False)).rowcount
+    if not removed:
+        db.session.rollback()
+        raise NoBookmark()
+    gone = db.session.identity_map.get(db.session.identity_key(QuestionBookmark, (user.id, question_id)))
+    if gone is not None:  # a copy this request had read: it must not be taken for a live row
+        db.session.expunge(gone)
+    commit_keeping_loaded()
     logger.info("bookmark removed", extra={"question_id": question_id})
 
 
@@ -393,8 +410,9 @@ def set_bookmarked(user: User, question_id: int, wanted: bool) -> ToggleState:
         remove_bookmark(user, question_id)
     except NoBookmark:
         pass
-    question = db.session.get(Question, question_id)
-    return ToggleState(bookmarked=False, retired=question is None or is_retired(question))
+    active = db.session.execute(sa.select(Question.is_active & Exam.is_active).join(Exam, Exam.id == Question.exam_id)
+                                .where(Question.id == question_id)).scalar()
+    return ToggleState(bookmarked=False, retired=not active)
 
 
 def save_tags(user: User, question_id: int, tags: list[str]) -> BookmarkItem:

@@ -113,6 +113,26 @@ def toggle_bookmark(question_id: int):
     return redirect(_back(form.next.data, f"bookmark-toggle-{question_id}"))
 
 
+def _tags_page(question_id: int, editing: bool, **context):
+    """The tags component for htmx, or the plain tags page around it (a bookmark of the user's)."""
+    item = services.get_bookmark(_user(), question_id)
+    return render_page_or_fragment("bookmarks/tags.html", "bookmarks/_tags.html", item=item, tags=item.tags,
+                                   question_id=question_id, next=_next(request.args.get("next")), editing=editing,
+                                   **context)
+
+
+@bp.get("/bookmarks/<int:question_id>/tags")
+def show_tags(question_id: int):
+    """The tags as shown (what Cancel returns to)."""
+    return _tags_page(question_id, editing=False, focus=True)
+
+
+@bp.get("/bookmarks/<int:question_id>/tags/edit")
+def edit_tags(question_id: int):
+    """The tags' edit form: in place for htmx, the plain form page otherwise."""
+    return _tags_page(question_id, editing=True)
+
+
 @bp.post("/bookmarks/<int:question_id>/tags")
 def save_tags(question_id: int):
     """Replace a bookmark's tags; a refused tag is shown next to the field (the component, or a page)."""
@@ -125,7 +145,8 @@ def save_tags(question_id: int):
         return render_page_or_fragment("bookmarks/tags.html", "bookmarks/_tags.html", status=400, item=item,
                                        tags=item.tags, typed=form.tags.data, error=exc.message, **context)
     if is_htmx():
-        return render_template("bookmarks/_tags.html", tags=item.tags, status_message="Tags saved.", **context)
+        return render_template("bookmarks/_tags.html", tags=item.tags, status_message="Tags saved.", focus=True,
+                               **context)
     flash("Tags saved.", "success")
     return redirect(_back(form.next.data, f"tags-{question_id}"))
 

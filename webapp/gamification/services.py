@@ -381,6 +381,9 @@ def record_study_answer(user_id: int, when: datetime, source: str | None = None)
     day). True when the streak advanced."""
     user = db.session.get(User, user_id)
     day = local_day(when, user.timezone)
+    counted = db.session.get(Streak, user_id)
+    if counted is not None and counted.last_active_day is not None and counted.last_active_day >= day:
+        return False  # the day already counts (a quiz or the tenth study answer): nothing to add
     start, end = _local_day_bounds(day, user.timezone)
     answers = db.session.scalar(sa.select(sa.func.count(Answer.id)).where(
         Answer.user_id == user_id, Answer.answered_at >= start, Answer.answered_at < end,

@@ -55,6 +55,9 @@ class StudySession(db.Model):
         back_populates="session", order_by="StudyQuestion.position", cascade="all, delete-orphan",
         passive_deletes=True)
     exam = relationship("Exam")
+    # The progress figures a write of this request has just counted (webapp.study.services
+    # `counted_progress`); a plain attribute, never stored.
+    counted = None
 
     __table_args__ = (
         sa.CheckConstraint(f"source IN ({sql_in(QuestionSource)})", name="source_known"),

@@ -9,7 +9,7 @@ exam, for a learner) are neither listed nor found, by the catalogue's one visibi
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
@@ -62,7 +62,8 @@ def list_questions(viewer: User, exam_slug: str | None, objective_code: str | No
 
 
 def get_question(viewer: User, question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
+    """A question `viewer` may see (with its exam), else NotFound."""
+    question = db.session.get(Question, question_id, options=[joinedload(Question.exam)])
     if (question is None or (not question.is_active and not viewer.is_admin)
             or not exam_visible_to(viewer, question.exam)):
         raise NotFound("No such question.")

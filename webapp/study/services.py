@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
 
+from webapp.database import commit_keeping_loaded
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import record_study_answer
@@ -283,13 +284,13 @@ def _viewed(session: StudySession, sq: StudyQuestion, now: datetime) -> None:
 
 def _refresh_totals(session: StudySession) -> None:
     """`questions_viewed` and `time_spent_seconds` from the session's questions (counted, not
-    incremented, so two requests at once cannot lose an update for good)."""
+    incremented, so two requests at once cannot lose an update for good). The same count gives
+    the progress line, kept for `counted_progress` in this request."""
     db.session.flush()
-    viewed, spent_ms = db.session.execute(
-        sa.select(sa.func.count(StudyQuestion.viewed_at), sa.func.coalesce(sa.func.sum(StudyQuestion.time_spent_ms), 0))
-        .where(StudyQuestion.session_id == session.id)).one()
-    session.questions_viewed = int(viewed)
-    session.time_spent_seconds = int(spent_ms) // 1000
+    counts = _counts([session.id]).get(session.id, _NO_QUESTIONS)
+    session.questions_viewed = counts.viewed
+    session.time_spent_seconds = counts.spent_ms // 1000
+    session.counted = _progress(session, counts)
 
 
 def visit_question(user: User, session_id: int, position: int, now: datetime | None = None) -> StudyQuestion:
@@ -317,15 +318,19 @@ def _confidence(value: str | None) -> str | None:
 
 def answer_question(user: User, session_id: int, question_id: int, choice_ids: list | None = None,
                     order: list | None = None, matches: dict | None = None, confidence: str | None = None,
-                    now: datetime | None = None) -> Feedback:
+                    now: datetime | None = None, loaded: StudyQuestion | None = None) -> Feedback:
     """Check and store the answer to one question and return its feedback.
 
     A complete answer only (exactly `select_count` choices, every item ordered, every item
     matched). A question already answered returns its first result unchanged, whatever is sent;
-    one whose answer was shown is AnswerShown (409); a finished session is StudyClosed (409)."""
+    one whose answer was shown is AnswerShown (409); a finished session is StudyClosed (409).
+    `loaded`: the question as the caller has just read it (`session_question`), so it is not read twice."""
     now = now or utcnow()
     session = _open_session(user, session_id)
-    sq = _question_for(session, question_id)
+    if loaded is not None and (loaded.session_id, loaded.question_id) == (session.id, question_id):
+        sq = loaded
+    else:
+        sq = _question_for(session, question_id)
     if sq.is_answered:
         return feedback_for(sq)
     if sq.revealed_at is not None:
@@ -347,25 +352,13 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
         db.session.flush()
         record_study_answer(user.id, now, source=f"study:{session.id}")
         _refresh_totals(session)
-        _commit_keeping_state()
+        commit_keeping_loaded()
     except sa.exc.IntegrityError:  # the same answer sent twice at once: the first one stands
         db.session.rollback()
         sq = _question_for(get_session(user, session_id), question_id)
         if not sq.is_answered:
             raise
     return feedback_for(sq)
-
-
-def _commit_keeping_state() -> None:
-    """Commit without expiring the loaded rows. The answer's feedback is built from the rows this
-    transaction has just written; expiring them would only read them back (the question, its
-    choices, the session and the learner: four statements on every study answer)."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
 
 
 def skip_question(user: User, session_id: int, question_id: int, now: datetime | None = None) -> StudyQuestion:
@@ -434,28 +427,48 @@ def progress(session: StudySession) -> Progress:
 
 
 def counted_progress(session: StudySession) -> Progress:
-    """`progress` counted in the database, for a screen that has not loaded every question."""
-    return progress_for([session])[session.id]
+    """`progress` counted in the database, for a screen that has not loaded every question (the
+    count this request's write has just made, when it made one)."""
+    return getattr(session, "counted", None) or progress_for([session])[session.id]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    total: int
+    answered: int
+    correct: int
+    skipped: int
+    viewed: int
+    spent_ms: int
+
+
+_NO_QUESTIONS = _Counts(0, 0, 0, 0, 0, 0)
+
+
+def _counts(session_ids: list[int]) -> dict[int, _Counts]:
+    """Per session: its questions, answered, right, skipped (not answered), viewed, and the time spent."""
+    rows = db.session.execute(
+        sa.select(StudyQuestion.session_id, sa.func.count(StudyQuestion.id),
+                  sa.func.count(StudyQuestion.answered_at),
+                  sa.func.count(StudyQuestion.id).filter(StudyQuestion.is_correct.is_(True)),
+                  sa.func.count(StudyQuestion.id).filter(StudyQuestion.skipped_at.is_not(None),
+                                                         StudyQuestion.answered_at.is_(None)),
+                  sa.func.count(StudyQuestion.viewed_at), sa.func.coalesce(sa.func.sum(StudyQuestion.time_spent_ms), 0))
+        .where(StudyQuestion.session_id.in_(session_ids)).group_by(StudyQuestion.session_id))
+    return {session_id: _Counts(*(int(n) for n in figures)) for session_id, *figures in rows}
+
+
+def _progress(session: StudySession, counts: _Counts) -> Progress:
+    return Progress(counts.total, session.questions_viewed, counts.answered, counts.correct, counts.skipped,
+                    session.time_spent_seconds)
 
 
 def progress_for(sessions: list[StudySession]) -> dict[int, Progress]:
     """The figures of several sessions (a history page) in one grouped query."""
     if not sessions:
         return {}
-    rows = db.session.execute(
-        sa.select(StudyQuestion.session_id, sa.func.count(StudyQuestion.id),
-                  sa.func.count(StudyQuestion.answered_at),
-                  sa.func.count(StudyQuestion.id).filter(StudyQuestion.is_correct.is_(True)),
-                  sa.func.count(StudyQuestion.id).filter(StudyQuestion.skipped_at.is_not(None),
-                                                         StudyQuestion.answered_at.is_(None)))
-        .where(StudyQuestion.session_id.in_([s.id for s in sessions])).group_by(StudyQuestion.session_id))
-    counts = {session_id: (total, answered, correct, skipped) for session_id, total, answered, correct, skipped in rows}
-    figures = {}
-    for session in sessions:
-        total, answered, correct, skipped = counts.get(session.id, (0, 0, 0, 0))
-        figures[session.id] = Progress(total, session.questions_viewed, answered, correct, skipped,
-                                       session.time_spent_seconds)
-    return figures
+    counts = _counts([s.id for s in sessions])
+    return {session.id: _progress(session, counts.get(session.id, _NO_QUESTIONS)) for session in sessions}
 
 
 def _close(session: StudySession, now: datetime) -> bool:

@@ -131,7 +131,8 @@ def answer(session_id: int, number: int):
     posted, confidence = None, request.form.get("confidence")
     try:
         posted = _posted_answer(sq)
-        feedback = services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, **posted)
+        feedback = services.answer_question(_user(), session.id, sq.question_id, confidence=confidence, loaded=sq,
+                                            **posted)
     except ValidationError as exc:
         return _screen(session, sq, status=400, refused=exc, draft=services.draft_of(sq, posted, confidence))
     return _screen(session, feedback.sq, fresh=True)
