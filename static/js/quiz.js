@@ -5,6 +5,9 @@
 (function () {
   "use strict";
 
+  // The shortcuts exist only with this script (deferred: the page is parsed), so it shows their help.
+  document.querySelectorAll(".keyboard-help[hidden]").forEach(function (help) { help.hidden = false; });
+
   function isTyping(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) &&
       !/^(radio|checkbox)$/.test(target.type || ""));

@@ -101,6 +101,7 @@ def test_study_bookmark_filter_quiz_and_study_the_missed_ones(page: Page, live_u
     studied = []
 
     # 1: a wrong answer by clicking; the explanation replaces the form, no page load.
+    expect(page.locator(".keyboard-help")).to_be_visible()  # the script that runs the shortcuts shows their help
     q1 = _question_id(page)
     studied.append(q1)
     _mark_page(page)
@@ -260,6 +261,7 @@ def test_without_javascript_study_answers_come_as_a_full_page_and_bookmarks_use_
     _start_study(page, live_url, exam.slug)
     qid = _question_id(page)
     question_url = page.url
+    expect(page.locator(".keyboard-help")).to_be_hidden()  # no script, no shortcuts: no help line for them
 
     page.locator(f'label[for="choice-{_choice(app, qid, correct=True)}"]').click()
     page.get_by_role("button", name="Check answer").click()
