@@ -93,12 +93,12 @@ def _decided(question_id: int, message: str):
                            item=services.queue_item(question_id), query=query, message=message, next=_next())
 
 
-def _refused(exc: AppError):
+def _refused(exc: AppError, anchor: str = "triage-detail"):
     """A decision refused: for htmx the error policy answers; without JavaScript a flash."""
     if is_htmx():
         raise exc
     flash(exc.message, "error")
-    return redirect(f"{_next()}#triage-detail")
+    return redirect(f"{_next()}#{anchor}")
 
 
 @bp.post("/flags/reports/<int:report_id>")
@@ -138,7 +138,7 @@ def bulk_dismiss():
     form = DismissForm()
     result = _dismiss(form, form.chosen)
     if isinstance(result, AppError):
-        return _refused(result)
+        return _refused(result, "triage-queue")
     message = f"{_reports(result.dismissed)} dismissed on {len(result.question_ids)} question(s)."
     if not is_htmx():
         flash(message, "success")
