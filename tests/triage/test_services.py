@@ -274,3 +274,11 @@ def test_bulk_dismiss_needs_a_choice(app, ctx):
     assert caught.value.code == "NO_QUESTIONS_CHOSEN" and caught.value.field == "question_ids"
     quiet = gen_question(app, gen_exam(app))
     assert services.bulk_dismiss(admin, [quiet.id, quiet.id + 1000], None, META) == services.BulkResult([], 0)
+
+
+def test_report_age_in_words():
+    """A report's age reads "today", "1 day ago" or "N days ago"."""
+    now = utcnow()
+    assert services.age_in_words(now - timedelta(hours=3), now) == "today"
+    assert services.age_in_words(now - timedelta(days=1, hours=2), now) == "1 day ago"
+    assert services.age_in_words(now - timedelta(days=12), now) == "12 days ago"

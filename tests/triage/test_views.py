@@ -76,7 +76,7 @@ def test_detail_full_page_and_fragment(app, client, admin, reported):
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200 and "<html" not in body and 'id="triage-detail"' in body
     assert "HX-Request" in fragment.headers["Vary"]
-    assert "tag-correct" in body and "alice" in body and "The key should be LDAPS." in body
+    assert "tag-correct" in body and "alice" in body and "The key should be LDAPS." in body and "(today)" in body
     assert "Discrimination below 0 (-0.20)" in body and "Bank import" in body
     assert f'href="/admin/questions/{question.id}/edit"' in body
     assert f'action="/admin/flags/reports/{first}"' in body and 'hx-target="#triage-detail"' in body

@@ -104,7 +104,8 @@ class ReportOut(ma.Schema):
 
 
 class BulkDismissIn(ma.Schema):
-    question_ids = ma.fields.List(ma.fields.Integer(), required=True,
+    question_ids = ma.fields.List(ma.fields.Integer(validate=ma.validate.Range(min=1, max=services.MAX_ID)),
+                                  required=True,
                                   validate=ma.validate.Length(min=1, max=MAX_PER_PAGE))
     resolution_note = NOTE
 

@@ -33,6 +33,7 @@ from webapp.extensions import db
 from webapp.feedback.services import close_reports, lock_question
 from webapp.models import (Exam, FeedbackStatus, FeedbackType, Question, QuestionFeedback, QuestionStats,
                            QuestionVersion, User)
+from webapp.models.base import utcnow
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 
 QUEUE_PAGE_SIZE = 20
@@ -40,6 +41,8 @@ SEARCH_MAX_LENGTH = 200
 RESOLUTION_NOTE_MAX_LENGTH = 2000
 # The status filter's value for "reports in any status" (the others are FeedbackStatus values).
 ANY_STATUS = "any"
+# Ids are 32-bit integers in every table; larger numbers name nothing (and overflow SQLite's INTEGER binding).
+MAX_ID = 2**31 - 1
 CLOSING = (FeedbackStatus.RESOLVED, FeedbackStatus.DISMISSED)
 AUDIT_EVENTS = {FeedbackStatus.RESOLVED: "feedback_resolve", FeedbackStatus.DISMISSED: "feedback_dismiss"}
 
@@ -273,6 +276,14 @@ def question_detail(question_id: int) -> QuestionDetail:
     return QuestionDetail(question, reports, stats, choice_rates(stats), versions)
 
 
+def age_in_words(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago a report was filed: "today", "1 day ago", "12 days ago"."""
+    days = ((now or utcnow()) - moment).days
+    if days < 1:
+        return "today"
+    return f"{days} day{'' if days == 1 else 's'} ago"
+
+
 def _flag_state(question_id: int) -> dict:
     """The question's flag columns as stored now (they are written by UPDATE, past the ORM)."""
     row = db.session.execute(sa.select(Question.flag_count, Question.is_flagged, Question.withdrawn_at)
@@ -330,9 +341,9 @@ def bulk_dismiss(admin: User, question_ids: list[int], note: str | None, meta: R
     """Dismiss every open report of the chosen questions with one note, in one transaction,
     audited per question. Questions in ascending id order, so two admins lock them alike."""
     note = _clean_note(note)
-    wanted = sorted(set(question_ids))
-    if not wanted:
+    if not question_ids:
         raise NoQuestionsChosen()
+    wanted = sorted({question_id for question_id in question_ids if 0 < question_id <= MAX_ID})
     touched, dismissed = [], 0
     for question_id in wanted:
         if not lock_question(question_id):

@@ -33,7 +33,7 @@ bp = admin_blueprint("triage", __name__)
 
 @bp.context_processor
 def limits() -> dict:
-    return {"RESOLUTION_NOTE_MAX_LENGTH": services.RESOLUTION_NOTE_MAX_LENGTH}
+    return {"RESOLUTION_NOTE_MAX_LENGTH": services.RESOLUTION_NOTE_MAX_LENGTH, "age": services.age_in_words}
 
 
 @bp.app_template_global()
