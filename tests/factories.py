@@ -278,3 +278,37 @@ def gen_study_answer(app, user: User, question: Question, is_correct: bool, answ
         db.session.add(answer)
         db.session.commit()
         return answer.id
+
+
+# Issue 12, the triage queue: reports and item statistics written straight to the schema.
+
+def gen_feedback(app, user: User | None, question: Question, feedback_type=None, comment: str | None = "It is wrong.",
+                 status=None, created_at=None, **fields) -> int:
+    """A saved report on `question` by `user` (None: a deleted account), then the question's flags
+    recounted (`refresh_flags`); returns the report's id. `feedback_type` and `status` take the
+    enums or their values; "incorrect" and pending by default."""
+    from webapp.feedback.services import refresh_flags
+    from webapp.models import FeedbackStatus, FeedbackType, QuestionFeedback
+
+    with app.app_context():
+        when = created_at or utcnow()
+        report = QuestionFeedback(user_id=user.id if user else None, question_id=question.id,
+                                  feedback_type=FeedbackType(feedback_type or FeedbackType.INCORRECT).value, comment=comment,
+                                  status=FeedbackStatus(status or FeedbackStatus.PENDING).value,
+                                  created_at=when, updated_at=when, **fields)
+        db.session.add(report)
+        db.session.flush()
+        refresh_flags(question.id)
+        db.session.commit()
+        return report.id
+
+
+def gen_question_stats(app, question: Question, **fields) -> None:
+    """A saved `question_stats` row for `question` (100 responses, unsuspicious, unless given)."""
+    from webapp.models import QuestionStats
+
+    values = {"responses": 100, "facility": 60.0, "discrimination": 0.3, "top_group": 27, "bottom_group": 27,
+              "median_seconds": 40.0, "is_suspect": False, "suspect_reasons": [], "suspicion_score": 0.0, **fields}
+    with app.app_context():
+        db.session.merge(QuestionStats(question_id=question.id, **values))
+        db.session.commit()

@@ -36,9 +36,10 @@ def test_every_api_route_is_documented(app):
         if not rule.rule.startswith("/api/v1") or rule.rule.endswith("openapi.json"):
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
-        # The doc names a resource's own id `{id}`: /quizzes/{id}, /questions/{id}, /study-sessions/{id}.
+        # The doc names a resource's own id `{id}`: /quizzes/{id}, /questions/{id}, /study-sessions/{id},
+        # /admin/feedback/{id}.
         path = (path.replace("{quiz_id}", "{id}").replace("/questions/{question_id}", "/questions/{id}")
-                .replace("{session_id}", "{id}"))
+                .replace("{session_id}", "{id}").replace("/feedback/{report_id}", "/feedback/{id}"))
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             checked.append(f"{method} {path}")
             if f"{method} {path}" not in API_DOC:

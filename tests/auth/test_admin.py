@@ -18,8 +18,27 @@ def _admin_rules(app):
                 yield rule, method
 
 
-def _url(rule) -> str:
-    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
+def _url(rule, values: dict | None = None) -> str:
+    """The rule with each argument filled in: from `values` by name, else 1."""
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: str((values or {}).get(m.group(1), 1)), rule.rule)
+
+
+# Admin routes that act on a record: a fresh one for each admin request (the walk expects < 400).
+def _fresh_records(app) -> dict:
+    """A new question with one open report: the ids admin routes name (question_id, report_id)."""
+    from tests.factories import gen_exam, gen_feedback, gen_question
+
+    question = gen_question(app, gen_exam(app))
+    return {"question_id": question.id, "report_id": gen_feedback(app, gen_user(app), question)}
+
+
+# JSON bodies that admin API routes need to succeed, by (method, rule).
+def _sample_json(method: str, rule: str, values: dict) -> dict | None:
+    bodies = {
+        ("PATCH", "/api/v1/admin/feedback/<int:report_id>"): {"status": "dismissed", "resolution_note": "walk"},
+        ("POST", "/api/v1/admin/feedback/dismiss"): {"question_ids": [values["question_id"]]},
+    }
+    return bodies.get((method, rule))
 
 
 def test_admin_access_matrix(app):
@@ -39,13 +58,18 @@ def test_admin_access_matrix(app):
         if api:
             assert anon.status_code == 401, url
             assert as_learner.open(url, method=method, headers=bearer(learner_token)).status_code == 403, url
-            assert as_admin.open(url, method=method, headers=bearer(admin_token)).status_code < 400, url
+            values = _fresh_records(app) if "<" in rule.rule or method != "GET" else {}
+            admin_url = _url(rule, values)
+            answer = as_admin.open(admin_url, method=method, headers=bearer(admin_token),
+                                   json=_sample_json(method, rule.rule, values) if values else None)
+            assert answer.status_code < 400, (admin_url, answer.get_data(as_text=True))
             # A browser session does not open the admin API either.
             assert as_admin.open(url, method=method).status_code == 401, url
         else:
             assert anon.status_code == 302 and "/auth/login" in anon.headers["Location"], url
             assert as_learner.open(url, method=method).status_code == 403, url
-            assert as_admin.open(url, method=method).status_code < 400, url
+            admin_url = _url(rule, _fresh_records(app) if "<" in rule.rule else {})
+            assert as_admin.open(admin_url, method=method).status_code < 400, admin_url
 
 
 def test_admin_audit_page_lists_events(client, admin):
