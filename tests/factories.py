@@ -278,3 +278,12 @@ def gen_study_answer(app, user: User, question: Question, is_correct: bool, answ
         db.session.add(answer)
         db.session.commit()
         return answer.id
+
+
+def gen_report(app, user: User, question: Question, feedback_type: str = "typo", comment: str | None = "A typo.") -> int:
+    """A report of `question` by `user` through the feedback service; returns the report's id."""
+    from webapp.feedback import services as feedback
+
+    with app.app_context():
+        report, _created = feedback.file_report(db.session.get(User, user.id), question.id, feedback_type, comment)
+        return report.id
