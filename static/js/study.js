@@ -6,9 +6,10 @@
 (function () {
   "use strict";
 
+  /* The report form's type radios are typed into too: its keys never answer the question. */
   function isTyping(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) &&
-      !/^(radio|checkbox)$/.test(target.type || ""));
+      (!/^(radio|checkbox)$/.test(target.type || "") || !!target.closest("[data-report-form]")));
   }
 
   function press(panel, selector) {

@@ -157,13 +157,10 @@ def open_report(user: User, question_id: int) -> QuestionFeedback | None:
         QuestionFeedback.status == FeedbackStatus.PENDING))
 
 
-def open_reported_ids(user: User, question_ids: list[int]) -> set[int]:
-    """Which of `question_ids` the learner has an open report on (a page of report controls)."""
-    if not question_ids:
-        return set()
+def open_reported_ids(user: User) -> set[int]:
+    """The questions the learner has an open report on (every report control of a page reads it)."""
     return set(db.session.scalars(sa.select(QuestionFeedback.question_id).where(
-        QuestionFeedback.user_id == user.id, QuestionFeedback.question_id.in_(question_ids),
-        QuestionFeedback.status == FeedbackStatus.PENDING)))
+        QuestionFeedback.user_id == user.id, QuestionFeedback.status == FeedbackStatus.PENDING)))
 
 
 def _write_report(user: User, question_id: int, feedback_type: FeedbackType, comment: str | None,
