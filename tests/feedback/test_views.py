@@ -192,3 +192,16 @@ def test_report_posts_need_the_csrf_token(app):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
     sent = browser.post(f"/questions/{question.id}/report", data={"feedback_type": "typo", "csrf_token": token})
     assert sent.status_code == 302
+
+
+def test_the_browser_routes_need_sign_in_and_a_visible_question(client, app, question):
+    """Anonymous visitors are sent to sign in from every report route; a learner gets 404 for a hidden question."""
+    hidden = gen_question(app, gen_exam(app, is_active=False))
+    for method, path in (("GET", f"/questions/{question.id}/report"), ("GET", f"/questions/{question.id}/report/control"),
+                         ("POST", f"/questions/{question.id}/report"), ("POST", "/reports/seen")):
+        response = client.open(path, method=method)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], path
+    gen_user(app, username="looker")
+    login(client, "looker")
+    assert client.get(f"/questions/{hidden.id}/report").status_code == 404
+    assert client.post(f"/questions/{hidden.id}/report", data={"feedback_type": "typo"}).status_code == 404
