@@ -189,6 +189,8 @@ class Config:
     FEEDBACK_WITHDRAW_AT = 5
     FEEDBACK_COMMENT_MAX_LENGTH = 2000
     FEEDBACK_RATE_LIMIT = "20 per day"  # reports filed or updated per learner, browser and API together
+    # The "My reports" page lists this many reports a page.
+    FEEDBACK_REPORTS_PER_PAGE = 20
 
     # XP rules (README, "Gamification"). Study mode and abandoned quizzes earn nothing.
     XP_PER_CORRECT_ANSWER = 10

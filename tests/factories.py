@@ -312,3 +312,12 @@ def gen_question_stats(app, question: Question, **fields) -> None:
     with app.app_context():
         db.session.merge(QuestionStats(question_id=question.id, **values))
         db.session.commit()
+
+
+def gen_report(app, user: User, question: Question, feedback_type: str = "typo", comment: str | None = "A typo.") -> int:
+    """A report of `question` by `user` through the feedback service; returns the report's id."""
+    from webapp.feedback import services as feedback
+
+    with app.app_context():
+        report, _created = feedback.file_report(db.session.get(User, user.id), question.id, feedback_type, comment)
+        return report.id

@@ -9,9 +9,10 @@
   // The shortcuts exist only with this script (deferred: the page is parsed), so it shows their help.
   document.querySelectorAll(".keyboard-help[hidden]").forEach(function (help) { help.hidden = false; });
 
+  /* The report form's type radios are typed into too: its keys never answer the question. */
   function isTyping(target) {
     return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) &&
-      !/^(radio|checkbox)$/.test(target.type || ""));
+      (!/^(radio|checkbox)$/.test(target.type || "") || !!target.closest("[data-report-form]")));
   }
 
   function press(panel, selector) {

@@ -74,9 +74,8 @@ def test_a_new_learner_is_welcomed_and_a_returning_one_welcomed_back(client, app
     assert "<h1>Welcome back, newbie</h1>" in client.get("/").get_data(as_text=True)
 
 
-# Study mode, bookmarks and private notes are built, so pages may name them.
-UNBUILT_FEATURES = ("flashcard", "daily goal", "goals", "chart", "report a",
-                    "flag this", "recommend", "analytics", "coming soon")
+# Study mode, bookmarks, private notes and question reports are built, so pages may name them.
+UNBUILT_FEATURES = ("flashcard", "daily goal", "goals", "chart", "recommend", "analytics", "coming soon")
 
 
 def _visible_text(html: str) -> str:

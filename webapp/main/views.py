@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from webapp.feedback.services import unseen_resolutions
 from webapp.gamification.services import dashboard
 from webapp.quiz.services import in_progress_attempt
 from webapp.study.services import open_session
@@ -19,4 +20,5 @@ def index():
     user = current_user._get_current_object()
     # A learner who has signed in before is returning; one who has just registered is not.
     return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user),
-                           current_study=open_session(user), returning=user.last_login_at is not None)
+                           current_study=open_session(user), returning=user.last_login_at is not None,
+                           resolutions=unseen_resolutions(user))

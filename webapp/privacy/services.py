@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from webapp.audit.services import RequestMeta, record_event
 from webapp.auth.services import end_sessions_and_tokens
 from webapp.extensions import db
+from webapp.feedback import services as feedback
 from webapp.models import User
 
 DELETE = "delete"  # the rows are the user's own data and go with the account
@@ -101,6 +102,9 @@ def delete_user_account(user: User, meta: RequestMeta) -> None:
     """
     user_id = user.id
     end_sessions_and_tokens(user)
+    # The learner's open reports stay but stop counting: their questions are locked now and
+    # recounted once the reports no longer name the user.
+    reported = feedback.lock_reported_questions(user_id)
     for entry in USER_DATA:
         table = _table(entry.table)
         condition = table.c[entry.user_column] == user_id
@@ -108,6 +112,8 @@ def delete_user_account(user: User, meta: RequestMeta) -> None:
             db.session.execute(sa.delete(table).where(condition))
         else:
             db.session.execute(sa.update(table).where(condition).values({entry.user_column: None}))
+    for question_id in reported:
+        feedback.refresh_flags(question_id)
     db.session.delete(user)
     record_event("account_delete", meta, user_id=None)
     db.session.commit()

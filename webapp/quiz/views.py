@@ -62,12 +62,13 @@ def _screen(attempt, aq, status: int = 200, refused: ValidationError | None = No
 
 
 def _destination(go: str | None, number: int, total: int) -> int | str | None:
-    """Where a `go` button leads: a question number, "review", "end", or None to stay."""
+    """Where a `go` button leads: a question number, "review", "end", "report" (the plain
+    "Report a problem" page, from which the learner comes back here), or None to stay."""
     if go == "next":
         return min(number + 1, total)
     if go == "prev":
         return max(number - 1, 1)
-    if go in ("review", "end"):
+    if go in ("review", "end", "report"):
         return go
     if go and go.isdigit() and 1 <= int(go) <= total:
         return int(go)
@@ -200,6 +201,9 @@ def answer(attempt_id: int, number: int):
         return _go_to(url_for("quiz.confirm_submit", attempt_id=attempt.id))
     if destination == "end":
         return _go_to(url_for("quiz.end", attempt_id=attempt.id))
+    if destination == "report":
+        return _go_to(url_for("feedback.report_form", question_id=aq.question_id,
+                              next=url_for("quiz.question", attempt_id=attempt.id, number=number)))
     if destination is None:
         if is_htmx():
             return render_template("quiz/_answer_saved.html", attempt=attempt, aq=aq,
