@@ -22,6 +22,20 @@ def _url(rule) -> str:
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
 
 
+# Admin routes about one record answer 404 to an admin for the walk's placeholder id 1 (there is
+# no such record): the gate let the admin through to the lookup. (rule, method) pairs.
+ADMIN_NOT_FOUND = {
+    # The question editor (webapp/editor, webapp/api/editor.py).
+    ("/admin/questions/<int:question_id>/edit", "GET"), ("/admin/questions/<int:question_id>/edit", "POST"),
+    ("/admin/questions/<int:question_id>/versions/<int:number>", "GET"),
+    ("/api/v1/admin/questions/<int:question_id>", "GET"), ("/api/v1/admin/questions/<int:question_id>", "PATCH"),
+}
+
+
+def _admin_allowed(rule, method, status: int) -> bool:
+    return status == 404 if (rule.rule, method) in ADMIN_NOT_FOUND else status < 400
+
+
 def test_admin_access_matrix(app):
     """Anonymous → login/401, a normal user → 403, an admin → allowed, for every admin route."""
     rules = list(_admin_rules(app))
@@ -39,13 +53,13 @@ def test_admin_access_matrix(app):
         if api:
             assert anon.status_code == 401, url
             assert as_learner.open(url, method=method, headers=bearer(learner_token)).status_code == 403, url
-            assert as_admin.open(url, method=method, headers=bearer(admin_token)).status_code < 400, url
+            assert _admin_allowed(rule, method, as_admin.open(url, method=method, headers=bearer(admin_token)).status_code), url
             # A browser session does not open the admin API either.
             assert as_admin.open(url, method=method).status_code == 401, url
         else:
             assert anon.status_code == 302 and "/auth/login" in anon.headers["Location"], url
             assert as_learner.open(url, method=method).status_code == 403, url
-            assert as_admin.open(url, method=method).status_code < 400, url
+            assert _admin_allowed(rule, method, as_admin.open(url, method=method).status_code), url
 
 
 def test_admin_audit_page_lists_events(client, admin):
