@@ -994,7 +994,8 @@ def review_entry(item: ReviewItem) -> dict:
     matching entries add the answer, the key and each item's verdict with its rationale."""
     entry = {"question_id": item.question.id, "choice_ids": item.selected, "correct_choice_ids": item.correct_ids,
              "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed,
-             "key_corrected_at": item.key_corrected_at}
+             # ISO 8601, like every API time (the result body is a plain dict, not a schema)
+             "key_corrected_at": item.key_corrected_at.isoformat() if item.key_corrected_at else None}
     if item.question.is_pbq:
         answer_field = ANSWER_FIELD[item.question.type]
         entry |= {answer_field: (item.response or {}).get(answer_field),
