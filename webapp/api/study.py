@@ -129,6 +129,7 @@ def feedback_body(feedback: services.Feedback) -> dict:
     item = feedback.item
     entry = review_entry(item)
     entry.pop("key_changed")
+    entry.pop("key_corrected_at")
     if "items" in entry:
         entry["item_list"] = entry.pop("items")
     return {**entry, "is_correct": feedback.is_correct, "rationales": {str(c.id): c.rationale for c in item.choices},

@@ -114,8 +114,20 @@ class FeedbackStatus(StrEnum):
         return {"pending": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}[self.value]
 
 
+class VersionOrigin(StrEnum):
+    """Who wrote a `QuestionVersion`: the bank import or an admin in the editor (the values of
+    question_versions' `origin_known` CHECK)."""
+
+    IMPORT = "import"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"import": "Bank import", "admin": "Admin edit"}[self.value]
+
+
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
-                                       FeedbackType, FeedbackStatus)
+                                       FeedbackType, FeedbackStatus, VersionOrigin)
 
 
 def label(value: object) -> str:

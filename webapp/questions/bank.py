@@ -1,7 +1,10 @@
 """The bank file format: read and validate bank files, import, export and the bundled bank.
 
-Only the command-line tools (`flask questions`, `flask load-bank`) and tests use this module;
-the pages and the API read the catalogue through `webapp.questions.services`.
+The command-line tools (`flask questions`, `flask load-bank`) and tests use this module; the
+pages and the API read the catalogue through `webapp.questions.services`. The admin editor
+(`webapp.editor.services`) reuses three parts of it so that an edit obeys the file's rules:
+`check_question` (the import's validation of one entry), `question_document` (a question as its
+file spells it, which every `QuestionVersion` keeps) and `apply_document` (the import's writer).
 
 The file format is documented in docs/QUESTION_FORMAT.md. Validation collects every problem
 before anything is written, each as `file:entry:field: what is wrong`; an import is one
@@ -25,9 +28,10 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.questions.services import count_questions
 from webapp.extensions import db
-from webapp.models import Answer, Choice, Domain, Exam, Objective, Question
+from webapp.models import Answer, Choice, Domain, Exam, Objective, Question, QuestionVersion
 from webapp.models.question import PBQ_TYPES, QUESTION_TYPES
 from webapp.models.base import utcnow
+from webapp.models.enums import VersionOrigin
 
 logger = logging.getLogger(__name__)
 
@@ -678,7 +682,7 @@ def _check_against_database(bank: BankFiles, deactivate_missing: bool = False) -
                                     f"exam {question.exam_slug!r} is neither in this import nor in the database"))
         elif question.objective not in objective_codes[question.exam_slug]:
             problems.append(Problem(question.file, question.external_id, "objective",
-                                    f"objective {question.objective} is not in exam {question.exam_slug}"))
+                                    _unknown_objective(question.objective, question.exam_slug)))
 
     if first_seen:
         owners = db.session.execute(
@@ -692,6 +696,23 @@ def _check_against_database(bank: BankFiles, deactivate_missing: bool = False) -
 
     _check_removed_objectives(bank, imported, existing, set(first_seen), deactivate_missing)
     return existing
+
+
+def _unknown_objective(code: str, exam_slug: str) -> str:
+    return f"objective {code} is not in exam {exam_slug}"
+
+
+def check_question(document: dict, exam_slug: str, objective_codes: set[str],
+                   label: str = "editor") -> tuple[QuestionSpec | None, list[Problem]]:
+    """Check one question entry (the bank file's spelling) with the import's own rules, and its
+    objective against the exam's. Returns the parsed entry, or None and every problem."""
+    problems: list[Problem] = []
+    spec = _parse_question(document, 0, label, exam_slug, problems)
+    objective = document.get("objective") if isinstance(document, dict) else None
+    if _is_text(objective) and objective not in objective_codes:
+        problems.append(Problem(label, str(document.get("external_id")), "objective",
+                                _unknown_objective(objective, exam_slug)))
+    return (spec if not problems else None), problems
 
 
 def _check_removed_objectives(bank: BankFiles, imported: dict[str, ExamSpec], existing: dict[str, Exam],
@@ -775,6 +796,7 @@ def _deactivate_missing(bank: BankFiles, exams: dict[str, Exam]) -> int:
         question.is_active = False
         question.version += 1
         question.updated_at = now
+        add_version(question, VersionOrigin.IMPORT, now)
         deactivated += 1
     return deactivated
 
@@ -836,8 +858,13 @@ def _upsert_questions(specs: list[QuestionSpec], exams: dict[str, Exam],
     current = {question.external_id: question for question in db.session.scalars(
         sa.select(Question).where(Question.external_id.in_([spec.external_id for spec in specs]))
         .options(selectinload(Question.choices), selectinload(Question.objective)))} if specs else {}
+    # Questions stored before versions were kept get their old content as a first version.
+    versioned = set(db.session.scalars(sa.select(QuestionVersion.question_id).distinct().where(
+        QuestionVersion.question_id.in_([question.id for question in current.values()])))) if current else set()
     created = updated = unchanged = 0
     now = utcnow()
+    # (question, its key before the change, or None for a new question): versioned once ids exist.
+    changed: list[tuple[Question, dict | None]] = []
     for spec in specs:
         question = current.get(spec.external_id)
         if question is None:
@@ -845,15 +872,51 @@ def _upsert_questions(specs: list[QuestionSpec], exams: dict[str, Exam],
                                 updated_at=now, version=1)
             _apply_content(question, spec.content, objectives[(spec.exam_slug, spec.objective)])
             db.session.add(question)
+            changed.append((question, None))
             created += 1
         elif _content_of(question) == spec.content:
             unchanged += 1
         else:
+            if question.id not in versioned:
+                add_version(question, VersionOrigin.IMPORT, question.updated_at)
+            key_before = answer_key(question)
             _apply_content(question, spec.content, objectives[(spec.exam_slug, spec.objective)])
             question.version += 1
             question.updated_at = now
+            changed.append((question, key_before))
             updated += 1
+    db.session.flush()
+    for question, key_before in changed:
+        add_version(question, VersionOrigin.IMPORT, now,
+                    key_changed=key_before is not None and answer_key(question) != key_before)
     return created, updated, unchanged
+
+
+def answer_key(question: Question) -> dict:
+    """What makes an answer right, by choice id: the correct choices, or the ordering or matching
+    key (`Question.pbq_key`), the same ids the quiz engine scores against."""
+    if question.is_pbq:
+        return question.pbq_key
+    return {"correct": sorted(choice.id for choice in question.choices if choice.is_correct)}
+
+
+def add_version(question: Question, origin: VersionOrigin, when, key_changed: bool = False,
+                edited_by: int | None = None) -> QuestionVersion:
+    """Record the question's current content as its current `version` (choices flushed first)."""
+    row = QuestionVersion(question_id=question.id, version=question.version, content=question_document(question),
+                          key_changed=key_changed, origin=origin.value, edited_by=edited_by, created_at=when)
+    db.session.add(row)
+    return row
+
+
+def content_matches(question: Question, spec: QuestionSpec) -> bool:
+    """The stored question already holds the entry's content (the import's change detection)."""
+    return _content_of(question) == spec.content
+
+
+def apply_document(question: Question, spec: QuestionSpec, objective: Objective) -> None:
+    """Write a checked entry (`check_question`) onto a stored question, as the import does."""
+    _apply_content(question, spec.content, objective)
 
 
 def _apply_content(question: Question, content: dict, objective: Objective) -> None:
@@ -956,31 +1019,34 @@ def _questions_for_export(exam: Exam) -> list[dict]:
         .where(Question.exam_id == exam.id)
         .order_by(Domain.position, Objective.position, Question.external_id)
         .options(selectinload(Question.choices), selectinload(Question.objective)))
-    documents = []
-    for question in rows:
-        document = {"external_id": question.external_id, "objective": question.objective.code,
-                    "type": question.type}
-        if not question.is_pbq:
-            document["select_count"] = question.select_count
-        document |= {"difficulty": question.difficulty, "stem": question.stem}
-        if question.exhibit is not None:
-            document["exhibit"] = question.exhibit
-        if question.type == "ordering":
-            document["items"] = [{"text": item.text, "rationale": item.rationale} for item in question.choices]
-        elif question.type == "matching":
-            document |= {"targets": question.targets, "reuse_targets": question.reuse_targets,
-                         "items": [{"text": item.text, "target": question.targets[item.target],
-                                    "rationale": item.rationale} for item in question.choices]}
-        else:
-            document["choices"] = [{"text": choice.text, "correct": choice.is_correct, "rationale": choice.rationale}
-                                   for choice in question.choices]
-        document["explanation"] = question.explanation
-        if question.reference is not None:
-            document["reference"] = question.reference
-        if not question.is_active:
-            document["is_active"] = False
-        documents.append(document)
-    return documents
+    return [question_document(question) for question in rows]
+
+
+def question_document(question: Question) -> dict:
+    """A stored question as its bank file spells it (docs/QUESTION_FORMAT.md): what the export
+    writes, what each `QuestionVersion` keeps and what the editor validates with `check_question`."""
+    document = {"external_id": question.external_id, "objective": question.objective.code,
+                "type": question.type}
+    if not question.is_pbq:
+        document["select_count"] = question.select_count
+    document |= {"difficulty": question.difficulty, "stem": question.stem}
+    if question.exhibit is not None:
+        document["exhibit"] = question.exhibit
+    if question.type == "ordering":
+        document["items"] = [{"text": item.text, "rationale": item.rationale} for item in question.choices]
+    elif question.type == "matching":
+        document |= {"targets": question.targets, "reuse_targets": question.reuse_targets,
+                     "items": [{"text": item.text, "target": question.targets[item.target],
+                                "rationale": item.rationale} for item in question.choices]}
+    else:
+        document["choices"] = [{"text": choice.text, "correct": choice.is_correct, "rationale": choice.rationale}
+                               for choice in question.choices]
+    document["explanation"] = question.explanation
+    if question.reference is not None:
+        document["reference"] = question.reference
+    if not question.is_active:
+        document["is_active"] = False
+    return document
 
 
 def _write_json(path: Path, document: dict) -> None:

@@ -30,7 +30,7 @@ from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Confidence, Domain, Exam,
-                           Objective, Question, QuestionSource, QuizAttempt, QuizMode, ReviewFilter, User)
+                           Objective, Question, QuestionSource, QuestionVersion, QuizAttempt, QuizMode, ReviewFilter, User)
 from webapp.models.base import utcnow
 from webapp.models.question import PBQ_TYPES
 from webapp.questions.services import visible_exam
@@ -873,6 +873,8 @@ class ReviewItem:
     scored_key: dict | None = None
     current_key: dict | None = None
     parts: list["ReviewPart"] = field(default_factory=list)
+    # When an admin first changed the key after the attempt was submitted (`key_corrections`).
+    corrected_at: datetime | None = None
 
     @property
     def answered(self) -> bool:
@@ -885,6 +887,11 @@ class ReviewItem:
         if self.question.is_pbq:
             return self.scored_key != self.current_key
         return set(self.correct_ids) != set(self.current_ids)
+
+    @property
+    def key_corrected_at(self) -> datetime | None:
+        """The date the review gives for a corrected key (None while the key is as scored)."""
+        return self.corrected_at if self.key_changed else None
 
 
 @dataclass(frozen=True)
@@ -940,8 +947,10 @@ def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:
 
     The one source of the review for the page and the API (`scored_result`)."""
     scored = {entry["question_id"]: entry for entry in stored_result(attempt.id).get("review", [])}
+    attempt = with_questions(attempt)
+    corrected = key_corrections([aq.question_id for aq in attempt.questions], attempt.finished_at)
     items = []
-    for aq in with_questions(attempt).questions:
+    for aq in attempt.questions:
         entry = scored.get(aq.question_id, {})
         live_key = {c.id for c in aq.question.choices if c.is_correct}
         pbq: dict = {}
@@ -963,15 +972,30 @@ def scored_review(attempt: QuizAttempt) -> list[ReviewItem]:
             correct_ids=list(entry.get("correct_choice_ids", [c for c in aq.choice_order if c in live_key])),
             is_correct=bool(entry.get("is_correct", aq.is_correct)), marked=aq.marked,
             explanation=entry.get("explanation", aq.question.explanation),
-            current_ids=[c for c in aq.choice_order if c in live_key], **pbq))
+            current_ids=[c for c in aq.choice_order if c in live_key], corrected_at=corrected.get(aq.question_id),
+            **pbq))
     return items
+
+
+def key_corrections(question_ids: list[int], since: datetime | None) -> dict[int, datetime]:
+    """Per question, when an admin first changed its key after `since` (an attempt's submission):
+    the first key-changing QuestionVersion created after it."""
+    if not question_ids or since is None:
+        return {}
+    return dict(db.session.execute(
+        sa.select(QuestionVersion.question_id, sa.func.min(QuestionVersion.created_at))
+        .where(QuestionVersion.question_id.in_(question_ids), QuestionVersion.key_changed.is_(True),
+               QuestionVersion.created_at > since)
+        .group_by(QuestionVersion.question_id)).all())
 
 
 def review_entry(item: ReviewItem) -> dict:
     """One `review` entry of the result body, plus whether the key has changed since. Ordering and
     matching entries add the answer, the key and each item's verdict with its rationale."""
     entry = {"question_id": item.question.id, "choice_ids": item.selected, "correct_choice_ids": item.correct_ids,
-             "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed}
+             "is_correct": item.is_correct, "explanation": item.explanation, "key_changed": item.key_changed,
+             # ISO 8601, like every API time (the result body is a plain dict, not a schema)
+             "key_corrected_at": item.key_corrected_at.isoformat() if item.key_corrected_at else None}
     if item.question.is_pbq:
         answer_field = ANSWER_FIELD[item.question.type]
         entry |= {answer_field: (item.response or {}).get(answer_field),

@@ -15,7 +15,6 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
-from werkzeug.routing import BuildError
 
 from webapp.audit.meta import current_request_meta
 from webapp.admin.access import admin_blueprint
@@ -38,11 +37,8 @@ def limits() -> dict:
 
 @bp.app_template_global()
 def edit_question_url(question_id: int) -> str:
-    """The question editor's URL (blueprint "editor"; its literal path until that route exists)."""
-    try:
-        return url_for("editor.edit", question_id=question_id)
-    except BuildError:
-        return f"/admin/questions/{question_id}/edit"
+    """The question editor's URL."""
+    return url_for("editor.edit", question_id=question_id)
 
 
 def _queue_context(args) -> dict:
