@@ -18,6 +18,7 @@ afterwards in one short transaction.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import statistics
@@ -87,7 +88,7 @@ class BankItem:
     targets: dict[int, int | None]  # matching: item id -> its correct target
 
 
-@dataclass
+@dataclass(slots=True)
 class Response:
     """One learner's first answer to a question."""
 
@@ -145,7 +146,8 @@ def compute_item_stats(now: datetime | None = None) -> ItemStatsSummary:
             t = time.perf_counter()
             item = bank.get(question_id)
             if item is not None:
-                responses = [_response(row, scores, item) for row in rows]
+                decoded: dict[str | None, tuple[int, ...]] = {}
+                responses = [_response(row, scores, item, decoded) for row in rows]
                 results.append(item_result(question_id, item, responses))
                 seen.add(question_id)
             compute_seconds += time.perf_counter() - t
@@ -225,9 +227,10 @@ def _first_responses(conn: sa.Connection, counters: dict) -> Iterator[tuple[int,
 
     Rows come in (question, submission time, attempt id) order, so a learner's first response is
     the first row of theirs met within the question; only one question's rows are held."""
+    # The JSON columns come as text, decoded only for first responses (a third of the rows are not).
     query = (sa.select(AttemptQuestion.question_id, QuizAttempt.user_id, AttemptQuestion.attempt_id,
-                       AttemptQuestion.is_correct, AttemptQuestion.selected_choice_ids, AttemptQuestion.response,
-                       AttemptQuestion.time_spent_ms)
+                       AttemptQuestion.is_correct, sa.cast(AttemptQuestion.selected_choice_ids, sa.Text),
+                       sa.cast(AttemptQuestion.response, sa.Text), AttemptQuestion.time_spent_ms)
              .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
              .where(_scored_attempts())
              .order_by(AttemptQuestion.question_id, QuizAttempt.finished_at, QuizAttempt.id))
@@ -248,15 +251,22 @@ def _first_responses(conn: sa.Connection, counters: dict) -> Iterator[tuple[int,
         yield question_id, firsts
 
 
-def _response(row: tuple, scores: dict[int, tuple[int, int]], item: BankItem) -> Response:
+def _response(row: tuple, scores: dict[int, tuple[int, int]], item: BankItem,
+              decoded: dict[str | None, tuple[int, ...]]) -> Response:
+    """A first response from its row; `decoded` caches what each JSON text picks (a question's
+    learners give few distinct answers, so most rows skip the JSON decoding)."""
     _qid, _user, attempt_id, is_correct, selected, answer, spent_ms = row
     score = 1 if is_correct else 0
     correct, total = scores.get(attempt_id, (score, 1))
     rest = (correct - score) / (total - 1) if total > 1 else None
-    if item.type in PBQ_TYPES:
-        picked = _placed_correctly(item, answer)
-    else:
-        picked = tuple(selected or ())
+    text = answer if item.type in PBQ_TYPES else selected
+    picked = decoded.get(text)
+    if picked is None:
+        if item.type in PBQ_TYPES:
+            picked = _placed_correctly(item, json.loads(text) if text else None)
+        else:
+            picked = tuple(json.loads(text)) if text else ()
+        decoded[text] = picked
     return Response(attempt_id, score, correct / total, rest, picked, (spent_ms or 0) / 1000.0)
 
 
