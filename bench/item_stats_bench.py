@@ -26,6 +26,7 @@ Exit status: 0 all targets met, 1 a target failed, 2 the benchmark could not run
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -150,7 +151,6 @@ def run(url: str, args) -> bool:
         db.engine.dispose()
     reasons = row["suspect_reasons"]
     if isinstance(reasons, str):  # SQLite hands JSON back as text through sa.text
-        import json
         reasons = json.loads(reasons)
         counts_json = json.loads(row["choice_counts"])
     else:
