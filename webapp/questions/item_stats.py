@@ -24,6 +24,7 @@ import math
 import statistics
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import groupby
@@ -168,25 +169,22 @@ def compute_item_stats(now: datetime | None = None) -> ItemStatsSummary:
     return summary
 
 
-class _snapshot:
+@contextmanager
+def _snapshot() -> Iterator[sa.Connection]:
     """A read-only connection that sees one consistent snapshot for all its statements."""
-
-    def __enter__(self) -> sa.Connection:
-        engine = db.engine
-        self.conn = engine.connect()
+    engine = db.engine
+    conn = engine.connect()
+    try:
         if engine.dialect.name == "postgresql":
-            self.conn = self.conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            self.conn.begin()
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            conn.begin()
         else:
             # pysqlite opens transactions only before writes: BEGIN pins the WAL snapshot now.
-            self.conn.exec_driver_sql("BEGIN")
-        return self.conn
-
-    def __exit__(self, *exc) -> None:
-        try:
-            self.conn.rollback()
-        finally:
-            self.conn.close()
+            conn.exec_driver_sql("BEGIN")
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
 
 
 def _read_bank(conn: sa.Connection) -> dict[int, BankItem]:
@@ -233,7 +231,8 @@ def _first_responses(conn: sa.Connection, counters: dict) -> Iterator[tuple[int,
                        sa.cast(AttemptQuestion.response, sa.Text), AttemptQuestion.time_spent_ms)
              .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
              .where(_scored_attempts())
-             .order_by(AttemptQuestion.question_id, QuizAttempt.finished_at, QuizAttempt.id))
+             # (A completed attempt always has finished_at; NULLS LAST keeps both backends alike anyway.)
+             .order_by(AttemptQuestion.question_id, QuizAttempt.finished_at.asc().nulls_last(), QuizAttempt.id))
     stream = conn.execution_options(stream_results=True, yield_per=STREAM_BATCH_ROWS).execute(query)
 
     def counted(rows: Iterable) -> Iterator:
