@@ -32,6 +32,14 @@ autovacuum would have it in steady state).
 Gamification (XP ledger, user totals, weekly XP, streaks, achievements) is derived from the
 history with the app's own rules and written in batches; --no-gamification leaves it empty.
 
+A planted bad key (on by default, --no-plant-bad-key to leave it out): one single-answer
+question of the most popular exam, chosen from the seed (`choose_planted_key`), is stored with a
+wrong key. Its TRUE answer is one of the stored distractors: a learner who knows the answer
+(the same P(correct) draw as every question) picks that distractor and is scored wrong, and one
+who does not guesses among the other choices, the stored key included. The item statistics must
+flag it (bench/item_stats_bench.py checks). Its selections use their own random stream, so the
+rest of the data set is the same with or without the plant.
+
 Usage:
     python bench/generate_data.py [--database-url URL] [--seed 701] [--users 10000]
                                   [--answers 1000000] [--days 180] [--no-gamification]
@@ -228,6 +236,39 @@ def zipf_counts(users: int, total: int, heavy: int, s: float) -> list[int]:
     return counts
 
 
+@dataclass(frozen=True)
+class PlantedKey:
+    """The question whose stored key is wrong: learners who know the answer pick `true_choice_id`."""
+
+    question_id: int
+    external_id: str
+    stored_key_id: int
+    true_choice_id: int
+
+    def describe(self) -> str:
+        return (f"question {self.question_id} ({self.external_id}): stored key choice {self.stored_key_id}, "
+                f"true answer choice {self.true_choice_id}")
+
+
+PLANT_SALT = 0xBAD  # mixed into the seed so the pick does not consume the data set's random stream
+
+
+def choose_planted_key(conn: sa.Connection, exams: list[BankExam], questions: dict[int, BankQuestion],
+                       seed: int) -> PlantedKey:
+    """Pick the planted question from `seed` alone (same bank, same seed: same question), so a
+    benchmark on an existing data set can name it without a record in the database."""
+    rng = random.Random(seed * 7919 + PLANT_SALT)
+    popularity = [EXAM_POPULARITY.get(e.slug, 0.0) for e in exams]
+    exam = exams[max(range(len(exams)), key=lambda i: (popularity[i], -i))]
+    candidates = [qid for qid in exam.question_ids  # external_id order
+                  if questions[qid].select_count == 1 and len(questions[qid].correct_ids) == 1
+                  and len(questions[qid].choice_ids) >= 3]
+    q = questions[rng.choice(candidates)]
+    distractors = [c for c in q.choice_ids if c not in q.correct_ids]
+    external_id = conn.execute(sa.text("SELECT external_id FROM questions WHERE id = :q"), {"q": q.id}).scalar_one()
+    return PlantedKey(q.id, external_id, q.correct_ids[0], rng.choice(distractors))
+
+
 @dataclass
 class PlannedAttempt:
     rank: int
@@ -343,8 +384,11 @@ def _ts(epoch: float) -> datetime:
 class History:
     """Draws questions like the app (unseen first, then longest ago) and decides correctness."""
 
-    def __init__(self, rng: random.Random, exams: list[BankExam], questions: dict[int, BankQuestion]) -> None:
+    def __init__(self, rng: random.Random, exams: list[BankExam], questions: dict[int, BankQuestion],
+                 planted: PlantedKey | None = None, seed: int = DEFAULT_SEED) -> None:
         self.rng = rng
+        self.planted = planted
+        self.planted_rng = random.Random(seed * 7919 + PLANT_SALT + 1)
         self.exams = exams
         self.questions = questions
         self.last_seen: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
@@ -376,6 +420,11 @@ class History:
         return 1.0 / (1.0 + math.exp(-logit))
 
     def selection(self, q: BankQuestion, correct: bool) -> list[int]:
+        """The choices picked; `correct` means the learner knows the answer."""
+        if self.planted is not None and q.id == self.planted.question_id:
+            if correct:
+                return [self.planted.true_choice_id]
+            return [self.planted_rng.choice([c for c in q.choice_ids if c != self.planted.true_choice_id])]
         if correct:
             return list(q.correct_ids)
         while True:
@@ -393,9 +442,12 @@ class GenerationReport:
     timings: dict[str, float]
     heavy: BenchUser
     typical: BenchUser
+    planted: PlantedKey | None = None
 
     def summary_lines(self) -> list[str]:
         lines = [f"data set on {self.backend} (seed {self.seed}): {self.url}"]
+        if self.planted is not None:
+            lines.append(f"  planted bad key: {self.planted.describe()}")
         lines.append("  rows: " + ", ".join(f"{t} {n:,}" for t, n in self.counts.items()))
         lines.append("  timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         for label, u in (("heavy", self.heavy), ("typical (median)", self.typical)):
@@ -451,7 +503,7 @@ def default_anchor() -> datetime:
 def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = DEFAULT_USERS,
              answers: int = DEFAULT_ANSWERS, days: int = DEFAULT_DAYS, heavy_answers: int = DEFAULT_HEAVY_ANSWERS,
              zipf_s: float = DEFAULT_ZIPF_S, batch_rows: int = DEFAULT_BATCH_ROWS, anchor: datetime | None = None,
-             gamification: bool = True, log: Log = print) -> GenerationReport:
+             gamification: bool = True, plant_bad_key: bool = True, log: Log = print) -> GenerationReport:
     """Create the schema and fill an empty database at `url` (default: a new temp SQLite file)."""
     if url is None:
         url = f"sqlite:///{tempfile.mkdtemp(prefix='certquest-data-')}/bench.db"
@@ -491,9 +543,12 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
                 raise RuntimeError(f"{url} already has users or attempts; generate needs an empty database "
                                    "(pass --reuse to the benchmark to use existing data)")
             exams, questions = read_bank(conn)
+            planted = choose_planted_key(conn, exams, questions, seed) if plant_bad_key else None
         rng = random.Random(seed)
         plan = plan_users(rng, exams, users, answers, days, heavy_answers, zipf_s, anchor.timestamp())
-        history = History(rng, exams, questions)
+        if planted is not None:
+            log(f"[gen] planted bad key: {planted.describe()}")
+        history = History(rng, exams, questions, planted, seed)
         attempts = sorted((a for u in plan for a in u.attempts), key=lambda a: (a.started, a.rank))
         by_rank = {u.rank: u for u in plan}
         log(f"[gen] planned {len(plan):,} users, {len(attempts):,} attempts "
@@ -553,7 +608,7 @@ def generate(url: str | None = None, *, seed: int = DEFAULT_SEED, users: int = D
     finally:
         engine.dispose()
     timings["total"] = time.perf_counter() - t_start
-    report = GenerationReport(url, backend, seed, counts, timings, heavy, typical)
+    report = GenerationReport(url, backend, seed, counts, timings, heavy, typical, planted)
     for line in report.summary_lines():
         log("[gen] " + line)
     return report
@@ -793,13 +848,16 @@ def main() -> int:
                         help="leave the XP ledger, weekly XP, streaks and achievements empty")
     parser.add_argument("--anchor", default=None,
                         help="ISO time the history ends at (default: today 00:00 UTC)")
+    parser.add_argument("--plant-bad-key", action=argparse.BooleanOptionalAction, default=True,
+                        help="store one question (chosen from the seed) with a wrong key that skilled "
+                             "learners contradict (default: on)")
     args = parser.parse_args()
     anchor = datetime.fromisoformat(args.anchor) if args.anchor else None
     if anchor is not None and anchor.tzinfo is None:
         anchor = anchor.replace(tzinfo=UTC)
     generate(args.database_url, seed=args.seed, users=args.users, answers=args.answers, days=args.days,
              heavy_answers=args.heavy_answers, zipf_s=args.zipf_s, batch_rows=args.batch_rows, anchor=anchor,
-             gamification=not args.no_gamification)
+             gamification=not args.no_gamification, plant_bad_key=args.plant_bad_key)
     return 0
 
 

@@ -321,3 +321,29 @@ def gen_report(app, user: User, question: Question, feedback_type: str = "typo",
     with app.app_context():
         report, _created = feedback.file_report(db.session.get(User, user.id), question.id, feedback_type, comment)
         return report.id
+
+
+# Item statistics (issue 12)
+
+def gen_scored_attempt(app, user: User, exam: Exam, items: list[dict], mode: str = QuizMode.PRACTICE.value,
+                       status: str | None = None, finished_at=None) -> int:
+    """A quiz attempt of `user` holding `items` in order, each `{"question_id", "selected"
+    (choice ids), "correct", "seconds", "response" (ordering/matching)}`; completed unless
+    `status` says otherwise; returns its id. Only `attempt_questions` rows: what item statistics read."""
+    from webapp.models import AttemptQuestion, AttemptStatus, QuizAttempt
+
+    status = status or AttemptStatus.COMPLETED.value
+    when = finished_at or utcnow()
+    done = status != AttemptStatus.IN_PROGRESS.value
+    with app.app_context():
+        attempt = QuizAttempt(user_id=user.id, exam_id=exam.id, mode=mode, status=status, question_count=len(items),
+                              started_at=when, last_activity_at=when, finished_at=when if done else None)
+        attempt.questions = [
+            AttemptQuestion(question_id=item["question_id"], position=position, choice_order=[],
+                            selected_choice_ids=list(item.get("selected") or []), response=item.get("response"),
+                            answered_at=when, time_spent_ms=int(1000 * item.get("seconds", 30)),
+                            is_correct=bool(item.get("correct")) if done else None)
+            for position, item in enumerate(items)]
+        db.session.add(attempt)
+        db.session.commit()
+        return attempt.id

@@ -1,4 +1,4 @@
-"""`flask questions import|export|stats`: manage the question bank from the command line."""
+"""`flask questions import|export|stats|item-stats`: manage the question bank from the command line."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from webapp.exceptions import AppError
-from webapp.questions import bank, services
+from webapp.questions import bank, item_stats, services
 
 DEFAULT_EXPORT_DIR = "question-bank-export"
 
@@ -71,3 +71,12 @@ def stats_command() -> None:
 def _count(active: int, total: int) -> str:
     inactive = total - active
     return f"{active} question{'' if active == 1 else 's'}" + (f" [+{inactive} inactive]" if inactive else "")
+
+
+@questions_cli.command("item-stats")
+def item_stats_command() -> None:
+    """Recompute every question's item statistics from learners' first attempts (docs/ITEM_STATISTICS.md).
+
+    Safe while the app serves; run it nightly."""
+    summary = item_stats.compute_item_stats()
+    click.echo(summary.summary())
