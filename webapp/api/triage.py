@@ -11,6 +11,7 @@ import marshmallow as ma
 
 from webapp.api import Blueprint
 from webapp.api.auth import admin_token_required, api_user
+from webapp.api.feedback import ReportOut
 from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
 from webapp.audit.meta import current_request_meta
 from webapp.models import FeedbackStatus, FeedbackType
@@ -89,18 +90,11 @@ class DecisionIn(ma.Schema):
     resolution_note = NOTE
 
 
-class ReportOut(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    question_id = ma.fields.Integer(required=True)
+class AdminReportOut(ReportOut):
+    """A report as the admins see it: the learner's view plus who filed and who decided it."""
+
     user_id = ma.fields.Integer(allow_none=True, metadata={"description": "null once the reporter deleted the account"})
-    feedback_type = ma.fields.String(required=True, validate=ma.validate.OneOf(FEEDBACK_TYPES))
-    comment = ma.fields.String(allow_none=True)
-    status = ma.fields.String(required=True, validate=ma.validate.OneOf([s.value for s in FeedbackStatus]))
-    created_at = ma.fields.DateTime(required=True)
-    updated_at = ma.fields.DateTime(required=True)
     resolved_by = ma.fields.Integer(allow_none=True)
-    resolved_at = ma.fields.DateTime(allow_none=True)
-    resolution_note = ma.fields.String(allow_none=True)
 
 
 class BulkDismissIn(ma.Schema):
@@ -156,7 +150,7 @@ def flagged_questions(args):
 @admin_token_required
 @triage_bp.doc(security=BEARER)
 @triage_bp.arguments(DecisionIn)
-@triage_bp.response(200, ReportOut)
+@triage_bp.response(200, AdminReportOut)
 def decide_report(body, report_id: int):
     """Resolve or dismiss one open report (409 REPORT_CLOSED if it is already closed)."""
     return services.decide_report(api_user(), report_id, body["status"], body.get("resolution_note"),
