@@ -11,6 +11,7 @@ from tests.factories import (META, choice_ids, gen_bank, gen_exam, gen_ordering_
 from webapp.editor import services
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
+from webapp.gamification.services import Drift, recompute_user
 from webapp.models import (Answer, AttemptResult, AuditEvent, FeedbackStatus, Question, QuestionFeedback,
                            QuestionVersion, QuizMode, User, XpEvent)
 from webapp.quiz import services as quiz
@@ -200,6 +201,12 @@ def test_key_fix_regrades_answers_but_keeps_results_and_xp(app, ctx):
     assert db.session.execute(sa.select(Answer.id, Answer.xp_awarded).where(Answer.user_id == learner.id)
                               .order_by(Answer.id)).all() == awarded
     assert target not in set(db.session.scalars(sa.select(missed.subquery().c.id)))
+    # `flask gamification recompute` replays the verdicts as scored, so it undoes none of this.
+    drift = Drift()
+    recompute_user(db.session.get(User, learner.id), drift)
+    db.session.commit()
+    assert not drift.any, drift.summary()
+    assert db.session.get(User, learner.id).xp == xp
 
 
 def test_regrade_flips_right_answers_to_wrong_in_bulk(app, ctx, monkeypatch):

@@ -26,8 +26,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.extensions import db
 from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress
-from webapp.models import (AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak, StudySession,
-                           User, UserAchievement, WeeklyXp, XpEvent)
+from webapp.models import (AttemptQuestion, AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak,
+                           StudySession, User, UserAchievement, WeeklyXp, XpEvent)
 from webapp.models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -574,11 +574,14 @@ def _replay_attempt_awards(user: User, completed, drift: Drift) -> None:
                                                                         Answer.xp_awarded.is_(True))))
     db.session.execute(sa.update(Answer).where(Answer.user_id == user.id, Answer.xp_awarded.is_(True))
                        .values(xp_awarded=False).execution_options(synchronize_session=False))
+    # The verdicts as scored (`attempt_questions`), not `answers.is_correct`: an admin's key fix
+    # re-grades the answers for analytics, and XP stays what the attempt earned when scored.
     correct_by_attempt: dict[int, list[int]] = {}
     for attempt_id, question_id in db.session.execute(
-            sa.select(Answer.attempt_id, Answer.question_id)
-            .where(Answer.user_id == user.id, Answer.is_correct.is_(True), Answer.attempt_id.is_not(None))
-            .order_by(Answer.id)):
+            sa.select(AttemptQuestion.attempt_id, AttemptQuestion.question_id)
+            .join(QuizAttempt, QuizAttempt.id == AttemptQuestion.attempt_id)
+            .where(QuizAttempt.user_id == user.id, AttemptQuestion.is_correct.is_(True))
+            .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)):
         correct_by_attempt.setdefault(attempt_id, []).append(question_id)
     wanted: dict[tuple[str, str], tuple[int, datetime]] = {}
     for attempt, result in completed:
