@@ -5,6 +5,10 @@ from __future__ import annotations
 import io
 import json
 import logging
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from webapp.logs import make_handler
@@ -73,3 +77,58 @@ def walk_keys(value) -> set[str]:
     if isinstance(value, list):
         return set().union(*(walk_keys(v) for v in value)) if value else set()
     return set()
+
+
+@contextmanager
+def gunicorn_serving(app, tmp_path, workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """A real gunicorn (the production config file and settings, Redis for the shared rate-limit
+    counters) serving the test database: yields its base URL, stops both afterwards."""
+    from tests.conftest import require_tool
+    from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
+
+    require_tool(find_binary("redis-server"), "redis-server")  # two workers need shared rate-limit counters
+    redis_proc, redis_port = start_redis(tmp_path)
+    port = free_port()
+    env = {"CERTQUEST_ENV": "production", "SECRET_KEY": "concurrency-test-secret-0123456789abcdef",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GUNICORN_THREADS": str(threads),
+           "TRUSTED_HOSTS": "127.0.0.1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    try:
+        server = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers=workers)
+    except Exception:
+        stop_process(redis_proc)
+        raise
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_process(server)
+        stop_process(redis_proc)
+
+
+def post_json(url: str, token: str, body: dict | None = None) -> tuple[int, str]:
+    """POST with a bearer token (and a JSON body, if any): (status, response text), errors included."""
+    data = json.dumps(body).encode() if body is not None else b""
+    headers = {"Authorization": f"Bearer {token}", **({"Content-Type": "application/json"} if body is not None else {})}
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def all_at_once(calls: list[Callable[[], object]]) -> list:
+    """Run every call in its own thread, released together by a barrier; their results (in
+    finishing order)."""
+    barrier = threading.Barrier(len(calls))
+    results: list = []
+
+    def run(call) -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -13,9 +10,7 @@ import sqlalchemy as sa
 
 from tests.factories import (bearer, choice_ids, gen_bank, gen_exam, gen_matching_question, gen_ordering_question,
                              gen_question, gen_token, gen_user, pbq_key)
-from tests.helpers import walk_keys
-from tests.conftest import require_tool
-from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
+from tests.helpers import all_at_once, gunicorn_serving, post_json, walk_keys
 from webapp.extensions import db
 from webapp.models import Answer, AttemptQuestion, AttemptResult, QuizAttempt, User, XpEvent
 
@@ -199,15 +194,6 @@ def test_inactive_questions_hidden_from_learners(client, app, learner):
     assert client.get(f"/api/v1/questions/{hidden.id}", headers=bearer(gen_token(app, admin))).status_code == 200
 
 
-def _post(url: str, token: str) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=b"", method="POST", headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
 def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
     """Ten simultaneous submits through a real gunicorn give one result, one answer set, identical bodies."""
     exam = gen_bank(app, per_objective=4)
@@ -224,33 +210,9 @@ def test_concurrent_submits_against_gunicorn_score_once(app, tmp_path):
         attempt = db.session.get(QuizAttempt, quiz["id"])
         attempt.started_at -= timedelta(minutes=10)
         db.session.commit()
-    port = free_port()
-    require_tool(find_binary("redis-server"), "redis-server")  # two workers need shared rate-limit counters
-    redis_proc, redis_port = start_redis(tmp_path)
-    env = {"CERTQUEST_ENV": "production", "SECRET_KEY": "concurrency-test-secret-0123456789abcdef",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "GUNICORN_THREADS": "4",
-           "TRUSTED_HOSTS": "127.0.0.1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
-    try:
-        server = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers=2)
-    except Exception:
-        stop_process(redis_proc)
-        raise
-    results: list[tuple[int, str]] = []
-    barrier = threading.Barrier(10)
-
-    def submit():
-        barrier.wait()
-        results.append(_post(f"http://127.0.0.1:{port}/api/v1/quizzes/{quiz['id']}/submit", token))
-
-    threads = [threading.Thread(target=submit) for _ in range(10)]
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        stop_process(server)
-        stop_process(redis_proc)
+    with gunicorn_serving(app, tmp_path) as base:
+        url = f"{base}/api/v1/quizzes/{quiz['id']}/submit"
+        results = all_at_once([lambda: post_json(url, token)] * 10)
     assert [status for status, _ in results] == [200] * 10, results
     bodies = {json.dumps(json.loads(body), sort_keys=True) for _, body in results}
     assert len(bodies) == 1
