@@ -316,7 +316,9 @@ def weak_areas(user: User) -> WeakAreas:
     config = current_app.config
     tallies = (sa.select(Answer.objective_id, sa.func.count(), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1),
                                                                                     else_=0)))
-               .where(Answer.user_id == user.id).group_by(Answer.objective_id))
+               .where(Answer.user_id == user.id)
+               # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
+               .group_by(Answer.exam_id, Answer.objective_id))
     counts = {objective_id: (int(total), int(right or 0)) for objective_id, total, right in db.session.execute(tallies)}
     if not counts:
         return WeakAreas([], [], [])
