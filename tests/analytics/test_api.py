@@ -65,7 +65,8 @@ def test_performance_defaults_to_thirty_days_and_filters_by_exam(client, app, ow
     gen_bank(app, per_objective=1, slug="other")
     headers = bearer(gen_token(app, owner))
     default = client.get(f"{PREFIX}/performance", headers=headers).get_json()
-    assert (default["period"], default["summary"]["total_quizzes"], default["summary"]["improvement"]) == ("30d", 1, 40.0)
+    summary = default["summary"]
+    assert (default["period"], summary["total_quizzes"], summary["improvement"]) == ("30d", 1, 40.0)
     assert client.get(f"{PREFIX}/performance?exam_type={exam.slug}", headers=headers).get_json() == default
     other = client.get(f"{PREFIX}/performance?exam_type=other&period=7d", headers=headers).get_json()
     assert other == {"period": "7d", "data_points": [], "summary": {

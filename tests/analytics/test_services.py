@@ -90,6 +90,16 @@ def test_all_compares_the_last_thirty_days_with_everything_before(app, exam, lea
     assert result.summary.best_score == 90.0
 
 
+def test_all_has_no_improvement_when_every_quiz_is_recent(app, exam, learner):
+    """`all` with quizzes only in the last 30 days has nothing before to compare with: improvement null."""
+    ten = _questions(app, exam)[:10]
+    gen_scored_quiz(app, learner, ten, 4, AFTER_DST_END - timedelta(days=29))
+    gen_scored_quiz(app, learner, ten, 6, AFTER_DST_END - timedelta(hours=1))
+    with app.app_context():
+        summary = services.performance(db.session.get(User, learner.id), "all", now=AFTER_DST_END).summary
+    assert (summary.total_quizzes, summary.average_score, summary.improvement) == (2, 50.0, None)
+
+
 def test_a_new_learner_gets_empty_points_zeros_and_nulls(app, exam, learner):
     """No quizzes: no data points, total 0 and every other summary figure null, for every period."""
     with app.app_context():
