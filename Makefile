@@ -40,13 +40,15 @@ test: install-dev
 serve-prod: migrate
 	CERTQUEST_ENV=production $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
-# study_bench.py measures an existing data set of bench/generate_data.py: BENCH_DATABASE_URL names it.
+# study_bench.py and analytics_bench.py measure an existing data set of bench/generate_data.py
+# (analytics_bench.py needs migration 0012): BENCH_DATABASE_URL names it.
 bench: install-dev
 	$(BIN)/python bench/health_bench.py
 	$(BIN)/python bench/quiz_bench.py $(BENCH_ARGS)
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then \
 		$(BIN)/python bench/study_bench.py --database-url "$(BENCH_DATABASE_URL)" $(STUDY_BENCH_ARGS); \
-	else echo "bench/study_bench.py skipped: set BENCH_DATABASE_URL to a data set made by bench/generate_data.py"; fi
+		$(BIN)/python bench/analytics_bench.py --database-url "$(BENCH_DATABASE_URL)" $(ANALYTICS_BENCH_ARGS); \
+	else echo "bench/study_bench.py and bench/analytics_bench.py skipped: set BENCH_DATABASE_URL to a data set made by bench/generate_data.py"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

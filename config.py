@@ -182,6 +182,24 @@ class Config:
     # The bookmarks page lists this many bookmarks a page.
     BOOKMARKS_PER_PAGE = 20
 
+    # Analytics (README, "Progress and weak areas"; docs/API.md, "Analytics"). An objective is a
+    # weak area when the learner's accuracy on it is below WEAK_AREA_ACCURACY_BELOW percent over at
+    # least WEAK_AREA_MIN_ATTEMPTS answers (fewer say too little to call it weak).
+    WEAK_AREA_ACCURACY_BELOW = 70
+    WEAK_AREA_MIN_ATTEMPTS = 10
+    # An exam is a weak exam type when its average quiz score is below WEAK_EXAM_SCORE_BELOW
+    # percent, or when the learner has fewer than WEAK_EXAM_MIN_ATTEMPTS answers on it (too little
+    # practice to rely on); only exams with at least one answer are judged.
+    WEAK_EXAM_SCORE_BELOW = 70
+    WEAK_EXAM_MIN_ATTEMPTS = 50
+    # An objective's trend compares its answers of the last ANALYTICS_TREND_DAYS local days with
+    # everything before (pooled two-proportion z-test, two-sided): a difference counts at a p-value
+    # below ANALYTICS_TREND_SIGNIFICANCE with at least ANALYTICS_TREND_MIN_ATTEMPTS answers on each
+    # side; otherwise the trend is "stable".
+    ANALYTICS_TREND_DAYS = 30
+    ANALYTICS_TREND_SIGNIFICANCE = 0.05
+    ANALYTICS_TREND_MIN_ATTEMPTS = 10
+
     # Question reports (README, "Reporting a problem"; docs/API.md). A question is flagged for
     # the admins at this many distinct learners with an open report, and withdrawn from new draws
     # at this many distinct open "incorrect" reports, until an admin resolves them.

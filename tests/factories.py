@@ -347,3 +347,45 @@ def gen_scored_attempt(app, user: User, exam: Exam, items: list[dict], mode: str
         db.session.add(attempt)
         db.session.commit()
         return attempt.id
+
+
+def gen_scored_quiz(app, user: User, questions: list[Question], correct: int, finished_at=None,
+                    mode: str = QuizMode.PRACTICE.value) -> int:
+    """A completed practice quiz (or simulation) on `questions`, as submit stores it: the result
+    row (score = correct / total) and one `answers` row per question, the first `correct` right,
+    all at `finished_at`. Returns the attempt id."""
+    from webapp.models import AttemptResult, AttemptStatus, QuizAttempt
+
+    when = finished_at or utcnow()
+    total = len(questions)
+    with app.app_context():
+        attempt = QuizAttempt(user_id=user.id, exam_id=questions[0].exam_id, mode=mode,
+                              status=AttemptStatus.COMPLETED.value, question_count=total, started_at=when,
+                              last_activity_at=when, finished_at=when)
+        db.session.add(attempt)
+        db.session.flush()
+        db.session.add(AttemptResult(attempt_id=attempt.id, user_id=user.id, correct=correct, total=total,
+                                     score_percent=100.0 * correct / total, time_used_seconds=60 * total,
+                                     answered=total, body={}, created_at=when))
+        for position, question in enumerate(questions):
+            db.session.add(Answer(user_id=user.id, attempt_id=attempt.id, question_id=question.id,
+                                  exam_id=question.exam_id, objective_id=question.objective_id, mode=mode,
+                                  is_correct=position < correct, answered_at=when))
+        db.session.commit()
+        return attempt.id
+
+
+def gen_study_answers(app, user: User, question: Question, outcomes: list[bool], answered_at=None) -> None:
+    """Study-mode `answers` rows on `question`, one finished study session each (as gen_study_answer),
+    right or wrong as `outcomes` says, all at `answered_at`."""
+    when = answered_at or utcnow()
+    with app.app_context():
+        for is_correct in outcomes:
+            session = StudySession(user_id=user.id, exam_id=question.exam_id, question_count=1, created_at=when,
+                                   last_activity_at=when, finished_at=when)
+            db.session.add(session)
+            db.session.flush()
+            db.session.add(Answer(user_id=user.id, study_session_id=session.id, question_id=question.id,
+                                  exam_id=question.exam_id, objective_id=question.objective_id,
+                                  mode=QuizMode.STUDY.value, is_correct=is_correct, answered_at=when))
+        db.session.commit()

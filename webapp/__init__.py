@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.accounts import auth_bp as api_auth_bp
     from webapp.api.accounts import users_bp as api_users_bp
     from webapp.api.admin import admin_bp as api_admin_bp
+    from webapp.api.analytics import analytics_bp as api_analytics_bp
     from webapp.api.bookmarks import bookmarks_bp as api_bookmarks_bp
     from webapp.api.catalogue import catalogue_bp as api_catalogue_bp
     from webapp.api.editor import editor_bp as api_editor_bp
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
         (api_study_bp, "/study-sessions"),
         (api_leaderboard_bp, "/leaderboard"),
         (api_achievements_bp, "/users"),
+        (api_analytics_bp, "/analytics"),
     ])
 
 

@@ -363,8 +363,8 @@ def record_quiz_completion(attempt: QuizAttempt, result: dict, answered: int,
     return CompletionOutcome(xp_earned=xp, new_achievements=new, xp_notes=decision.notes)
 
 
-def _local_day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
-    """The UTC instants where `day` starts and ends in the time zone."""
+def local_day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants where `day` starts and ends in the time zone (a DST day is 23 or 25 hours)."""
     zone = ZoneInfo(timezone_name)
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
@@ -384,7 +384,7 @@ def record_study_answer(user_id: int, when: datetime, source: str | None = None)
     counted = db.session.get(Streak, user_id)
     if counted is not None and counted.last_active_day is not None and counted.last_active_day >= day:
         return False  # the day already counts (a quiz or the tenth study answer): nothing to add
-    start, end = _local_day_bounds(day, user.timezone)
+    start, end = local_day_bounds(day, user.timezone)
     answers = db.session.scalar(sa.select(sa.func.count(Answer.id)).where(
         Answer.user_id == user_id, Answer.answered_at >= start, Answer.answered_at < end,
         Answer.mode == QuizMode.STUDY))

@@ -6,8 +6,8 @@ Models live centrally because a question is used by nearly every feature.
 from __future__ import annotations
 
 from webapp.extensions import db
-from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, QuestionSource, QuizMode,
-                                 ReviewFilter)
+from webapp.models.enums import (AnalyticsPeriod, AttemptStatus, Confidence, FeedbackStatus, FeedbackType,
+                                 QuestionSource, QuizMode, ReviewFilter, Trend)
 from webapp.models.feedback import QuestionFeedback, QuestionStats, QuestionVersion
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
@@ -16,7 +16,7 @@ from webapp.models.study import BookmarkTag, QuestionBookmark, QuestionNote, Stu
 from webapp.models.user import ApiToken, AuditEvent, User
 
 __all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter", "QuestionSource", "Confidence",
-           "FeedbackType", "FeedbackStatus", "QuestionFeedback", "QuestionStats", "QuestionVersion",
+           "FeedbackType", "FeedbackStatus", "AnalyticsPeriod", "Trend", "QuestionFeedback", "QuestionStats", "QuestionVersion",
            "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
            "StudySession", "StudyQuestion", "QuestionBookmark", "BookmarkTag", "QuestionNote",

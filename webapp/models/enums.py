@@ -126,8 +126,38 @@ class VersionOrigin(StrEnum):
         return {"import": "Bank import", "admin": "Admin edit"}[self.value]
 
 
+class AnalyticsPeriod(StrEnum):
+    """The window of the performance analytics: the learner's last 7, 30 or 90 local days, or all."""
+
+    WEEK = "7d"
+    MONTH = "30d"
+    QUARTER = "90d"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return {"7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days", "all": "All time"}[self.value]
+
+    @property
+    def days(self) -> int | None:
+        """How many local days the window spans, today included; None for all time."""
+        return {"7d": 7, "30d": 30, "90d": 90, "all": None}[self.value]
+
+
+class Trend(StrEnum):
+    """Where an objective's accuracy is heading (docs/API.md, "Analytics": the test that decides)."""
+
+    IMPROVING = "improving"
+    DECLINING = "declining"
+    STABLE = "stable"
+
+    @property
+    def label(self) -> str:
+        return {"improving": "Improving", "declining": "Declining", "stable": "Stable"}[self.value]
+
+
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
-                                       FeedbackType, FeedbackStatus, VersionOrigin)
+                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend)
 
 
 def label(value: object) -> str:

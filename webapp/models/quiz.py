@@ -7,7 +7,7 @@
   so a second submission cannot store a second result.
 - `Answer`: the permanent history, one row per question of every *completed* attempt. Analytics
   and the "unseen first" draw read this table, so it is indexed for per-user time ranges,
-  per-objective aggregates and per-question recency.
+  per-objective aggregates (overall, and per exam over time) and per-question recency.
 """
 
 from __future__ import annotations
@@ -192,5 +192,9 @@ class Answer(db.Model):
         # each question wrong?): a covering scan of one user's answers in one exam.
         sa.Index("ix_answers_user_id_exam_id_question_id_answered_at_is_correct", "user_id", "exam_id",
                  "question_id", "answered_at", "is_correct"),
+        # Analytics (webapp/analytics/services.py): per-objective tallies of one exam, split at the
+        # trend window, read from the index alone (migration 0012).
+        sa.Index("ix_answers_user_id_exam_id_objective_id_answered_at_is_correct", "user_id", "exam_id",
+                 "objective_id", "answered_at", "is_correct"),
         NEVER_REUSE_IDS,
     )

@@ -1,0 +1,1 @@
+"""Analytics: performance over time, objective accuracy and trends, weak areas."""

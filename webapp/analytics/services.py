@@ -1,0 +1,366 @@
+"""Analytics: performance over time, accuracy per objective with its trend, and weak areas.
+
+One source of truth for the JSON API and the `/progress` page: these functions return
+dataclasses; the API renders them as JSON and the page as charts and tables.
+
+What counts (README, "Progress and weak areas"; docs/API.md, "Analytics"):
+- Quizzes are completed practice quizzes and simulations (`QuizMode.scored()`,
+  `AttemptStatus.COMPLETED`), placed on the learner's local day (User.timezone) of their
+  submission (`quiz_attempts.finished_at`). Abandoned quizzes count for nothing; study sessions
+  are not quizzes. A day's `average_score` is the mean of its quizzes' percentage scores; a
+  period's is the mean over all its quizzes (not the mean of the daily means).
+- Answers (objective accuracy, trends, weak areas) are every `answers` row: practice, simulation
+  and study, with their live `is_correct`, which the re-grade of a corrected key updates.
+- A period of N days is the learner's last N local days, today included, from local midnight;
+  the previous period is the N local days before it. `all` compares the last 30 days with
+  everything before.
+
+Every figure is a raw aggregate over the learner's own rows on indexes that cover it (no roll-up
+table): bench/analytics_bench.py measures them for a learner with 11,000 answers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp.analytics.stats import ProportionTest, two_proportion_test, wilson_interval
+from webapp.exceptions import ValidationError
+from webapp.extensions import db
+from webapp.gamification.services import local_day, local_day_bounds
+from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective,
+                           QuizAttempt, QuizMode, Trend, User)
+from webapp.models.base import utcnow
+from webapp.questions.services import exam_visible_to, visible_exam
+from webapp.quiz.services import UnknownExam
+
+# `all` reports its improvement as the last this-many local days against everything before.
+ALL_TIME_RECENT_DAYS = 30
+# improvement_suggestions names at most this many weak objectives (the worst first); every weak
+# exam type follows them.
+SUGGESTED_WEAK_DOMAINS = 3
+
+
+class UnknownPeriod(ValidationError):
+    message = "period must be one of 7d, 30d, 90d and all."
+
+    def __init__(self) -> None:
+        super().__init__(field="period")
+
+
+def parse_period(value: str | AnalyticsPeriod) -> AnalyticsPeriod:
+    """The period named by `value` (7d, 30d, 90d or all); UnknownPeriod (400 on `period`) otherwise."""
+    try:
+        return AnalyticsPeriod(value)
+    except ValueError:
+        raise UnknownPeriod() from None
+
+
+def _exam(user: User, slug: str) -> Exam:
+    """An exam the learner may see (a retired exam's figures stay with the admins who can see it)."""
+    exam = visible_exam(user, slug)
+    if exam is None:
+        raise UnknownExam()
+    return exam
+
+
+def _percent(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 1)
+
+
+def window_start(user: User, days: int, now: datetime) -> datetime:
+    """The UTC instant the learner's last `days` local days (today included) begin: local midnight
+    of the first, however many DST changes lie between."""
+    first_day = local_day(now, user.timezone) - timedelta(days=days - 1)
+    return local_day_bounds(first_day, user.timezone)[0]
+
+
+# -- performance over time ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataPoint:
+    """One local day with at least one quiz."""
+
+    date: date
+    quizzes_taken: int
+    average_score: float  # the mean of the day's quiz scores, in percent
+    total_questions: int
+    correct_answers: int
+
+
+@dataclass(frozen=True)
+class PerformanceSummary:
+    total_quizzes: int
+    average_score: float | None  # the mean over the period's quizzes; None without any
+    improvement: float | None  # percentage points against the previous period; None if it had no quiz
+    best_day: date | None  # the day with the highest average score (the earliest of equals)
+    best_score: float | None  # that day's average score
+
+
+@dataclass(frozen=True)
+class Performance:
+    period: AnalyticsPeriod
+    exam: Exam | None  # None: every exam
+    first_day: date | None  # the window's first local day (None for all); the charts' x-axis
+    last_day: date  # today, in the learner's zone
+    data_points: list[DataPoint]
+    summary: PerformanceSummary
+
+
+@dataclass(frozen=True)
+class _Quiz:
+    finished_at: datetime
+    score_percent: float
+    total: int
+    correct: int
+
+
+def _completed_quizzes(user: User, exam: Exam | None, since: datetime | None) -> list[_Quiz]:
+    """The learner's quizzes that count, submitted from `since` on (one query on the user's attempts)."""
+    query = (sa.select(QuizAttempt.finished_at, AttemptResult.score_percent, AttemptResult.total,
+                       AttemptResult.correct)
+             .join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
+             .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(QuizMode.scored()),
+                    QuizAttempt.status == AttemptStatus.COMPLETED, QuizAttempt.finished_at.is_not(None)))
+    if exam is not None:
+        query = query.where(QuizAttempt.exam_id == exam.id)
+    if since is not None:
+        query = query.where(QuizAttempt.finished_at >= since)
+    return [_Quiz(*row) for row in db.session.execute(query)]
+
+
+def _mean_score(quizzes: list[_Quiz]) -> float | None:
+    return sum(q.score_percent for q in quizzes) / len(quizzes) if quizzes else None
+
+
+def _improvement(current: list[_Quiz], previous: list[_Quiz]) -> float | None:
+    now_mean, before_mean = _mean_score(current), _mean_score(previous)
+    if now_mean is None or before_mean is None:
+        return None
+    return round(now_mean - before_mean, 1)
+
+
+def _data_points(quizzes: list[_Quiz], timezone_name: str) -> list[DataPoint]:
+    by_day: dict[date, list[_Quiz]] = defaultdict(list)
+    for quiz in quizzes:
+        by_day[local_day(quiz.finished_at, timezone_name)].append(quiz)
+    return [DataPoint(day, len(day_quizzes), round(_mean_score(day_quizzes), 1),
+                      sum(q.total for q in day_quizzes), sum(q.correct for q in day_quizzes))
+            for day, day_quizzes in sorted(by_day.items())]
+
+
+def performance(user: User, period: str | AnalyticsPeriod, exam_slug: str | None = None,
+                now: datetime | None = None) -> Performance:
+    """Quizzes per local day of the period, and the period's summary, on one exam or all of them."""
+    period = parse_period(period)
+    exam = _exam(user, exam_slug) if exam_slug else None
+    now = now or utcnow()
+    today = local_day(now, user.timezone)
+    if period.days is None:
+        current = _completed_quizzes(user, exam, None)
+        split = window_start(user, ALL_TIME_RECENT_DAYS, now)
+        recent = [q for q in current if q.finished_at >= split]
+        improvement = _improvement(recent, [q for q in current if q.finished_at < split])
+        first_day = None
+    else:
+        start = window_start(user, period.days, now)
+        previous_start = window_start(user, 2 * period.days, now)
+        loaded = _completed_quizzes(user, exam, previous_start)
+        current = [q for q in loaded if q.finished_at >= start]
+        improvement = _improvement(current, [q for q in loaded if q.finished_at < start])
+        first_day = today - timedelta(days=period.days - 1)
+    points = _data_points(current, user.timezone)
+    best = max(points, key=lambda p: (p.average_score, -p.date.toordinal()), default=None)
+    mean = _mean_score(current)
+    summary = PerformanceSummary(total_quizzes=len(current), average_score=None if mean is None else round(mean, 1),
+                                 improvement=improvement, best_day=best.date if best else None,
+                                 best_score=best.average_score if best else None)
+    return Performance(period, exam, first_day, today, points, summary)
+
+
+# -- accuracy per objective --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DomainStat:
+    """The learner's answers on one objective (a "domain" in the API's words)."""
+
+    domain: str  # the objective code, "2.3"
+    domain_name: str  # the objective's title
+    exam_domain: str  # the 1.0-level domain code, "2.0"
+    exam_domain_name: str
+    attempts: int
+    correct: int
+    accuracy: float  # percent
+    accuracy_interval: tuple[float, float]  # the 95% Wilson interval, in percent
+    trend: Trend
+    recent_attempts: int  # in the trend window
+    recent_correct: int
+
+
+@dataclass(frozen=True)
+class DomainPerformance:
+    exam: Exam
+    domains: list[DomainStat]
+
+
+def _interval_percent(correct: int, attempts: int) -> tuple[float, float]:
+    low, high = wilson_interval(correct, attempts)
+    return round(100 * low, 1), round(100 * high, 1)
+
+
+def trend_of(recent_correct: int, recent_attempts: int, earlier_correct: int, earlier_attempts: int) -> Trend:
+    """Improving or declining when the recent window's accuracy differs from everything before at
+    ANALYTICS_TREND_SIGNIFICANCE (pooled two-proportion z-test, two-sided), with at least
+    ANALYTICS_TREND_MIN_ATTEMPTS answers on each side; stable otherwise."""
+    config = current_app.config
+    minimum = config["ANALYTICS_TREND_MIN_ATTEMPTS"]
+    if recent_attempts < minimum or earlier_attempts < minimum:
+        return Trend.STABLE
+    test: ProportionTest = two_proportion_test(recent_correct, recent_attempts, earlier_correct, earlier_attempts)
+    if test.p_value >= config["ANALYTICS_TREND_SIGNIFICANCE"]:
+        return Trend.STABLE
+    return Trend.IMPROVING if test.z > 0 else Trend.DECLINING
+
+
+def _code_key(code: str) -> tuple:
+    """"1.10" after "1.9": objective codes compare by their numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in code.split("."))
+
+
+def domain_performance(user: User, exam_slug: str, now: datetime | None = None) -> DomainPerformance:
+    """Attempts, accuracy and trend per objective the learner has answered on the exam, in code order."""
+    exam = _exam(user, exam_slug)
+    since = window_start(user, current_app.config["ANALYTICS_TREND_DAYS"], now or utcnow())
+    recent = Answer.answered_at >= since
+    right = Answer.is_correct.is_(True)
+    tallies = (sa.select(Answer.objective_id, sa.func.count(),
+                         sa.func.sum(sa.case((right, 1), else_=0)),
+                         sa.func.sum(sa.case((recent, 1), else_=0)),
+                         sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0)))
+               .where(Answer.user_id == user.id, Answer.exam_id == exam.id)
+               .group_by(Answer.objective_id))
+    counts = {row[0]: [int(n or 0) for n in row[1:]] for row in db.session.execute(tallies)}
+    if not counts:
+        return DomainPerformance(exam, [])
+    names = db.session.execute(
+        sa.select(Objective.id, Objective.code, Objective.title, Domain.number, Domain.name)
+        .join(Domain, Domain.id == Objective.domain_id).where(Objective.exam_id == exam.id))
+    stats = []
+    for objective_id, code, title, domain_number, domain_name in names:
+        if objective_id not in counts:
+            continue
+        attempts, correct, recent_attempts, recent_correct = counts[objective_id]
+        trend = trend_of(recent_correct, recent_attempts, correct - recent_correct, attempts - recent_attempts)
+        stats.append(DomainStat(code, title, domain_number, domain_name, attempts, correct, _percent(correct, attempts),
+                                _interval_percent(correct, attempts), trend, recent_attempts, recent_correct))
+    stats.sort(key=lambda s: _code_key(s.domain))
+    return DomainPerformance(exam, stats)
+
+
+# -- weak areas --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeakDomain:
+    exam_type: str  # the exam slug
+    exam_name: str
+    domain: str  # the objective code
+    domain_name: str
+    total_attempts: int
+    correct_answers: int
+    accuracy: float  # percent
+    accuracy_interval: tuple[float, float]  # the 95% Wilson interval, in percent
+    recommendation: str
+
+
+@dataclass(frozen=True)
+class WeakExamType:
+    exam_type: str
+    exam_name: str
+    total_attempts: int  # answers on the exam: quizzes and study
+    quizzes: int  # completed practice quizzes and simulations
+    average_score: float | None  # the mean quiz score, percent; None without a quiz
+    recommendation: str
+
+
+@dataclass(frozen=True)
+class WeakAreas:
+    weak_domains: list[WeakDomain]
+    weak_exam_types: list[WeakExamType]
+    improvement_suggestions: list[str]
+
+
+def _weak_exam_type(exam: Exam, answers: int, quizzes: int, average: float | None) -> WeakExamType | None:
+    """Weak when too little practised (fewer than WEAK_EXAM_MIN_ATTEMPTS answers) or when the
+    average quiz score is below WEAK_EXAM_SCORE_BELOW; None when neither."""
+    config = current_app.config
+    rounded = None if average is None else round(average, 1)
+    if answers < config["WEAK_EXAM_MIN_ATTEMPTS"]:
+        advice = f"Practice more {exam.name} quizzes (only {answers} attempts)"
+    elif average is not None and average < config["WEAK_EXAM_SCORE_BELOW"]:
+        advice = f"Raise your {exam.name} average ({average:.0f}% over {quizzes} quizzes): review its weak domains"
+    else:
+        return None
+    return WeakExamType(exam.slug, exam.name, answers, quizzes, rounded, advice)
+
+
+def weak_areas(user: User) -> WeakAreas:
+    """The learner's weak objectives (worst first by the Wilson upper bound), weak exam types and
+    the suggestions that follow, over the exams the learner may see."""
+    config = current_app.config
+    tallies = (sa.select(Answer.objective_id, sa.func.count(), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1),
+                                                                                    else_=0)))
+               .where(Answer.user_id == user.id)
+               # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
+               .group_by(Answer.exam_id, Answer.objective_id))
+    counts = {objective_id: (int(total), int(right or 0)) for objective_id, total, right in db.session.execute(tallies)}
+    if not counts:
+        return WeakAreas([], [], [])
+    # The whole blueprint (a few hundred objectives), rather than an IN list of the learner's.
+    objectives = db.session.execute(sa.select(Objective.id, Objective.code, Objective.title, Objective.exam_id))
+    exams = {exam.id: exam for exam in db.session.scalars(sa.select(Exam))}
+    quiz_rows = db.session.execute(
+        sa.select(QuizAttempt.exam_id, sa.func.count(), sa.func.avg(AttemptResult.score_percent))
+        .join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
+        .where(QuizAttempt.user_id == user.id, QuizAttempt.mode.in_(QuizMode.scored()),
+               QuizAttempt.status == AttemptStatus.COMPLETED).group_by(QuizAttempt.exam_id))
+    quizzes = {exam_id: (count, None if mean is None else float(mean)) for exam_id, count, mean in quiz_rows}
+
+    below, minimum = config["WEAK_AREA_ACCURACY_BELOW"], config["WEAK_AREA_MIN_ATTEMPTS"]
+    answers_per_exam: dict[int, int] = defaultdict(int)
+    weak: list[tuple[float, float, str, tuple, WeakDomain]] = []
+    for objective_id, code, title, exam_id in objectives:
+        exam = exams[exam_id]
+        if objective_id not in counts or not exam_visible_to(user, exam):
+            continue
+        total, right = counts[objective_id]
+        answers_per_exam[exam_id] += total
+        accuracy = 100.0 * right / total
+        if total < minimum or accuracy >= below:
+            continue
+        interval = _interval_percent(right, total)
+        advice = f"Review {exam.name} domain {code} ({accuracy:.0f}% accuracy)"
+        item = WeakDomain(exam.slug, exam.name, code, title, total, right, round(accuracy, 1), interval, advice)
+        # Worst first by the unrounded upper bound; ties by accuracy, then exam and code order.
+        weak.append((wilson_interval(right, total)[1], accuracy, exam.code, _code_key(code), item))
+    weak.sort(key=lambda entry: entry[:4])
+    weak_domains = [entry[-1] for entry in weak]
+
+    exam_types = []
+    for exam_id, answers in answers_per_exam.items():
+        count, mean = quizzes.get(exam_id, (0, None))
+        found = _weak_exam_type(exams[exam_id], answers, count, mean)
+        if found is not None:
+            exam_types.append(found)
+    # The least practised first, then the lowest average.
+    exam_types.sort(key=lambda e: (e.total_attempts >= config["WEAK_EXAM_MIN_ATTEMPTS"],
+                                   e.average_score if e.average_score is not None else 0.0, e.exam_type))
+    suggestions = [d.recommendation for d in weak_domains[:SUGGESTED_WEAK_DOMAINS]]
+    suggestions += [e.recommendation for e in exam_types]
+    return WeakAreas(weak_domains, exam_types, suggestions)
