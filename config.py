@@ -179,8 +179,9 @@ class Config:
     # trimming and with line breaks as one character. The note form, its character count, the API
     # and the README read it.
     NOTE_MAX_LENGTH = 5000
-    # The bookmarks page lists this many bookmarks a page.
-    BOOKMARKS_PER_PAGE = 20
+    # The bookmarks page lists this many bookmarks a page. Each is a whole question card (stem,
+    # choices, tags, note and four controls): ten keep a page readable on a phone, and fast.
+    BOOKMARKS_PER_PAGE = 10
 
     # Analytics (README, "Progress and weak areas"; docs/API.md, "Analytics"). An objective is a
     # weak area when the learner's accuracy on it is below WEAK_AREA_ACCURACY_BELOW percent over at

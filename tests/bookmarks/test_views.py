@@ -123,8 +123,9 @@ def test_filters_narrow_the_list_and_a_stale_objective_is_dropped(client, app, s
     assert unknown.status_code == 400 and "Unknown exam_type" in _html(unknown)
 
 
-def test_the_list_is_paginated_20_a_page_newest_first(client, app, signed_in):
-    """BOOKMARKS_PER_PAGE (20) a page, newest first; page links keep the filters and push their URL."""
+def test_the_list_is_paginated_newest_first(client, app, signed_in):
+    """BOOKMARKS_PER_PAGE a page, newest first; page links keep the filters and push their URL."""
+    app.config["BOOKMARKS_PER_PAGE"] = 20
     exam = gen_exam(app, slug="security")
     start = utcnow() - timedelta(days=1)
     for minutes in range(21):

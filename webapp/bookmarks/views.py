@@ -41,8 +41,8 @@ def component_globals() -> dict:
 
 
 def _csrf_form() -> CsrfForm:
-    """The token-only form, built once per request: a page of bookmarks renders it in each
-    item's toggle and tag form (forty times for a page of twenty)."""
+    """The token-only form, built once per request: a page of bookmarks renders it in every
+    item's toggle."""
     if "bookmarks_csrf_form" not in g:
         g.bookmarks_csrf_form = CsrfForm(formdata=None)
     return g.bookmarks_csrf_form
