@@ -156,8 +156,19 @@ class Trend(StrEnum):
         return {"improving": "Improving", "declining": "Declining", "stable": "Stable"}[self.value]
 
 
+class GoalType(StrEnum):
+    """A daily goal: questions answered, or minutes spent answering, in the learner's local day."""
+
+    DAILY_QUESTIONS = "daily_questions"
+    DAILY_MINUTES = "daily_minutes"
+
+    @property
+    def label(self) -> str:
+        return {"daily_questions": "Questions a day", "daily_minutes": "Minutes a day"}[self.value]
+
+
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
-                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend)
+                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend, GoalType)
 
 
 def label(value: object) -> str:

@@ -45,6 +45,9 @@ USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("bookmark_tags", "user_id", DELETE, "bookmark_tags"),
     UserOwnedTable("question_bookmarks", "user_id", DELETE, "bookmarks"),
     UserOwnedTable("question_notes", "user_id", DELETE, "notes"),
+    UserOwnedTable("daily_goals", "user_id", DELETE, "daily_goals"),
+    UserOwnedTable("exam_dates", "user_id", DELETE, "exam_dates"),
+    UserOwnedTable("goal_days", "user_id", DELETE, "goal_days"),
     # study_questions go with their session (ON DELETE CASCADE), after the session's answers above.
     UserOwnedTable("study_sessions", "user_id", DELETE, "study_sessions"),
     # attempt_questions go with their attempt (ON DELETE CASCADE).
