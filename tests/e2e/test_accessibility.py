@@ -150,3 +150,86 @@ def test_study_bookmark_and_note_pages_have_no_wcag_violations(a11y_page, live_u
     assert len(findings) == 22
     problems = {where: v for where, v in findings.items() if v}
     assert not problems, problems
+
+
+def test_report_triage_and_editor_pages_have_no_wcag_violations(browser: Browser, live_url, app):
+    """Report form open, My reports, the dashboard notice, the queue, its pane, the editor, its errors and diffs pass axe."""
+    from tests.factories import gen_feedback
+    from webapp.models import FeedbackStatus
+    from webapp.models.base import utcnow
+
+    exam = gen_exam(app, slug="a11y-reports")
+    questions = [gen_question(app, exam, objective=code) for code in ("1.1", "1.1", "1.2", "1.2", "2.1")]
+    learner = gen_user(app, username="a11yreporter")
+    gen_user(app, username="a11yadmin", is_admin=True)
+    findings = {}
+    learner_context = browser.new_context(bypass_csp=True)
+    page = learner_context.new_page()
+    _sign_in_as(page, live_url, "a11yreporter")
+    findings["my reports, empty"] = _audit(page, live_url + "/reports")
+    page.goto(f"{live_url}/exams/{exam.slug}")
+    page.get_by_label("Number of questions").fill("5")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.wait_for_selector("#quiz-panel")
+    reported = int(page.locator(".report-control").get_attribute("id").rsplit("-", 1)[1])
+    others = [question for question in questions if question.id != reported]
+    page.get_by_role("button", name="Report a problem").click()
+    expect(page.get_by_role("button", name="Send report")).to_be_visible()
+    findings["quiz, report form open"] = _audit_here(page)
+    page.locator(".report-type input").first.check()
+    page.get_by_role("button", name="Send report").click()  # "incorrect" without a comment: refused in place
+    expect(page.locator(".report-control .field-error")).to_be_visible()
+    findings["quiz, report refused"] = _audit_here(page)
+    page.get_by_label("Comment").fill("The key is wrong.")
+    page.get_by_role("button", name="Send report").click()
+    expect(page.locator(".report-control .report-status")).to_have_text("Report sent. Thank you.")
+    findings["quiz, reported"] = _audit_here(page)
+    findings["report form page"] = _audit(page, f"{live_url}/questions/{others[0].id}/report?next=/")
+    for question in others[:3]:
+        gen_feedback(app, learner, question, comment="Unclear wording.", feedback_type="unclear")
+    gen_feedback(app, learner, others[3], status=FeedbackStatus.RESOLVED, resolution_note="Fixed, thank you.",
+                 resolved_at=utcnow())
+    findings["my reports, with items"] = _audit(page, live_url + "/reports")
+    expect(page.locator(".report-item")).to_have_count(5)
+    findings["dashboard, resolution notice"] = _audit(page, live_url + "/")
+    expect(page.locator("#report-resolutions .resolution-note")).to_have_text("Fixed, thank you.")
+    learner_context.close()
+
+    context = browser.new_context(bypass_csp=True)
+    admin = context.new_page()
+    _sign_in_as(admin, live_url, "a11yadmin")
+    findings["flags, queue"] = _audit(admin, live_url + "/admin/flags")
+    expect(admin.locator(".triage-item")).to_have_count(4)
+    findings["flags, no match"] = _audit(admin, live_url + "/admin/flags?q=nothing-like-this")
+    admin.goto(live_url + "/admin/flags")
+    admin.locator(f"#queue-row-{others[0].id} .triage-stem").click()
+    expect(admin.locator("#triage-detail-heading")).to_be_focused()
+    findings["flags, detail pane in place"] = _audit_here(admin)
+    findings["flags, detail page"] = _audit(admin, f"{live_url}/admin/flags/{reported}")
+    edit_url = f"{live_url}/admin/questions/{reported}/edit"
+    findings["editor"] = _audit(admin, edit_url)
+    admin.get_by_label("Stem").fill("")
+    admin.locator("fieldset.editor-choice").nth(0).get_by_label("Correct answer").uncheck()
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.locator("#editor-errors")).to_be_visible()
+    findings["editor, validation errors"] = _audit_here(admin)
+    admin.goto(edit_url)
+    admin.get_by_label("Stem").fill("Which port does SSH use by default?")
+    admin.get_by_label("Resolve all open reports with this edit").check()
+    admin.get_by_role("button", name="Save changes").click()
+    expect(admin.locator("#version-diff")).to_be_visible()
+    findings["editor, saved with its diff"] = _audit_here(admin)
+    findings["version diff page"] = _audit(admin, f"{live_url}/admin/questions/{reported}/versions/2")
+    findings["version 1 page"] = _audit(admin, f"{live_url}/admin/questions/{reported}/versions/1")
+    context.close()
+    assert len(findings) == 16
+    problems = {where: v for where, v in findings.items() if v}
+    assert not problems, problems
+
+
+def _sign_in_as(page, live_url: str, username: str) -> None:
+    page.goto(live_url + "/auth/login")
+    page.get_by_label("Email or username").fill(username)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_url + "/")
