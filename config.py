@@ -253,7 +253,8 @@ class Config:
     # one set of invalidation counters. Without it each process keeps its own, and only the
     # leaderboard's top list is cached (CACHE_SHARED False): an edit made in another process (a
     # second worker, `flask bank import`) could not invalidate this one's copy of the bank.
-    CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
+    CACHE_ENABLED = _env("CACHE_ENABLED", "1") != "0"  # 0 switches the cache off (bench/cache_bench.py)
+    CACHE_TYPE = ("RedisCache" if REDIS_URL else "SimpleCache") if CACHE_ENABLED else "NullCache"
     CACHE_REDIS_URL = REDIS_URL
     CACHE_SHARED = bool(REDIS_URL)
     CACHE_KEY_PREFIX = "certquest:"
