@@ -96,13 +96,33 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options_for(url: str) -> dict:
-    """Engine options per backend: recover from restarts on PostgreSQL, wait on SQLite locks."""
+# Connection pool per process (one gunicorn worker is one process): a sync worker serves one
+# request at a time, so a small pool is plenty; docs/PRODUCTION.md ("Connection budget") does the
+# arithmetic against PostgreSQL's max_connections for N app servers.
+DB_POOL_SIZE = _int_env("DB_POOL_SIZE", 5)
+DB_MAX_OVERFLOW = _int_env("DB_MAX_OVERFLOW", 2)
+DB_POOL_TIMEOUT_SECONDS = _int_env("DB_POOL_TIMEOUT", 10)  # wait this long for a free connection, then fail
+# PostgreSQL cancels any statement running longer than this (milliseconds; 0 turns it off). Below
+# gunicorn's 30 s worker timeout, so a runaway query ends as an error, not as a killed worker.
+DB_STATEMENT_TIMEOUT_MS = _int_env("DB_STATEMENT_TIMEOUT_MS", 25000)
+
+
+def engine_options_for(url: str, pool_size: int = DB_POOL_SIZE, max_overflow: int = DB_MAX_OVERFLOW,
+                       pool_timeout: int = DB_POOL_TIMEOUT_SECONDS,
+                       statement_timeout_ms: int = DB_STATEMENT_TIMEOUT_MS) -> dict:
+    """Engine options per backend: on PostgreSQL a bounded pool per worker, recovery from restarts
+    and a server-side statement_timeout; on SQLite, waiting on locks."""
     if url.startswith("postgresql"):
+        connect_args: dict = {"connect_timeout": 2}
+        if statement_timeout_ms:
+            connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
         return {
             "pool_pre_ping": True,
             "pool_recycle": 1800,
-            "connect_args": {"connect_timeout": 2},
+            "pool_size": pool_size,
+            "max_overflow": max_overflow,
+            "pool_timeout": pool_timeout,
+            "connect_args": connect_args,
         }
     return {"connect_args": {"timeout": 5}}
 
@@ -229,9 +249,35 @@ class Config:
     # A sliding 60 s window: "10 a minute" never allows 20 across a minute boundary.
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_ENABLED = True
-    CACHE_TYPE = "RedisCache" if REDIS_URL else "SimpleCache"
+    # The cache (README, "Cache"; webapp/cache.py). With Redis every process shares one cache and
+    # one set of invalidation counters. Without it each process keeps its own, and only the
+    # leaderboard's top list is cached (CACHE_SHARED False): an edit made in another process (a
+    # second worker, `flask bank import`) could not invalidate this one's copy of the bank.
+    CACHE_ENABLED = _env("CACHE_ENABLED", "1") != "0"  # 0 switches the cache off (bench/cache_bench.py)
+    CACHE_TYPE = ("RedisCache" if REDIS_URL else "SimpleCache") if CACHE_ENABLED else "NullCache"
     CACHE_REDIS_URL = REDIS_URL
+    CACHE_SHARED = bool(REDIS_URL)
+    CACHE_KEY_PREFIX = "certquest:"
     CACHE_DEFAULT_TIMEOUT = 300
+    # A Redis that stops answering costs a request at most this long per call before the app
+    # carries on uncached (socket timeouts, seconds).
+    CACHE_OPTIONS = {"socket_timeout": 0.25, "socket_connect_timeout": 0.25} if REDIS_URL else {}
+    # After a cache error the app skips the cache this many seconds (one warning, not one a call).
+    CACHE_RETRY_AFTER_SECONDS = 5
+    # Lifetimes (seconds), the roadmap's defaults. Invalidation is explicit (webapp/cache.py); the
+    # lifetime only bounds what no event reaches, such as a learner hiding from the leaderboard.
+    CACHE_LEADERBOARD_TIMEOUT = 5 * 60
+    CACHE_PROFILE_TIMEOUT = 60
+    CACHE_CATALOGUE_TIMEOUT = 60 * 60  # the exam catalogue (/exams, /exams/<slug>, /api/v1/exams)
+    CACHE_QUESTION_LIST_TIMEOUT = 60 * 60  # pages of /api/v1/questions
+
+    # Query observability (docs/PERFORMANCE.md). Statements slower than this are logged as JSON
+    # ("slow query", logger webapp.sql) with the request id and no parameter values.
+    SLOW_QUERY_MS = _int_env("SLOW_QUERY_MS", 50)
+    # Count SQL statements per request: the access log's `sql_statements` and the
+    # X-SQL-Statements response header (which gunicorn's JSON access line reads). Development and
+    # tests only: the header tells an outsider how much work a page costs.
+    SQL_STATEMENT_COUNT = False
 
     # OpenAPI document for the JSON API (flask-smorest).
     API_TITLE = "CertQuest API"
@@ -264,6 +310,7 @@ class DevelopmentConfig(Config):
     """Local development on SQLite; debug tooling off by default, logs readable."""
 
     ENV_NAME = "development"
+    SQL_STATEMENT_COUNT = True
 
 
 class TestingConfig(Config):
@@ -284,6 +331,9 @@ class TestingConfig(Config):
     XP_MIN_SECONDS_PER_QUESTION = 0  # tests answer in milliseconds; the pace tests use the production value
     RATELIMIT_STORAGE_URI = "memory://"
     CACHE_TYPE = "SimpleCache"
+    CACHE_OPTIONS: dict = {}
+    CACHE_SHARED = True  # the suite is one process: its SimpleCache is the whole cache
+    SQL_STATEMENT_COUNT = True
 
 
 class ProductionConfig(Config):

@@ -18,7 +18,7 @@ from config import TestingConfig
 from tests.factories import DEFAULT_PASSWORD, gen_user, login
 from tests.tools.servers import free_port, strict
 from webapp import create_app
-from webapp.extensions import db, limiter
+from webapp.extensions import cache, db, limiter
 from webapp.models import User
 
 CHROMIUM = "/usr/bin/chromium"
@@ -66,8 +66,11 @@ def _clean_database(request):
     """Every test that uses the app starts from empty tables and empty rate-limit counters."""
     yield
     if "app" in request.fixturenames:
-        clean_tables(request.getfixturevalue("app"))
+        application = request.getfixturevalue("app")
+        clean_tables(application)
         limiter.reset()
+        with application.app_context():
+            cache.clear()  # ids are reused after the tables are emptied
 
 
 @pytest.fixture

@@ -69,6 +69,9 @@ def register_extensions(app: Flask) -> None:
 
     db.init_app(app)
     configure_database(app)
+    from webapp.observability import register_query_observability
+
+    register_query_observability(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

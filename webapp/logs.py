@@ -107,6 +107,9 @@ class GunicornAccessFormatter(JsonFormatter):
                 "request_id": atoms.get("{x-request-id}i") or None,
             }
         )
+        # Development and tests only: the app sends the count as a header (webapp.observability).
+        if atoms.get("{x-sql-statements}o") not in (None, "-"):
+            log_record["sql_statements"] = _to_int(atoms.get("{x-sql-statements}o"))
 
 
 def _to_int(value: Any) -> int:
@@ -171,14 +174,14 @@ def register_request_logging(app: Flask) -> None:
             response.headers[REQUEST_ID_HEADER] = request_id
         started = g.get("request_started")
         duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
-        access_logger.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": duration_ms,
-                "remote_addr": request.remote_addr,
-            },
-        )
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": duration_ms,
+            "remote_addr": request.remote_addr,
+        }
+        if app.config.get("SQL_STATEMENT_COUNT"):
+            fields["sql_statements"] = g.get("sql_statements", 0)  # counted by webapp.observability
+        access_logger.info("request", extra=fields)
         return response

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp.cache import LEADERBOARD, cached
 from webapp.extensions import db
 from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress
@@ -467,32 +468,40 @@ def leaderboard(period: str, viewer: User | None, now: datetime | None = None, s
     """Top `size` by XP (all time) or by this ISO week's XP, plus the viewer's own rank.
 
     Ties go to whoever reached the score first. Opted-out users are neither shown nor ranked.
-    The viewer's rank is a COUNT of users ahead on the leaderboard index, not a window function
-    over everyone.
+    The top list is cached (webapp.cache, group LEADERBOARD: any XP award or change of a ranked
+    name or visibility bumps it); the viewer's rank is read live, a COUNT of users ahead on the
+    leaderboard index, not a window function over everyone.
     """
     if period not in PERIODS:
         from webapp.exceptions import ValidationError
 
         raise ValidationError("period must be all or week.", field="period")
     now = now or utcnow()
-    if period == "all":
-        rows = db.session.execute(
-            sa.select(User.id, User.username, User.xp, User.xp)
-            .where(_visible()).order_by(User.xp.desc(), User.xp_reached_at, User.id).limit(size)).all()
-    else:
-        week = iso_week_start(now)
-        rows = db.session.execute(
-            sa.select(User.id, User.username, WeeklyXp.xp, User.xp).join(User, User.id == WeeklyXp.user_id)
-            .where(WeeklyXp.week_start == week, _visible())
-            .order_by(WeeklyXp.xp.desc(), WeeklyXp.reached_at, User.id).limit(size)).all()
+    week = iso_week_start(now)
+    rows = cached(LEADERBOARD, f"{period}:{week.isoformat()}:{size}", "CACHE_LEADERBOARD_TIMEOUT",
+                  lambda: _top_rows(period, week, size))
     viewer_id = viewer.id if viewer is not None else None
     entries = [LeaderboardEntry(rank, username, score, level_for_xp(total), uid == viewer_id)
                for rank, (uid, username, score, total) in enumerate(rows, start=1)]
     me = None
     if viewer is not None and viewer.show_on_leaderboard and viewer.is_active:
-        mine = next((e for e in entries if e.is_me), None)
-        me = mine or _rank_of(viewer, period, now)
+        # Read live, never from the shared list: a learner sees their own XP, level and rank
+        # change at once, even from a worker whose copy of the list is older (no Redis).
+        me = _rank_of(viewer, period, now)
+        entries = [LeaderboardEntry(e.rank, e.username, me.xp, me.level, True) if e.is_me else e for e in entries]
     return Leaderboard(period, entries, me)
+
+
+def _top_rows(period: str, week: date, size: int) -> list[tuple[int, str, int, int]]:
+    """The top `size` as plain (user id, username, score, total XP) rows: what the cache keeps."""
+    if period == "all":
+        query = (sa.select(User.id, User.username, User.xp, User.xp)
+                 .where(_visible()).order_by(User.xp.desc(), User.xp_reached_at, User.id).limit(size))
+    else:
+        query = (sa.select(User.id, User.username, WeeklyXp.xp, User.xp).join(User, User.id == WeeklyXp.user_id)
+                 .where(WeeklyXp.week_start == week, _visible())
+                 .order_by(WeeklyXp.xp.desc(), WeeklyXp.reached_at, User.id).limit(size))
+    return [tuple(row) for row in db.session.execute(query)]
 
 
 def _rank_of(viewer: User, period: str, now: datetime) -> LeaderboardEntry:

@@ -1,0 +1,40 @@
+"""Connection pool and statement_timeout settings come from config and reach PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from config import DB_MAX_OVERFLOW, DB_POOL_SIZE, DB_STATEMENT_TIMEOUT_MS, engine_options_for
+from webapp.extensions import db
+
+
+def test_postgresql_engine_options_bound_the_pool_and_set_statement_timeout():
+    """A PostgreSQL URL gets the configured pool size, overflow, wait and a statement_timeout option."""
+    options = engine_options_for("postgresql+psycopg://app@db/certquest", pool_size=4, max_overflow=1,
+                                 pool_timeout=7, statement_timeout_ms=1500)
+    assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (4, 1, 7)
+    assert options["connect_args"]["options"] == "-c statement_timeout=1500"
+    assert "options" not in engine_options_for("postgresql+psycopg://app@db/x", statement_timeout_ms=0)["connect_args"]
+    defaults = engine_options_for("postgresql+psycopg://app@db/certquest")
+    assert (defaults["pool_size"], defaults["max_overflow"]) == (DB_POOL_SIZE, DB_MAX_OVERFLOW)
+
+
+def test_sqlite_engine_options_have_no_server_settings():
+    """SQLite keeps its lock wait and gets no pool or statement_timeout options it does not understand."""
+    assert engine_options_for("sqlite:///x.db") == {"connect_args": {"timeout": 5}}
+
+
+def test_postgresql_sessions_run_with_the_configured_statement_timeout(app):
+    """On PostgreSQL every connection of the app's pool has statement_timeout set from config."""
+    if db_name(app) != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no statement_timeout")
+    with app.app_context():
+        shown = db.session.scalar(sa.text("SHOW statement_timeout"))
+        db.session.remove()
+    assert shown == f"{DB_STATEMENT_TIMEOUT_MS // 1000}s"
+
+
+def db_name(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name
