@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models.enums import (AnalyticsPeriod, AttemptStatus, Confidence, FeedbackStatus, FeedbackType,
                                  QuestionSource, QuizMode, ReviewFilter, Trend)
 from webapp.models.feedback import QuestionFeedback, QuestionStats, QuestionVersion
+from webapp.models.digest import DigestLog
 from webapp.models.goals import DailyGoal, ExamDate, GoalDay
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
@@ -21,4 +22,4 @@ __all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter", "QuestionSource", 
            "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
            "StudySession", "StudyQuestion", "QuestionBookmark", "BookmarkTag", "QuestionNote",
-           "DailyGoal", "ExamDate", "GoalDay", "XpEvent", "WeeklyXp", "Streak", "UserAchievement"]
+           "DigestLog", "DailyGoal", "ExamDate", "GoalDay", "XpEvent", "WeeklyXp", "Streak", "UserAchievement"]

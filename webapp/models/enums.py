@@ -167,8 +167,20 @@ class GoalType(StrEnum):
         return {"daily_questions": "Questions a day", "daily_minutes": "Minutes a day"}[self.value]
 
 
+class DigestStatus(StrEnum):
+    """Where a learner's weekly digest stands (`digest_log.status`)."""
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"sending": "Sending", "sent": "Sent", "failed": "Failed"}[self.value]
+
+
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
-                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend, GoalType)
+                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend, GoalType, DigestStatus)
 
 
 def label(value: object) -> str:

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
     show_on_leaderboard: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The weekly digest email (`flask digest send`) goes only to learners who switched it on.
+    digest_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The random part of every session identity of this account. Rotated to end all its sessions
     # and remember-me cookies (sign-out, password change, deactivation, deletion); being random,
     # a cookie can never name another account, even one that got the same id.

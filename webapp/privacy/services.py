@@ -48,6 +48,7 @@ USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("daily_goals", "user_id", DELETE, "daily_goals"),
     UserOwnedTable("exam_dates", "user_id", DELETE, "exam_dates"),
     UserOwnedTable("goal_days", "user_id", DELETE, "goal_days"),
+    UserOwnedTable("digest_log", "user_id", DELETE, "digests"),
     # study_questions go with their session (ON DELETE CASCADE), after the session's answers above.
     UserOwnedTable("study_sessions", "user_id", DELETE, "study_sessions"),
     # attempt_questions go with their attempt (ON DELETE CASCADE).
