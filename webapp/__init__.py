@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.feedback.views import bp as feedback_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
+    from webapp.goals.views import bp as goals_bp
     from webapp.main.views import bp as main_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
@@ -110,7 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.triage.views import bp as triage_bp
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
-                      bookmarks_bp, feedback_bp, triage_bp, editor_bp):
+                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
