@@ -69,10 +69,23 @@ def test_the_goals_page_offers_both_goals_and_exam_dates_and_is_no_store(client,
     assert "No exam date yet." in html
 
 
+def _form_fields(html: str, legend: str) -> dict[str, list[str]]:
+    """The inputs of the goals-page form whose fieldset has this legend, as the browser posts them."""
+    form = next(part for part in re.findall(r"<form.*?</form>", html, re.S) if f"<legend>{legend}</legend>" in part)
+    found: dict[str, list[str]] = {}
+    for tag in re.findall(r"<input[^>]*>", form):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            found.setdefault(name.group(1), []).append(value.group(1) if value else "")
+    return found
+
+
 def test_plain_forms_set_replace_and_delete_a_goal(client, app, signed_in):
-    """Without JavaScript: POST /goals sets, a second POST replaces, the remove form deletes (each redirects back)."""
+    """Without JavaScript: the page's own form sets, a second POST replaces, the remove form deletes (each redirects back)."""
+    fields = _form_fields(_html(client.get("/goals")), "Questions a day")
+    assert fields["goal_type"] == ["daily_questions"] and set(fields) == {"goal_type", "target"}
     for target in ("10", "20"):
-        response = client.post("/goals", data={"goal_type": "daily_questions", "target": target})
+        response = client.post("/goals", data={**fields, "target": target})
         assert response.status_code == 302 and response.headers["Location"].endswith("/goals")
     assert _goals(app, signed_in.id) == {"daily_questions": 20}
     assert "Replace goal" in _html(client.get("/goals"))
@@ -86,6 +99,13 @@ def test_an_out_of_range_target_shows_the_reason(client, app, signed_in):
     html = _html(response)
     assert response.status_code == 400
     assert re.search(r'id="goal-target-daily_minutes-error">The target must be a whole number from 5 to 300\.', html)
+    assert _goals(app, signed_in.id) == {}
+
+
+def test_an_unknown_goal_type_shows_the_reason(client, app, signed_in):
+    """A posted goal type outside GoalType is 400 with the reason on the page, and nothing is saved."""
+    response = client.post("/goals", data={"goal_type": "weekly", "target": "10"})
+    assert response.status_code == 400 and 'role="alert">The goal type must be one of' in _html(response)
     assert _goals(app, signed_in.id) == {}
 
 
