@@ -244,3 +244,51 @@ def test_goal_forms_need_the_csrf_token(csrf_client):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', _html(browser.get("/goals"))).group(1)
     browser.post("/goals", data={"goal_type": "daily_questions", "target": "10", "csrf_token": token})
     assert _goals(csrf_app, user.id) == {"daily_questions": 10}
+
+
+# endpoint -> (method, path, form). Every browser goals route must be listed: a new one needs a row.
+BROWSER_MATRIX = {
+    "goals.page": ("GET", "/goals", None),
+    "goals.set_goal": ("POST", "/goals", {"goal_type": "daily_questions", "target": "10"}),
+    "goals.delete_goal": ("POST", "/goals/daily_questions/delete", {}),
+    "goals.set_exam_date": ("POST", "/goals/exam-dates", {"exam": "demo", "exam_on": "2999-01-01"}),
+    "goals.clear_exam_date": ("POST", "/goals/exam-dates/demo/delete", {}),
+    "goals.mark_announced": ("POST", "/goals/announced", {"day": "2025-01-01"}),
+}
+
+
+def test_every_browser_goals_route_is_in_the_matrix(app):
+    """Walking the URL map: every goals.* route has a row in BROWSER_MATRIX with its method."""
+    found = {rule.endpoint: rule.methods - {"HEAD", "OPTIONS"} for rule in app.url_map.iter_rules()
+             if rule.endpoint.startswith("goals.")}
+    assert found == {endpoint: {method} for endpoint, (method, _path, _form) in BROWSER_MATRIX.items()}
+
+
+def test_visitors_are_sent_to_sign_in_and_change_nothing(client, app):
+    """Every browser goals route redirects a visitor to sign in, and no goal or date is written."""
+    gen_bank(app, per_objective=1)
+    for endpoint, (method, path, form) in BROWSER_MATRIX.items():
+        response = client.open(path, method=method, data=form)
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], endpoint
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DailyGoal)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamDate)) == 0
+
+
+def test_another_learners_forms_touch_only_their_own_goals(client, app, signed_in):
+    """A signed-in learner's delete and announce posts leave another learner's goal, date and met day alone."""
+    exam = gen_bank(app, per_objective=1)
+    owner = gen_user(app, username="owner")
+    _set_goal(app, owner.id, 30)
+    day = local_day(utcnow(), "UTC")
+    with app.app_context():
+        services.set_exam_date(db.session.get(User, owner.id), exam.slug, day)
+        db.session.add(GoalDay(user_id=owner.id, day=day))
+        db.session.commit()
+    assert client.post("/goals/daily_questions/delete").status_code == 404
+    assert client.post(f"/goals/exam-dates/{exam.slug}/delete").status_code == 404
+    client.post("/goals/announced", data={"day": day.isoformat()})
+    assert _goals(app, owner.id) == {"daily_questions": 30}
+    with app.app_context():
+        assert db.session.get(GoalDay, (owner.id, day)).announced_at is None
+        assert db.session.get(ExamDate, (owner.id, exam.id)) is not None
