@@ -190,5 +190,7 @@ def test_goals_form_and_widget_states_have_no_wcag_violations(a11y_page, live_ur
         db.session.add(GoalDay(user_id=user.id, day=local_day(utcnow(), "UTC")))
         db.session.commit()
     findings["dashboard, goal reached"] = _audit(page, live_url + "/")
+    expect(page.locator("#goal-meter")).to_contain_text("Goal reached!")
+    assert len(findings) == 6
     problems = {where: v for where, v in findings.items() if v}
     assert not problems, problems
