@@ -12,7 +12,8 @@ Rules written once here serve the HTML views and the JSON API alike:
 - An answer passes the quiz's checks (`checked_answer`, complete answers only) and the quiz's
   scoring rule (`is_right`). It is stored once: a second answer returns the first result. It
   writes its `answers` row (mode study) at once, the gamification service counts the day
-  towards the streak, and the goals service checks whether the day's goals are met. Nothing reaches quiz_attempts, XP or the quiz achievements.
+  towards the streak, and the goals service checks whether the day's goals are met. Nothing
+  reaches quiz_attempts, XP or the quiz achievements.
 - Skipping is not answering: no `answers` row. A skipped question may still be answered as long
   as its answer has not been shown; once shown, it stays unanswered for good.
 - No timer, but each action credits the time since the previous one (capped at
