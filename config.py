@@ -203,6 +203,16 @@ class Config:
     # choices, tags, note and four controls): ten keep a page readable on a phone, and fast.
     BOOKMARKS_PER_PAGE = 10
 
+    # Daily goals (docs/API.md, "Goals"): the bounds of each goal's daily target, which the goal
+    # form, the API's 400 and the help text quote. An exam-date suggestion is clamped to the
+    # questions bounds.
+    GOAL_DAILY_QUESTIONS_MIN = 5
+    GOAL_DAILY_QUESTIONS_MAX = 500
+    GOAL_DAILY_MINUTES_MIN = 5
+    GOAL_DAILY_MINUTES_MAX = 300
+    # The goal history (widget and API) covers this many local days, today included.
+    GOAL_HISTORY_DAYS = 14
+
     # Analytics (README, "Progress and weak areas"; docs/API.md, "Analytics"). An objective is a
     # weak area when the learner's accuracy on it is below WEAK_AREA_ACCURACY_BELOW percent over at
     # least WEAK_AREA_MIN_ATTEMPTS answers (fewer say too little to call it weak).

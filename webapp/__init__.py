@@ -93,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.editor import editor_bp as api_editor_bp
     from webapp.api.feedback import feedback_bp as api_feedback_bp
     from webapp.api.gamification import achievements_bp as api_achievements_bp
+    from webapp.api.goals import exam_dates_bp as api_exam_dates_bp
+    from webapp.api.goals import goals_bp as api_goals_bp
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
     from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
@@ -104,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.feedback.views import bp as feedback_bp
     from webapp.health.views import bp as health_bp
     from webapp.gamification.views import bp as gamification_bp
+    from webapp.goals.views import bp as goals_bp
     from webapp.main.views import bp as main_bp
     from webapp.quiz.views import bp as quiz_bp
     from webapp.questions.views import bp as questions_bp
@@ -111,7 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.triage.views import bp as triage_bp
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
-                      bookmarks_bp, feedback_bp, triage_bp, editor_bp):
+                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -130,19 +133,21 @@ def register_blueprints(app: Flask) -> None:
         (api_leaderboard_bp, "/leaderboard"),
         (api_achievements_bp, "/users"),
         (api_analytics_bp, "/analytics"),
+        (api_goals_bp, "/goals"),
+        (api_exam_dates_bp, "/exam-dates"),
     ])
 
 
 def register_template_globals(app: Flask) -> None:
     from webapp.models.base import utcnow
-    from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, QuestionSource, QuizMode,
-                                     ReviewFilter, label)
+    from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, GoalType, QuestionSource,
+                                     QuizMode, ReviewFilter, label)
 
     app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]
     # Closed sets: templates compare with the members and show them through `label`.
     app.jinja_env.globals.update(QuizMode=QuizMode, AttemptStatus=AttemptStatus, ReviewFilter=ReviewFilter,
                                  Confidence=Confidence, QuestionSource=QuestionSource, FeedbackType=FeedbackType,
-                                 FeedbackStatus=FeedbackStatus)
+                                 FeedbackStatus=FeedbackStatus, GoalType=GoalType)
     app.jinja_env.filters["label"] = label
     from webapp.gamification.levels import level_progress
     from webapp.gamification.services import FREEZE_EVERY_DAYS, MAX_FREEZES

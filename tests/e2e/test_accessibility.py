@@ -233,3 +233,47 @@ def _sign_in_as(page, live_url: str, username: str) -> None:
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(live_url + "/")
+
+
+def test_goals_form_and_widget_states_have_no_wcag_violations(a11y_page, live_url, app):
+    """The goals page (empty, with goals and an exam date, a refused target), the dashboard widget
+    without a goal, under way and "goal reached", and the meter pass axe."""
+    from tests.factories import gen_study_answer
+    from webapp.extensions import db
+    from webapp.gamification.services import local_day
+    from webapp.models.base import utcnow
+    from webapp.models import GoalDay, Question
+
+    exam = gen_bank(app, per_objective=4, slug="a11y-goals")
+    user = gen_user(app, username="a11ygoals")
+    page = a11y_page
+    page.goto(live_url + "/auth/login")
+    page.get_by_label("Email or username").fill("a11ygoals")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    findings = {"dashboard, no goal": _audit(page, live_url + "/"), "goals page, empty": _audit(page, live_url + "/goals")}
+    questions_form = page.get_by_role("group", name="Questions a day")
+    questions_form.get_by_label("Daily target").fill("999")
+    questions_form.get_by_role("button", name="Set goal").click()
+    expect(page.locator("#goal-target-daily_questions-error")).to_be_visible()
+    findings["goals page, refused target"] = _audit_here(page)
+    page.get_by_role("group", name="Questions a day").get_by_label("Daily target").fill("5")
+    page.get_by_role("group", name="Questions a day").get_by_role("button", name="Set goal").click()
+    page.get_by_label("Exam", exact=True).select_option(exam.slug)
+    page.get_by_role("textbox", name="Exam date").fill("2999-01-01")
+    page.get_by_role("button", name="Save exam date").click()
+    expect(page.get_by_text("Exam date saved.")).to_be_visible()
+    findings["goals page, goal and exam date"] = _audit_here(page)
+    with app.app_context():
+        for question in db.session.query(Question).limit(2).all():
+            db.session.expunge(question)
+            gen_study_answer(app, user, question, True)
+    findings["dashboard, under way"] = _audit(page, live_url + "/")
+    with app.app_context():
+        db.session.add(GoalDay(user_id=user.id, day=local_day(utcnow(), "UTC")))
+        db.session.commit()
+    findings["dashboard, goal reached"] = _audit(page, live_url + "/")
+    expect(page.locator("#goal-meter")).to_contain_text("Goal reached!")
+    assert len(findings) == 6
+    problems = {where: v for where, v in findings.items() if v}
+    assert not problems, problems

@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
+from webapp.goals.services import record_goal_progress
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Confidence, Domain, Exam,
                            Objective, Question, QuestionSource, QuestionVersion, QuizAttempt, QuizMode, ReviewFilter, User)
@@ -438,6 +439,9 @@ def save_answer(user: User, attempt_id: int, question_id: int, choice_ids: list[
     if marked is not None:
         aq.marked = bool(marked)
     attempt.current_position = aq.position
+    if aq.answered_at == now:  # a new answer: the open quiz's answers count towards today's goals
+        db.session.flush()
+        record_goal_progress(user.id, now)
     db.session.commit()
     return aq
 
@@ -766,6 +770,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
                        .values(is_correct=sa.bindparam("verdict")), verdicts)
     if attempt.mode in QuizMode.scored():
         db.session.execute(sa.insert(Answer), answers)
+        record_goal_progress(user_id, finished)
     body = {
         "id": attempt_id,
         "status": AttemptStatus.COMPLETED.value,

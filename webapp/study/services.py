@@ -11,8 +11,9 @@ Rules written once here serve the HTML views and the JSON API alike:
   (`StudyQuestion.shows_explanation`). `feedback_for` is the one place that builds them.
 - An answer passes the quiz's checks (`checked_answer`, complete answers only) and the quiz's
   scoring rule (`is_right`). It is stored once: a second answer returns the first result. It
-  writes its `answers` row (mode study) at once, and the gamification service counts the day
-  towards the streak. Nothing reaches quiz_attempts, XP or the quiz achievements.
+  writes its `answers` row (mode study) at once, the gamification service counts the day
+  towards the streak, and the goals service checks whether the day's goals are met. Nothing
+  reaches quiz_attempts, XP or the quiz achievements.
 - Skipping is not answering: no `answers` row. A skipped question may still be answered as long
   as its answer has not been shown; once shown, it stays unanswered for good.
 - No timer, but each action credits the time since the previous one (capped at
@@ -35,6 +36,7 @@ from webapp.database import commit_keeping_loaded
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import record_study_answer
+from webapp.goals.services import record_goal_progress
 from webapp.models import (Answer, AttemptQuestion, Choice, Confidence, Question, QuizMode, StudyQuestion, StudySession,
                            User)
 from webapp.models.base import utcnow
@@ -351,6 +353,7 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
     try:
         db.session.flush()
         record_study_answer(user.id, now, source=f"study:{session.id}")
+        record_goal_progress(user.id, now)
         _refresh_totals(session)
         commit_keeping_loaded()
     except sa.exc.IntegrityError:  # the same answer sent twice at once: the first one stands
