@@ -347,3 +347,21 @@ def test_another_learner_never_sees_the_goals_or_days(app, ctx):
     theirs = services.today_progress(db.session.get(User, other.id), with_history=True)
     assert (theirs.goals, theirs.count.questions, theirs.met, theirs.streak) == ([], 0, False, 0)
     assert services.exam_plans(other) == [] and len(services.exam_plans(owner)) == 1
+
+
+def test_the_meter_after_an_answer_does_not_ask_again_for_goals_there_are_none_of(app, ctx):
+    """A goal-free learner's answer hook finds no goal; the meter of the same request then costs
+    no statement, and a goal set afterwards in that session is seen at once."""
+    user = user_in_db(app)
+    now = utcnow()
+    assert services.record_goal_progress(user.id, now) is False
+    statements = []
+    count = lambda *_args: statements.append(1)  # noqa: E731
+    sa.event.listen(db.engine, "after_cursor_execute", count)
+    try:
+        assert not services.today_progress(user, now).has_goals
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", count)
+    assert statements == []
+    services.set_goal(user, GoalType.DAILY_QUESTIONS.value, 10, now)
+    assert services.today_progress(user, now).goal(GoalType.DAILY_QUESTIONS).target == 10

@@ -63,6 +63,10 @@ class ExamDateNotFound(NotFound):
     message = "You have no date set for that exam."
 
 
+# `db.session.info` key of `_goal_free`.
+GOAL_FREE = "goals.goal_free_users"
+
+
 def goal_bounds(goal_type: GoalType | str) -> tuple[int, int]:
     """The (lowest, highest) daily target of a goal type, from config."""
     low, high = _BOUND_KEYS[GoalType(goal_type)]
@@ -98,6 +102,7 @@ def set_goal(user: User, goal_type: str, target: int, now: datetime | None = Non
         raise ValidationError(f"The target must be a whole number from {low} to {high}.", field="target",
                               code="GOAL_OUT_OF_RANGE")
     existed = db.session.get(DailyGoal, (user.id, kind.value)) is not None
+    _goal_free(drop=user.id)
     _upsert(DailyGoal, {"user_id": user.id, "goal_type": kind.value},
             {"target": target, "updated_at": now} if existed else {"target": target, "created_at": now,
                                                                      "updated_at": now})
@@ -185,7 +190,10 @@ def record_goal_progress(user_id: int, now: datetime) -> bool:
     met = sa.exists().where(GoalDay.user_id == user_id, GoalDay.day == day)
     rows = db.session.execute(sa.select(DailyGoal.goal_type, DailyGoal.target, met.label("met"))
                               .where(DailyGoal.user_id == user_id)).all()
-    if not rows or rows[0].met:
+    if not rows:
+        _goal_free(add=user_id)  # the meter this request draws need not ask again
+        return False
+    if rows[0].met:
         return False
     goals = {GoalType(row.goal_type): row.target for row in rows}
     if not _reached(goals, day_count(user_id, day, user.timezone)):
@@ -257,12 +265,25 @@ def goal_streak(days_met: list[date], today: date) -> int:
     return streak
 
 
+def _goal_free(add: int | None = None, drop: int | None = None) -> set[int]:
+    """The learners this database session has just found without a goal (the answer's hook, then
+    the meter of the same request), so the answer's response does not look twice."""
+    known = db.session.info.setdefault(GOAL_FREE, set())
+    if add is not None:
+        known.add(add)
+    if drop is not None:
+        known.discard(drop)
+    return known
+
+
 def today_progress(user: User, now: datetime | None = None, with_history: bool = False) -> Progress:
     """Today's progress of the learner's goals: one statement when no goal is set (the goals with
-    today's met day), one more for the count; `with_history` adds the streak and the history
-    (one more)."""
+    today's met day; none when this request's answer hook has just found no goal), one more for
+    the count; `with_history` adds the streak and the history (one more)."""
     now = now or utcnow()
     day = local_day(now, user.timezone)
+    if not with_history and user.id in _goal_free():
+        return Progress(day=day, count=DayCount(0, 0), goals=[], met=False, announce=False)
     rows = db.session.execute(
         sa.select(DailyGoal.goal_type, DailyGoal.target, GoalDay.announced_at, GoalDay.day)
         .select_from(User).outerjoin(DailyGoal, DailyGoal.user_id == User.id)
