@@ -8,6 +8,7 @@ from flask_login import current_user
 from webapp.feedback.services import unseen_resolutions
 from webapp.gamification.services import dashboard
 from webapp.quiz.services import in_progress_attempt
+from webapp.recommendations.pages import recommendation_list_context
 from webapp.study.services import open_session
 
 bp = Blueprint("main", __name__)
@@ -21,4 +22,4 @@ def index():
     # A learner who has signed in before is returning; one who has just registered is not.
     return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user),
                            current_study=open_session(user), returning=user.last_login_at is not None,
-                           resolutions=unseen_resolutions(user))
+                           resolutions=unseen_resolutions(user), **recommendation_list_context(user))
