@@ -194,7 +194,7 @@ class RecommendationKind(StrEnum):
     @property
     def label(self) -> str:
         return {"diagnostic": "Diagnostic quiz", "weak_objective": "Weak objective", "stale_exam": "Not practised lately",
-                "unseen": "New questions", "missed": "Missed questions", "goal_at_risk": "Today's goal",
+                "unseen": "New questions", "missed": "Missed questions", "goal_at_risk": "Goal at risk",
                 "ready_for_simulation": "Ready for a simulation"}[self.value]
 
 
