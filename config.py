@@ -231,6 +231,29 @@ class Config:
     ANALYTICS_TREND_SIGNIFICANCE = 0.05
     ANALYTICS_TREND_MIN_ATTEMPTS = 10
 
+    # Practice recommendations (README, "Practice recommendations"; docs/API.md, "Recommendations").
+    # Deterministic: score = impact x urgency. Impact is a domain's weight x its gap (percentage
+    # points) to RECOMMEND_TARGET_ACCURACY; urgency grows with the days since the exam was last
+    # practised (up to +1 at RECOMMEND_URGENCY_MAX_DAYS days) and as a set exam date comes
+    # within RECOMMEND_EXAM_HORIZON_DAYS (up to +2 on the day).
+    RECOMMEND_MAX = 5  # at most this many, best first
+    RECOMMEND_TARGET_ACCURACY = 80
+    RECOMMEND_STALE_DAYS = 3  # an exam not practised for this many days is "stale"
+    RECOMMEND_URGENCY_MAX_DAYS = 28
+    RECOMMEND_EXAM_HORIZON_DAYS = 30
+    RECOMMEND_FOCUSED_COUNT = 10  # the focused quiz on a weak objective (fewer if it holds fewer)
+    RECOMMEND_DIAGNOSTIC_COUNT = 10  # a brand-new learner's first quiz
+    # "Late in the day": from this local hour (0-23) a daily goal not yet met is at risk.
+    RECOMMEND_GOAL_LATE_HOUR = 18
+    # Ready for a simulation: over the last RECOMMEND_RECENT_DAYS local days, at least
+    # RECOMMEND_SIMULATION_MIN_ANSWERS answers in every domain of the exam, each domain at
+    # RECOMMEND_SIMULATION_ACCURACY percent or more, and no simulation started for
+    # RECOMMEND_SIMULATION_GAP_DAYS days.
+    RECOMMEND_RECENT_DAYS = 14
+    RECOMMEND_SIMULATION_MIN_ANSWERS = 10
+    RECOMMEND_SIMULATION_ACCURACY = 85
+    RECOMMEND_SIMULATION_GAP_DAYS = 14
+
     # Question reports (README, "Reporting a problem"; docs/API.md). A question is flagged for
     # the admins at this many distinct learners with an open report, and withdrawn from new draws
     # at this many distinct open "incorrect" reports, until an admin resolves them.

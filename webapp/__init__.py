@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.gamification import leaderboard_bp as api_leaderboard_bp
     from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
+    from webapp.api.recommendations import recommendations_bp as api_recommendations_bp
     from webapp.api.study import study_bp as api_study_bp
     from webapp.api.triage import triage_bp as api_triage_bp
     from webapp.auth.views import bp as auth_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
         (api_analytics_bp, "/analytics"),
         (api_goals_bp, "/goals"),
         (api_exam_dates_bp, "/exam-dates"),
+        (api_recommendations_bp, "/recommendations"),
     ])
 
 

@@ -9,6 +9,7 @@ from webapp.feedback.services import unseen_resolutions
 from webapp.gamification.services import dashboard
 from webapp.goals.services import exam_plans, today_progress
 from webapp.quiz.services import in_progress_attempt
+from webapp.recommendations.pages import recommendation_list_context
 from webapp.study.services import open_session
 
 bp = Blueprint("main", __name__)
@@ -23,4 +24,4 @@ def index():
     return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user),
                            current_study=open_session(user), returning=user.last_login_at is not None,
                            resolutions=unseen_resolutions(user), goal_progress=today_progress(user, with_history=True),
-                           exam_plans=exam_plans(user))
+                           exam_plans=exam_plans(user), **recommendation_list_context(user))

@@ -179,8 +179,28 @@ class DigestStatus(StrEnum):
         return {"sending": "Sending", "sent": "Sent", "failed": "Failed"}[self.value]
 
 
+class RecommendationKind(StrEnum):
+    """What a practice recommendation suggests (webapp/recommendations/services.py; docs/API.md).
+    `due_reviews` is not a kind yet: review scheduling does not exist."""
+
+    DIAGNOSTIC = "diagnostic"
+    WEAK_OBJECTIVE = "weak_objective"
+    STALE_EXAM = "stale_exam"
+    UNSEEN = "unseen"
+    MISSED = "missed"
+    GOAL_AT_RISK = "goal_at_risk"
+    READY_FOR_SIMULATION = "ready_for_simulation"
+
+    @property
+    def label(self) -> str:
+        return {"diagnostic": "Diagnostic quiz", "weak_objective": "Weak objective", "stale_exam": "Not practised lately",
+                "unseen": "New questions", "missed": "Missed questions", "goal_at_risk": "Goal at risk",
+                "ready_for_simulation": "Ready for a simulation"}[self.value]
+
+
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,
-                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend, GoalType, DigestStatus)
+                                       FeedbackType, FeedbackStatus, VersionOrigin, AnalyticsPeriod, Trend, GoalType,
+                                       DigestStatus, RecommendationKind)
 
 
 def label(value: object) -> str:

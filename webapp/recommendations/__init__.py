@@ -1,0 +1,1 @@
+"""Practice recommendations: deterministic, explainable suggestions of what to practise next."""
