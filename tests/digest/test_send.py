@@ -199,3 +199,24 @@ def test_iso_week_parsing_and_the_default_week():
     assert IsoWeek.last_complete(sunday_night) == IsoWeek(2026, 9)
     assert IsoWeek.last_complete(datetime(2026, 3, 9, 0, 0, tzinfo=timezone.utc)) == IsoWeek(2026, 10)
     assert IsoWeek.last_complete(datetime(2026, 1, 1, 8, tzinfo=timezone.utc)) == IsoWeek(2025, 52)
+
+
+def test_a_rendering_error_for_one_learner_marks_it_failed_and_the_run_goes_on(app, smtp, learner, monkeypatch):
+    """If building one learner's digest raises, their week is failed (not stuck in `sending`) and the others are sent."""
+    from webapp.digest import services
+
+    other = gen_user(app, username="fine", digest_opt_in=True)
+    real = services.build_digest
+
+    def broken(user, week):
+        if user.id == learner.id:
+            raise RuntimeError("bad data")
+        return real(user, week)
+
+    monkeypatch.setattr(services, "build_digest", broken)
+    report = _send(app)
+    assert report.failed == [learner.email] and report.sent == [other.email]
+    row = _log(app, learner.id)
+    assert row.status == DigestStatus.FAILED and "RuntimeError: bad data" in row.last_error
+    monkeypatch.setattr(services, "build_digest", real)
+    assert _send(app).sent == [learner.email]

@@ -286,8 +286,8 @@ def recipients() -> list[User]:
 def send_digests(week: IsoWeek, dry_run: bool = False, now: datetime | None = None) -> SendReport:
     """Send `week`'s digest to every opted-in active learner not yet sent it.
 
-    An SMTP error for one learner marks their week failed (with the error) and the run goes on;
-    the next run retries it. `dry_run` renders each digest that would go and writes and sends
+    An SMTP error (or a rendering error) for one learner marks their week failed with the error
+    and the run goes on; the next run retries it. `dry_run` renders each digest that would go and writes and sends
     nothing.
     """
     report = SendReport(week, dry_run)
@@ -304,7 +304,15 @@ def send_digests(week: IsoWeek, dry_run: bool = False, now: datetime | None = No
             continue
         fields = {"user_id": user.id, "iso_week": str(week)}
         try:
-            mailer.send(render_message(build_digest(user, week)))
+            message = render_message(build_digest(user, week))
+        except Exception as exc:  # a bug for one learner's data must not hold the claim or stop the run
+            db.session.rollback()
+            _finish(user.id, week, f"render: {type(exc).__name__}: {exc}")
+            report.failed.append(user.email)
+            logger.error("digest failed", exc_info=exc, extra={**fields, "error": f"render: {type(exc).__name__}"})
+            continue
+        try:
+            mailer.send(message)
         except mailer.MailError as exc:
             _finish(user.id, week, str(exc))
             report.failed.append(user.email)
