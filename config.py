@@ -312,6 +312,29 @@ class Config:
     # tests only: the header tells an outsider how much work a page costs.
     SQL_STATEMENT_COUNT = False
 
+    # Links in email (the weekly digest) are absolute and built from this public base URL, because a
+    # command run from cron has no request to take the host from. No trailing slash.
+    EXTERNAL_URL = (_env("EXTERNAL_URL", "http://127.0.0.1:5000") or "").rstrip("/")
+
+    # Outgoing mail over SMTP (webapp/digest/mailer.py). STARTTLS is used when MAIL_USE_STARTTLS is
+    # true; MAIL_USERNAME and MAIL_PASSWORD log in when both are set (only after STARTTLS, or on
+    # localhost, is that safe). MAIL_SENDER is the From address.
+    MAIL_SERVER = _env("MAIL_SERVER", "localhost")
+    MAIL_PORT = _int_env("MAIL_PORT", 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_STARTTLS = (_env("MAIL_USE_STARTTLS", "false") or "false").lower() in ("1", "true", "yes")
+    MAIL_TIMEOUT_SECONDS = _int_env("MAIL_TIMEOUT_SECONDS", 10)
+    MAIL_SENDER = _env("MAIL_SENDER", "CertQuest <no-reply@localhost>")
+
+    # The weekly digest (README, "Weekly digest"; `flask digest send`). A `sending` claim older than
+    # this is taken to be a run that died mid-send, and the next run claims the week again.
+    DIGEST_CLAIM_TIMEOUT_MINUTES = 30
+    # The digest's one-click unsubscribe link works this long after the email was sent.
+    DIGEST_UNSUBSCRIBE_MAX_AGE_DAYS = 60
+    # The digest lists this many weak areas (worst first, as /progress ranks them).
+    DIGEST_WEAK_AREAS = 3
+
     # OpenAPI document for the JSON API (flask-smorest).
     API_TITLE = "CertQuest API"
     API_VERSION = "v1"

@@ -103,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.triage import triage_bp as api_triage_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.bookmarks.views import bp as bookmarks_bp
+    from webapp.digest.views import bp as digest_bp
     from webapp.editor.views import bp as editor_bp
     from webapp.feedback.views import bp as feedback_bp
     from webapp.health.views import bp as health_bp
@@ -115,7 +116,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.triage.views import bp as triage_bp
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
-                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp):
+                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp, digest_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)

@@ -18,6 +18,12 @@ class ProfileForm(FlaskForm):
     current_password = PasswordField("Current password (only to change your email)", validators=[Optional()])
 
 
+class DigestForm(FlaskForm):
+    digest_opt_in = BooleanField("Email me a weekly digest",
+                                 description="Once a week: what you answered, your accuracy, goal days and weak areas. "
+                                             "Every email has a one-click unsubscribe link.")
+
+
 class PasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     new_password = PasswordField("New password", validators=[DataRequired(), Length(max=1024)],

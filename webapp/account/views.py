@@ -8,7 +8,8 @@ from flask_login import current_user, login_required
 from webapp.audit.meta import current_request_meta
 from webapp.auth import services
 from webapp.auth.session import end_browser_session, start_session
-from webapp.account.forms import DeleteAccountForm, ExportForm, PasswordForm, ProfileForm, RevokeTokenForm, TokenForm
+from webapp.account.forms import (DeleteAccountForm, DigestForm, ExportForm, PasswordForm, ProfileForm, RevokeTokenForm,
+                                  TokenForm)
 from webapp.exceptions import AppError
 from webapp.privacy.services import delete_user_account, export_json, export_user_data
 
@@ -43,6 +44,7 @@ def _render(status: int = 200, new_token: str | None = None, error: AppError | N
     context = {
         "profile_form": forms.get("profile_form") or _profile_form(formdata=False),
         "password_form": forms.get("password_form") or PasswordForm(formdata=None),
+        "digest_form": DigestForm(formdata=None, obj=_user()),
         "token_form": forms.get("token_form") or TokenForm(formdata=None),
         "export_form": forms.get("export_form") or ExportForm(formdata=None),
         "delete_form": forms.get("delete_form") or DeleteAccountForm(formdata=None),
@@ -83,6 +85,17 @@ def update_profile():
             flash("Profile saved.", "success")
             return redirect(url_for("account.page"))
     return _render(400, error=error, profile_form=form)
+
+
+@bp.post("/digest")
+def update_digest():
+    """Switch the weekly digest email on or off."""
+    form = DigestForm()
+    if form.validate_on_submit():
+        services.update_profile(_user(), services.ProfileChanges(digest_opt_in=form.digest_opt_in.data),
+                                current_request_meta())
+        flash("Weekly digest switched on." if form.digest_opt_in.data else "Weekly digest switched off.", "success")
+    return redirect(url_for("account.page") + "#digest")
 
 
 @bp.post("/password")

@@ -24,7 +24,7 @@ def user_body(user) -> dict:
     streak = user_streak(user)
     return {"id": user.id, "username": user.username, "email": user.email, "timezone": user.timezone,
             "xp": user.xp, "level": level_for_xp(user.xp), "is_admin": user.is_admin,
-            "created_at": user.created_at,
+            "created_at": user.created_at, "digest_opt_in": user.digest_opt_in,
             "streak": {"current": streak.current, "longest": streak.longest, "freezes": streak.freezes}}
 
 
@@ -73,9 +73,10 @@ def me():
 @users_bp.response(200, UserSchema)
 @token_required
 def update_me(body):
-    """Change username, timezone or leaderboard visibility. Any other key is refused."""
+    """Change username, timezone, leaderboard visibility or the weekly digest. Any other key is refused."""
     changes = services.ProfileChanges(username=body.get("username"), timezone=body.get("timezone"),
-                                      show_on_leaderboard=body.get("show_on_leaderboard"))
+                                      show_on_leaderboard=body.get("show_on_leaderboard"),
+                                      digest_opt_in=body.get("digest_opt_in"))
     return user_body(services.update_profile(api_user(), changes, current_request_meta()))
 
 

@@ -61,6 +61,7 @@ class UserSchema(ma.Schema):
     is_admin = ma.fields.Boolean(required=True)
     created_at = ma.fields.DateTime(required=True)
     streak = ma.fields.Nested(StreakSchema)
+    digest_opt_in = ma.fields.Boolean(metadata={"description": "whether the weekly digest email is on"})
 
 
 class UserEnvelopeSchema(ma.Schema):
@@ -78,11 +79,12 @@ class UserPatchSchema(ma.Schema):
     username = ma.fields.String(validate=ma.validate.Length(max=64))
     timezone = ma.fields.String(metadata={"description": "an IANA time zone name", "enum": timezone_choices()})
     show_on_leaderboard = ma.fields.Boolean()
+    digest_opt_in = ma.fields.Boolean(metadata={"description": "switch the weekly digest email on or off"})
 
     @ma.validates_schema
     def changes_something(self, data: dict, **kwargs) -> None:
         if not data:
-            raise ma.ValidationError("Send at least one of username, timezone and show_on_leaderboard.",
+            raise ma.ValidationError("Send at least one of username, timezone, show_on_leaderboard and digest_opt_in.",
                                      field_name="body")
 
 

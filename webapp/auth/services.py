@@ -346,6 +346,7 @@ class ProfileChanges:
     email: str | None = None
     timezone: str | None = None
     show_on_leaderboard: bool | None = None
+    digest_opt_in: bool | None = None  # the weekly digest email (webapp/digest)
 
 
 def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, current_password: str | None = None) -> User:
@@ -365,6 +366,8 @@ def update_profile(user: User, changes: ProfileChanges, meta: RequestMeta, curre
         user.timezone = validate_timezone(changes.timezone)
     if changes.show_on_leaderboard is not None:
         user.show_on_leaderboard = bool(changes.show_on_leaderboard)
+    if changes.digest_opt_in is not None:
+        user.digest_opt_in = bool(changes.digest_opt_in)
     try:
         db.session.commit()
     except sa.exc.IntegrityError as exc:
