@@ -32,7 +32,7 @@ from webapp.analytics.stats import ProportionTest, two_proportion_test, wilson_i
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import local_day, local_day_bounds
-from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective,
+from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective, Question,
                            QuizAttempt, QuizMode, Trend, User)
 from webapp.models.base import utcnow
 from webapp.questions.services import exam_visible_to, visible_exam
@@ -364,3 +364,20 @@ def weak_areas(user: User) -> WeakAreas:
     suggestions = [d.recommendation for d in weak_domains[:SUGGESTED_WEAK_DOMAINS]]
     suggestions += [e.recommendation for e in exam_types]
     return WeakAreas(weak_domains, exam_types, suggestions)
+
+
+def objective_quiz_sizes(weak_domains: list[WeakDomain]) -> dict[tuple[str, str], int]:
+    """How many questions a quiz or study session on each weak objective asks for: its active
+    questions, at most QUIZ_DEFAULT_COUNT (the `all` source refuses a count above what it holds).
+    Keyed by (exam slug, objective code); one query."""
+    if not weak_domains:
+        return {}
+    wanted = {(w.exam_type, w.domain) for w in weak_domains}
+    rows = db.session.execute(
+        sa.select(Exam.slug, Objective.code, sa.func.count(Question.id))
+        .join(Objective, Objective.exam_id == Exam.id).join(Question, Question.objective_id == Objective.id)
+        .where(Question.is_active.is_(True), Exam.slug.in_({slug for slug, _code in wanted}),
+               Objective.code.in_({code for _slug, code in wanted}))
+        .group_by(Exam.slug, Objective.code))
+    default = current_app.config["QUIZ_DEFAULT_COUNT"]
+    return {(slug, code): min(default, count) for slug, code, count in rows if (slug, code) in wanted}
