@@ -1,6 +1,7 @@
 /* Draws the /progress charts with the vendored plotly.js. Each chart's figure is a plain dict the
- * server wrote as JSON (`<script type="application/json">`, webapp/analytics/charts.py); its
- * container (role="img", hidden until drawn) names it with `data-chart-figure`. Colours in the
+ * server wrote as JSON into its container's `data-figure` (webapp/analytics/charts.py; not a
+ * `<script type="application/json">`, which htmx drops from swapped content under the app's
+ * `allowScriptTags: false`); the container (role="img") stays hidden until drawn. Colours in the
  * figure are CSS custom properties ("var(--c-primary)"), resolved here from the page's stylesheet
  * so the charts follow its colours. Without JavaScript the data tables are the page; once a chart
  * is drawn, its table folds away under "The numbers". Fragments swapped in by htmx are drawn on
@@ -25,10 +26,9 @@
   }
 
   function draw(container) {
-    var source = document.getElementById(container.dataset.chartFigure);
-    if (!source || !window.Plotly || container.dataset.drawn) { return; }
+    if (!window.Plotly || container.dataset.drawn) { return; }
     styles = window.getComputedStyle(document.documentElement);
-    var figure = resolve(JSON.parse(source.textContent));
+    var figure = resolve(JSON.parse(container.dataset.figure));
     container.hidden = false;
     container.dataset.drawn = "true";
     window.Plotly.newPlot(container, figure.data, figure.layout, figure.config).then(function () {
@@ -38,7 +38,7 @@
   }
 
   function drawAll(root) {
-    (root || document).querySelectorAll("[data-chart-figure]").forEach(draw);
+    (root || document).querySelectorAll("[data-figure]").forEach(draw);
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });

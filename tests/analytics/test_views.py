@@ -5,6 +5,7 @@ buttons, no-store, sign-in, privacy, and the dashboard's summary."""
 from __future__ import annotations
 
 import json
+from html import unescape
 import re
 from datetime import timedelta
 
@@ -42,8 +43,9 @@ def learner_data(app, client, sign_in):
 
 
 def _figures(html: str) -> dict[str, dict]:
-    return {m.group(1): json.loads(m.group(2)) for m in
-            re.finditer(r'<script type="application/json" id="([^"]+)">(.*?)</script>', html, re.S)}
+    """The figure dicts of the page's charts, by container id (the JSON in each `data-figure`)."""
+    return {m.group(1): json.loads(unescape(m.group(2))) for m in
+            re.finditer(r'id="([^"]+)" data-figure=\'([^\']*)\'', html)}
 
 
 def test_the_full_page_renders_every_chart_with_its_table(client, learner_data):

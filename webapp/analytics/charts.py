@@ -1,8 +1,10 @@
 """The `/progress` charts: Plotly figures as plain dicts, with the table rows that show the same
 numbers, built from the analytics services (webapp/analytics/services.py holds every rule).
 
-A figure is data only: the template writes it with `|tojson` into a `<script type="application/json">`
-and static/js/charts.js draws it with the vendored plotly.js. Colours are CSS custom properties
+A figure is data only: the template writes it with `|tojson` into its chart container's
+`data-figure` attribute (htmx, configured with `allowScriptTags: false`, drops even a
+`<script type="application/json">` from swapped fragments) and static/js/charts.js draws it
+with the vendored plotly.js. Colours are CSS custom properties
 (`var(--c-primary)`) that charts.js resolves from the page's stylesheet, so the charts follow
 the page's colours; backgrounds are transparent. A dict costs a few microseconds to build, where
 plotly.py's `to_html` costs milliseconds and a Python dependency.
@@ -24,6 +26,9 @@ TREND_SYMBOLS = {Trend.IMPROVING: ("triangle-up", "▲"), Trend.DECLINING: ("tri
                  Trend.STABLE: ("circle", "●")}
 # Where the trend markers sit, in accuracy percent: above the bars and their error bars.
 TREND_MARKER_Y = 108
+# A day's quiz bar spans 60% of the day (a date axis measures widths in milliseconds), however far
+# apart the days with quizzes are.
+BAR_WIDTH_MS = int(0.6 * 24 * 3600 * 1000)
 # Plotly options shared by every chart: no toolbar, resize with the container.
 PLOT_CONFIG = {"displayModeBar": False, "responsive": True}
 
@@ -65,7 +70,7 @@ def score_figure(result: Performance) -> dict:
     return {
         "data": [
             {"type": "bar", "name": "Quizzes", "x": days, "y": [p.quizzes_taken for p in result.data_points],
-             "yaxis": "y2", "marker": {"color": "var(--c-primary-soft)", "line": {"color": "var(--c-primary)",
+             "yaxis": "y2", "width": BAR_WIDTH_MS, "marker": {"color": "var(--c-primary-soft)", "line": {"color": "var(--c-primary)",
                                                                                  "width": 1}},
              "hovertemplate": "%{y} quizzes<extra></extra>"},
             {"type": "scatter", "mode": "lines+markers", "name": "Average score (%)", "x": days,
@@ -77,7 +82,7 @@ def score_figure(result: Performance) -> dict:
             xaxis=x_axis,
             yaxis=_axis(title={"text": "Average score (%)"}, range=[0, 100], fixedrange=True),
             yaxis2=_axis(title={"text": "Quizzes"}, overlaying="y", side="right", rangemode="tozero",
-                         showgrid=False, fixedrange=True, tickformat="d")),
+                         showgrid=False, fixedrange=True, dtick=1, tickformat="d")),
         "config": PLOT_CONFIG,
     }
 
