@@ -204,3 +204,36 @@ def test_the_figure_dicts_are_plain_data(ctx, app):
     figure = charts.score_figure(empty)
     assert json.loads(json.dumps(figure))["layout"]["xaxis"]["range"] == ["2026-03-01 00:00", "2026-03-07 23:59"]
     assert [trace["x"] for trace in figure["data"]] == [[], []]
+
+
+def test_the_dashboard_shows_this_week_against_last_and_the_top_weak_areas(client, app, learner_data):
+    """The dashboard's "This week" card has the 7-day summary and the worst weak areas (at most 3) linking to /progress."""
+    exam, user = learner_data
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index('id="week-summary"'):]
+    card = card[:card.index("</section>")]
+    with app.app_context():
+        week = services.performance(db.session.get(User, user.id), "7d").summary
+        weak = services.weak_areas(db.session.get(User, user.id)).weak_domains
+    assert f"{week.total_quizzes} quizzes in the last 7 days, averaging <strong>{week.average_score:.1f}%</strong>" in card
+    assert week.improvement is None and "no quizzes the week before" in card
+    links = re.findall(r'href="(/progress\?exam=[^"#]+)#weak-areas">[^<]* ([\d.]+) ', card)
+    assert links == [(f"/progress?exam={exam.slug}", w.domain) for w in weak[:3]] and len(links) == 1
+    assert 'href="/progress"' in card
+
+
+def test_the_dashboard_compares_with_last_week(client, app, sign_in):
+    """With a quiz in each of the two weeks, the card says how many points this week's average moved."""
+    exam = gen_bank(app, per_objective=6)
+    user = sign_in(username="weekly")
+    questions = _questions(app, exam)
+    gen_scored_quiz(app, user, questions[:10], 5, utcnow() - timedelta(days=9))
+    gen_scored_quiz(app, user, questions[:10], 8)
+    card = client.get("/").get_data(as_text=True).split('id="week-summary"')[1].split("</section>")[0]
+    assert "1 quiz in the last 7 days, averaging <strong>80.0%</strong>: <strong>+30.0 points</strong>" in card
+
+
+def test_a_new_learners_dashboard_says_to_take_a_quiz(client, app, signed_in):
+    """Without quizzes the "This week" card invites a quiz and lists no weak area."""
+    card = client.get("/").get_data(as_text=True).split('id="week-summary"')[1].split("</section>")[0]
+    assert "take a quiz to see trends" in card and "weakest areas" not in card.lower() and "/progress" in card

@@ -5,12 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
+from webapp.analytics.services import performance, weak_areas
 from webapp.feedback.services import unseen_resolutions
+from webapp.models import AnalyticsPeriod
 from webapp.gamification.services import dashboard
 from webapp.quiz.services import in_progress_attempt
 from webapp.study.services import open_session
 
 bp = Blueprint("main", __name__)
+
+# The dashboard names this many weak areas, the worst first; /progress lists them all.
+DASHBOARD_WEAK_AREAS = 3
 
 
 @bp.get("/")
@@ -21,4 +26,5 @@ def index():
     # A learner who has signed in before is returning; one who has just registered is not.
     return render_template("main/dashboard.html", board=dashboard(user), current_quiz=in_progress_attempt(user),
                            current_study=open_session(user), returning=user.last_login_at is not None,
-                           resolutions=unseen_resolutions(user))
+                           resolutions=unseen_resolutions(user), week=performance(user, AnalyticsPeriod.WEEK).summary,
+                           top_weak=weak_areas(user).weak_domains[:DASHBOARD_WEAK_AREAS])
