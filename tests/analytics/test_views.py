@@ -237,3 +237,16 @@ def test_a_new_learners_dashboard_says_to_take_a_quiz(client, app, signed_in):
     """Without quizzes the "This week" card invites a quiz and lists no weak area."""
     card = client.get("/").get_data(as_text=True).split('id="week-summary"')[1].split("</section>")[0]
     assert "take a quiz to see trends" in card and "weakest areas" not in card.lower() and "/progress" in card
+
+
+def test_the_weak_list_shows_the_configured_number_and_counts_the_rest(client, app, learner_data):
+    """With PROGRESS_WEAK_AREAS_SHOWN = 1 and two weak objectives, one entry is listed and "1 more" is said."""
+    exam, user = learner_data
+    questions = _questions(app, exam)
+    gen_study_answers(app, user, questions[6], [False] * 12)  # objective 1.2 (six questions an objective)
+    app.config["PROGRESS_WEAK_AREAS_SHOWN"] = 1
+    try:
+        html = client.get("/progress").get_data(as_text=True)
+    finally:
+        app.config["PROGRESS_WEAK_AREAS_SHOWN"] = 10
+    assert html.count('class="weak-item"') == 1 and "And 1 more weak objective:" in html

@@ -10,7 +10,7 @@ it `Cache-Control: no-store`.
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_login import current_user, login_required
 
 from webapp.analytics import charts, services
@@ -41,11 +41,13 @@ def _exams(user, slug: str | None) -> list:
     return [exam for exam in exams if exam.slug == slug] if slug else exams
 
 
-def _weak_entries(user, slug: str | None) -> list[tuple]:
-    """The weak objectives (on the chosen exam, if any), each with its study and quiz start forms."""
+def _weak_entries(user, slug: str | None) -> tuple[list[tuple], int]:
+    """The worst PROGRESS_WEAK_AREAS_SHOWN weak objectives (on the chosen exam, if any), each with
+    its study and quiz start forms, and how many more there are."""
     weak = [w for w in services.weak_areas(user).weak_domains if not slug or w.exam_type == slug]
-    sizes = services.objective_quiz_sizes(weak)
-    return [(w, *weak_start_forms(w, sizes.get((w.exam_type, w.domain), 0))) for w in weak]
+    shown = weak[:current_app.config["PROGRESS_WEAK_AREAS_SHOWN"]]
+    sizes = services.objective_quiz_sizes(shown)
+    return [(w, *weak_start_forms(w, sizes.get((w.exam_type, w.domain), 0))) for w in shown], len(weak) - len(shown)
 
 
 @bp.get("/progress")
@@ -57,7 +59,8 @@ def progress():
     context, status = {"form": form, "lazy": wants_fragment()}, 200
     try:
         score = charts.score_chart(user, form.period.data, form.exam.data or None)
-        context.update(summary=score.performance.summary, weak_entries=_weak_entries(user, form.exam.data or None))
+        weak_entries, weak_more = _weak_entries(user, form.exam.data or None)
+        context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more)
         if not context["lazy"]:
             context.update(score=score, objective_charts=charts.objective_charts(user, _exams(user, form.exam.data)))
     except ValidationError as exc:
