@@ -250,3 +250,17 @@ def test_the_weak_list_shows_the_configured_number_and_counts_the_rest(client, a
     finally:
         app.config["PROGRESS_WEAK_AREAS_SHOWN"] = 10
     assert html.count('class="weak-item"') == 1 and "And 1 more weak objective:" in html
+
+
+def test_every_exams_objectives_in_one_call_equal_one_call_each(app, learner_data):
+    """domain_performances over two exams (one query) gives what domain_performance gives per exam."""
+    exam, user = learner_data
+    other = gen_bank(app, per_objective=1, slug="other")
+    gen_study_answers(app, user, _questions(app, other)[0], [True, False, True])
+    with app.app_context():
+        learner = db.session.get(User, user.id)
+        exams = [db.session.get(type(exam), exam.id), db.session.get(type(other), other.id)]
+        together = services.domain_performances(learner, exams)
+        apart = [services.domain_performance(learner, e.slug) for e in exams]
+        assert [(d.exam.slug, d.domains) for d in together] == [(d.exam.slug, d.domains) for d in apart]
+        assert [len(d.domains) for d in together] == [3, 1]

@@ -151,8 +151,8 @@ def objective_charts(user: User, exams: list[Exam]) -> list[ObjectiveChart]:
     """One chart per exam of `exams` on which the learner has answered anything, in the order given."""
     threshold = current_app.config["WEAK_AREA_ACCURACY_BELOW"]
     charts = []
-    for exam in exams:
-        domains = services.domain_performance(user, exam.slug).domains
+    for found in services.domain_performances(user, exams):
+        exam, domains = found.exam, found.domains
         if domains:
             label = f"{exam.name}: accuracy per objective with 95% intervals, the {threshold:g}% line and trends"
             charts.append(ObjectiveChart(exam, domains, objective_figure(domains, threshold), label, threshold))
