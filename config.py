@@ -218,6 +218,10 @@ class Config:
     # least WEAK_AREA_MIN_ATTEMPTS answers (fewer say too little to call it weak).
     WEAK_AREA_ACCURACY_BELOW = 70
     WEAK_AREA_MIN_ATTEMPTS = 10
+    # /progress lists this many weak areas (the worst first), each with its two start buttons; a
+    # learner with dozens would get a very long page (and 80 forms cost ~25 ms): the count of the
+    # rest is shown, and choosing an exam narrows the list.
+    PROGRESS_WEAK_AREAS_SHOWN = 10
     # An exam is a weak exam type when its average quiz score is below WEAK_EXAM_SCORE_BELOW
     # percent, or when the learner has fewer than WEAK_EXAM_MIN_ATTEMPTS answers on it (too little
     # practice to rely on); only exams with at least one answer are judged.

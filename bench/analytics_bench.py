@@ -13,7 +13,20 @@ one primary-key lookup:
     domain performance           GET /api/v1/analytics/domain-performance?exam_type=<main exam>
     weak areas                   GET /api/v1/analytics/weak-areas
 
-Target (p95, heavy and typical user): every operation <= 20 ms. Prints p50/p95 per operation and
+and, through the Flask test client signed in as the learner (a session cookie, as
+bench/quiz_bench.py's `signed_in_client` makes it: no sign-in request, no row written), the
+browser side of issue 13:
+
+    /progress page               GET /progress (30 days, every exam; both charts rendered in place)
+    /progress page, all, exam    GET /progress?period=all&exam=<main exam>
+    scores fragment              GET /progress/charts/scores?period=all (HX-Request)
+    objectives fragment          GET /progress/charts/objectives (HX-Request; every exam)
+    objectives fragment, exam    GET /progress/charts/objectives?exam=<main exam> (HX-Request)
+
+Targets (p95, heavy and typical user): every API operation <= 20 ms, the page <= 40 ms, each
+fragment <= 25 ms. Then, unless --wrk-seconds is 0 or wrk is missing, gunicorn (2 workers, the
+production config, Redis for the rate limits) serves the same data set and wrk loads /health
+and /progress (signed in as the heavy user) in the same run: requests/s, p50, p99 and the ratio. Prints p50/p95 per operation and
 user, statements per call, the time inside cursor.execute, this process's CPU time (the gap to
 wall time is waiting: PostgreSQL's work, or other processes on a shared box), PASS/FAIL and the
 load average, then EXPLAIN (EXPLAIN QUERY PLAN on SQLite, EXPLAIN (ANALYZE, BUFFERS) on
@@ -23,7 +36,7 @@ The benchmark only reads: it writes no row (the row counts of every table are co
 and after).
 
 Usage: python bench/analytics_bench.py --database-url URL [--iterations 200] [--warmup 10]
-                                       [--no-explain] [--no-gc-freeze]
+                                       [--no-explain] [--no-gc-freeze] [--wrk-seconds 10]
 Exit status: 0 all targets met, 1 a target failed, 2 the benchmark could not run.
 """
 
@@ -32,6 +45,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -46,6 +60,18 @@ from bench.quiz_bench import (OpResult, Runner, SqlMeter, _explain_all, calibrat
                               print_table, server_version)
 
 TARGET_MS = 20.0
+PAGE_TARGET_MS = 40.0
+FRAGMENT_TARGET_MS = 25.0
+# (key, label, path; "{exam}" is the learner's main exam, target, sent by htmx)
+PAGES = (
+    ("progress_page", "/progress page", "/progress", PAGE_TARGET_MS, False),
+    ("progress_page_exam", "/progress all, exam", "/progress?period=all&exam={exam}", PAGE_TARGET_MS, False),
+    ("scores_fragment", "scores fragment", "/progress/charts/scores?period=all", FRAGMENT_TARGET_MS, True),
+    ("objectives_fragment", "objectives fragment", "/progress/charts/objectives", FRAGMENT_TARGET_MS, True),
+    ("objectives_exam", "objectives, exam", "/progress/charts/objectives?exam={exam}", FRAGMENT_TARGET_MS, True),
+)
+# What wrk sends as the bench's browser; the gunicorn app signs cookies with this key.
+WRK_SECRET = "benchmark-secret-key-0123456789abcdef-xyz"
 # (key, label, what the call needs: a period, or "domains" / "weak")
 OPERATIONS = (
     ("performance_7d", "performance 7d", "7d"),
@@ -114,6 +140,65 @@ def measure(app, meter: SqlMeter, label: str, user: BenchUser, iterations: int, 
     return results
 
 
+def measure_pages(app, meter: SqlMeter, label: str, user: BenchUser, iterations: int, warmup: int) -> list[OpResult]:
+    """The /progress page and its chart fragments through the test client, signed in as `user`."""
+    runner = AnalyticsRunner(app, meter, user, seed=0)
+    client = runner.signed_in_client()
+    results = []
+    for key, name, path, target, htmx in PAGES:
+        url = path.format(exam=user.exam_slug)
+        headers = {"HX-Request": "true"} if htmx else {}
+        result = OpResult(key, name, label, target)
+        t0 = time.perf_counter()
+        try:
+            size = 0
+            for i in range(warmup + iterations):
+                response, elapsed = runner._timed(lambda: client.get(url, headers=headers))
+                if response.status_code != 200 or b'id="chart-' not in response.data:
+                    raise RuntimeError(f"GET {url} answered {response.status_code}")
+                size = len(response.data)
+                if i >= warmup:
+                    result.add(*elapsed, meter=meter)
+            log(f"   {label:7s} {name:22s} p50 {result.p50:7.2f} ms  p95 {result.p95:7.2f} ms  "
+                f"({size:,} bytes; {time.perf_counter() - t0:.1f}s)")
+        except Exception as exc:  # noqa: BLE001  (report it as a failed operation, run the others)
+            result.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            log(f"   {label:7s} {name:22s} ERROR {result.error}")
+        results.append(result)
+    return results
+
+
+def wrk_ratio(app, url: str, heavy: BenchUser, seconds: int, connections: int = 16) -> None:
+    """/progress (signed in as the heavy user) against /health under wrk, one gunicorn, same run."""
+    import tempfile
+
+    from bench.health_bench import run_wrk
+    from tests.tools.servers import free_port, start_gunicorn, start_redis, stop_process
+
+    app.config["SECRET_KEY"] = WRK_SECRET  # the cookie the gunicorn app (same key) accepts
+    client = AnalyticsRunner(app, None, heavy, seed=0).signed_in_client()
+    cookie = client.get_cookie("session").value
+    with tempfile.TemporaryDirectory(prefix="certquest-bench-") as tmp:
+        redis_proc, redis_port = start_redis(Path(tmp))
+        env = {"CERTQUEST_ENV": "production", "SECRET_KEY": WRK_SECRET, "DATABASE_URL": url, "LOG_LEVEL": "WARNING",
+               "FLASK_APP": "wsgi.py", "TRUSTED_HOSTS": "127.0.0.1", "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+        port = free_port()
+        proc = start_gunicorn(port, env, Path(tmp) / "gunicorn.log", workers=2)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            found = {"health": run_wrk(f"{base}/health", seconds, connections),
+                     "progress": run_wrk(f"{base}/progress", seconds, connections, headers=[f"Cookie: session={cookie}"])}
+        finally:
+            stop_process(proc)
+            stop_process(redis_proc)
+    log(f"\n== wrk: gunicorn 2 workers, {connections} connections, {seconds}s each, load average "
+        f"{os.getloadavg()[0]:.2f}")
+    for label, r in found.items():
+        log(f"   {label:9s} {r['rps']:9.1f} req/s   p50 {r['p50_ms']:7.2f} ms   p99 {r['p99_ms']:7.2f} ms   "
+            f"non-2xx {r['non_2xx']}")
+    log(f"   ratio /progress : /health = {found['progress']['rps'] / found['health']['rps']:.1%} of the requests/s")
+
+
 def explain_calls(app, meter: SqlMeter, user: BenchUser) -> dict[str, list[str]]:
     """EXPLAIN every SELECT each operation issues for `user`, captured from a real call; returns
     each operation's plan lines."""
@@ -162,6 +247,8 @@ def run(url: str, args) -> bool:
     results: list[OpResult] = []
     for label, user in (("heavy", heavy), ("typical", typical)):
         results.extend(measure(app, meter, label, user, args.iterations, args.warmup))
+    for label, user in (("heavy", heavy), ("typical", typical)):
+        results.extend(measure_pages(app, meter, label, user, args.iterations, args.warmup))
     load = (f"load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after, {os.cpu_count()} CPUs; "
             f"calibration loop {calibration:.0f} ms before, {calibration_ms():.0f} ms after")
 
@@ -177,6 +264,12 @@ def run(url: str, args) -> bool:
         db.session.remove()
         db.engine.dispose()
     changed = {t: (counts_before.get(t), n) for t, n in counts_after.items() if counts_before.get(t) != n}
+
+    if args.wrk_seconds > 0:
+        if shutil.which("wrk") is None:
+            log("\n== wrk is not installed (apt-get install wrk): the /progress : /health ratio is skipped")
+        else:
+            wrk_ratio(app, url, heavy, args.wrk_seconds)
 
     ok = print_table(f"== RESULTS {version} ({args.iterations} iterations; {load})", results)
     if plans:
@@ -198,6 +291,7 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--no-explain", action="store_true")
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="0: skip the wrk ratio")
     parser.add_argument("--no-gc-freeze", action="store_true",
                         help="do not gc.freeze() after start-up (the deployed gunicorn does)")
     args = parser.parse_args()

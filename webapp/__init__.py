@@ -101,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.recommendations import recommendations_bp as api_recommendations_bp
     from webapp.api.study import study_bp as api_study_bp
     from webapp.api.triage import triage_bp as api_triage_bp
+    from webapp.analytics.views import bp as analytics_bp
     from webapp.auth.views import bp as auth_bp
     from webapp.bookmarks.views import bp as bookmarks_bp
     from webapp.digest.views import bp as digest_bp
@@ -116,7 +117,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.triage.views import bp as triage_bp
 
     for blueprint in (health_bp, main_bp, auth_bp, account_bp, admin_bp, quiz_bp, study_bp, gamification_bp,
-                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp, digest_bp):
+                      bookmarks_bp, feedback_bp, triage_bp, editor_bp, goals_bp, digest_bp, analytics_bp):
         app.register_blueprint(blueprint)
     limiter.exempt(health_bp)  # probes must never be throttled, and skipping the check keeps them cheap
     app.register_blueprint(questions_bp)
@@ -143,14 +144,15 @@ def register_blueprints(app: Flask) -> None:
 
 def register_template_globals(app: Flask) -> None:
     from webapp.models.base import utcnow
-    from webapp.models.enums import (AttemptStatus, Confidence, FeedbackStatus, FeedbackType, GoalType, QuestionSource,
-                                     QuizMode, ReviewFilter, label)
+    from webapp.models.enums import (AnalyticsPeriod, AttemptStatus, Confidence, FeedbackStatus, FeedbackType, GoalType,
+                                     QuestionSource, QuizMode, ReviewFilter, Trend, label)
 
     app.jinja_env.globals["app_version"] = app.config["APP_VERSION"]
     # Closed sets: templates compare with the members and show them through `label`.
     app.jinja_env.globals.update(QuizMode=QuizMode, AttemptStatus=AttemptStatus, ReviewFilter=ReviewFilter,
                                  Confidence=Confidence, QuestionSource=QuestionSource, FeedbackType=FeedbackType,
-                                 FeedbackStatus=FeedbackStatus, GoalType=GoalType)
+                                 FeedbackStatus=FeedbackStatus, GoalType=GoalType, AnalyticsPeriod=AnalyticsPeriod,
+                                 Trend=Trend)
     app.jinja_env.filters["label"] = label
     from webapp.gamification.levels import level_progress
     from webapp.gamification.services import FREEZE_EVERY_DAYS, MAX_FREEZES

@@ -75,7 +75,7 @@ def test_a_new_learner_is_welcomed_and_a_returning_one_welcomed_back(client, app
 
 
 # Study mode, bookmarks, private notes and question reports are built, so pages may name them.
-UNBUILT_FEATURES = ("flashcard", "chart", "analytics", "coming soon")
+UNBUILT_FEATURES = ("flashcard", "coming soon")
 
 
 def _visible_text(html: str) -> str:

@@ -147,8 +147,20 @@ def test_leaderboard_statements_do_not_grow_with_ranked_learners(app):
     assert counts[0] == counts[1], counts
 
 
-# /progress is being built alongside this guard (issue 14's daily goals): add it here, as
-# test_progress_statements_do_not_grow_with_answers, with 1 and 50 answered questions.
+def test_progress_statements_do_not_grow_with_completed_quizzes(app):
+    """/progress and its two chart fragments run as many statements for a learner with 50 completed
+    quizzes as with 5 (the fewest that give a weak objective, 10 attempts at under 70%: a page with
+    no weak area skips the query that sizes their start buttons)."""
+    exam = gen_bank(app, per_objective=2)
+    questions = _questions(app, exam.slug)
+    counts = []
+    for size in (5, LARGE):
+        user, client = _learner_client(app, f"progress{size}")
+        for n in range(size):
+            gen_scored_quiz(app, user, questions[:5] if n < 5 else questions[n % 3:][:5], correct=0 if n < 5 else n % 4)
+        counts.append([statements(client, url) for url in
+                       ("/progress?period=all", "/progress/charts/scores?period=all", "/progress/charts/objectives")])
+    assert counts[0] == counts[1], counts
 
 
 def test_statement_count_reaches_the_access_log(app, client):

@@ -275,5 +275,35 @@ def test_goals_form_and_widget_states_have_no_wcag_violations(a11y_page, live_ur
     findings["dashboard, goal reached"] = _audit(page, live_url + "/")
     expect(page.locator("#goal-meter")).to_contain_text("Goal reached!")
     assert len(findings) == 6
+
+
+def test_progress_page_with_data_and_empty_has_no_wcag_violations(a11y_page, live_url, app):
+    """/progress with drawn charts, after a period swap, and empty (a new learner) passes axe, as does the dashboard card."""
+    from tests.e2e.test_progress import progress_data
+
+    progress_data(app, "a11y-progress", "a11ycharts")
+    gen_user(app, username="a11yempty")
+    page = a11y_page
+    findings = {}
+    page.goto(live_url + "/auth/login")
+    page.get_by_label("Email or username").fill("a11ycharts")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(live_url + "/progress")
+    expect(page.locator("#chart-scores .js-plotly-plot")).to_be_visible(timeout=15_000)
+    page.evaluate(AXE)
+    findings["progress"] = page.evaluate(RUN_AXE)
+    page.get_by_label("Last 7 days").check()
+    expect(page.locator("#chart-scores h2")).to_contain_text("Last 7 days", timeout=15_000)
+    expect(page.locator("#chart-scores .js-plotly-plot")).to_be_visible(timeout=15_000)
+    findings["progress 7d swapped"] = _audit_here(page)
+    findings["dashboard with weak areas"] = _audit(page, live_url + "/")
+    page.context.clear_cookies()
+    page.goto(live_url + "/auth/login")
+    page.get_by_label("Email or username").fill("a11yempty")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    findings["progress empty"] = _audit(page, live_url + "/progress")
+    assert len(findings) == 4
     problems = {where: v for where, v in findings.items() if v}
     assert not problems, problems

@@ -32,7 +32,7 @@ from webapp.analytics.stats import ProportionTest, two_proportion_test, wilson_i
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import local_day, local_day_bounds
-from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective,
+from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective, Question,
                            QuizAttempt, QuizMode, Trend, User)
 from webapp.models.base import utcnow
 from webapp.questions.services import exam_visible_to, visible_exam
@@ -235,32 +235,41 @@ def _code_key(code: str) -> tuple:
 
 def domain_performance(user: User, exam_slug: str, now: datetime | None = None) -> DomainPerformance:
     """Attempts, accuracy and trend per objective the learner has answered on the exam, in code order."""
-    exam = _exam(user, exam_slug)
+    return domain_performances(user, [_exam(user, exam_slug)], now)[0]
+
+
+def domain_performances(user: User, exams: list[Exam], now: datetime | None = None) -> list[DomainPerformance]:
+    """`domain_performance` for several exams the learner may see (already loaded), in the order
+    given: one tally query for all of them (the /progress page draws every exam's chart)."""
+    if not exams:
+        return []
     since = window_start(user, current_app.config["ANALYTICS_TREND_DAYS"], now or utcnow())
     recent = Answer.answered_at >= since
     right = Answer.is_correct.is_(True)
+    exam_ids = [exam.id for exam in exams]
     tallies = (sa.select(Answer.objective_id, sa.func.count(),
                          sa.func.sum(sa.case((right, 1), else_=0)),
                          sa.func.sum(sa.case((recent, 1), else_=0)),
                          sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0)))
-               .where(Answer.user_id == user.id, Answer.exam_id == exam.id)
-               .group_by(Answer.objective_id))
+               .where(Answer.user_id == user.id,
+                      Answer.exam_id == exam_ids[0] if len(exam_ids) == 1 else Answer.exam_id.in_(exam_ids))
+               # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
+               .group_by(Answer.exam_id, Answer.objective_id))
     counts = {row[0]: [int(n or 0) for n in row[1:]] for row in db.session.execute(tallies)}
-    if not counts:
-        return DomainPerformance(exam, [])
-    names = db.session.execute(
-        sa.select(Objective.id, Objective.code, Objective.title, Domain.number, Domain.name)
-        .join(Domain, Domain.id == Objective.domain_id).where(Objective.exam_id == exam.id))
-    stats = []
-    for objective_id, code, title, domain_number, domain_name in names:
-        if objective_id not in counts:
-            continue
-        attempts, correct, recent_attempts, recent_correct = counts[objective_id]
-        trend = trend_of(recent_correct, recent_attempts, correct - recent_correct, attempts - recent_attempts)
-        stats.append(DomainStat(code, title, domain_number, domain_name, attempts, correct, _percent(correct, attempts),
-                                _interval_percent(correct, attempts), trend, recent_attempts, recent_correct))
-    stats.sort(key=lambda s: _code_key(s.domain))
-    return DomainPerformance(exam, stats)
+    stats: dict[int, list[DomainStat]] = {exam_id: [] for exam_id in exam_ids}
+    if counts:
+        names = db.session.execute(
+            sa.select(Objective.id, Objective.exam_id, Objective.code, Objective.title, Domain.number, Domain.name)
+            .join(Domain, Domain.id == Objective.domain_id).where(Objective.id.in_(counts)))
+        for objective_id, exam_id, code, title, domain_number, domain_name in names:
+            attempts, correct, recent_attempts, recent_correct = counts[objective_id]
+            trend = trend_of(recent_correct, recent_attempts, correct - recent_correct, attempts - recent_attempts)
+            stats[exam_id].append(DomainStat(code, title, domain_number, domain_name, attempts, correct,
+                                             _percent(correct, attempts), _interval_percent(correct, attempts), trend,
+                                             recent_attempts, recent_correct))
+    for found in stats.values():
+        found.sort(key=lambda s: _code_key(s.domain))
+    return [DomainPerformance(exam, stats[exam.id]) for exam in exams]
 
 
 # -- weak areas --------------------------------------------------------------------------------
@@ -364,3 +373,20 @@ def weak_areas(user: User) -> WeakAreas:
     suggestions = [d.recommendation for d in weak_domains[:SUGGESTED_WEAK_DOMAINS]]
     suggestions += [e.recommendation for e in exam_types]
     return WeakAreas(weak_domains, exam_types, suggestions)
+
+
+def objective_quiz_sizes(weak_domains: list[WeakDomain]) -> dict[tuple[str, str], int]:
+    """How many questions a quiz or study session on each weak objective asks for: its active
+    questions, at most QUIZ_DEFAULT_COUNT (the `all` source refuses a count above what it holds).
+    Keyed by (exam slug, objective code); one query."""
+    if not weak_domains:
+        return {}
+    wanted = {(w.exam_type, w.domain) for w in weak_domains}
+    rows = db.session.execute(
+        sa.select(Exam.slug, Objective.code, sa.func.count(Question.id))
+        .join(Objective, Objective.exam_id == Exam.id).join(Question, Question.objective_id == Objective.id)
+        .where(Question.is_active.is_(True), Exam.slug.in_({slug for slug, _code in wanted}),
+               Objective.code.in_({code for _slug, code in wanted}))
+        .group_by(Exam.slug, Objective.code))
+    default = current_app.config["QUIZ_DEFAULT_COUNT"]
+    return {(slug, code): min(default, count) for slug, code, count in rows if (slug, code) in wanted}

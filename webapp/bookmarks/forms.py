@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from webapp.bookmarks.tags import tag_key
-from webapp.models import QuestionSource, QuizMode
+from webapp.models import QuestionSource
+from webapp.quiz.forms import StartShortcutForm, start_shortcut_forms
 
 
 class CsrfForm(FlaskForm):
@@ -107,42 +108,8 @@ def filter_form_for(args, exams, objectives, tags: list[str]) -> BookmarkFilterF
     return form
 
 
-class StartFromBookmarksForm(FlaskForm):
-    """"Study these" or "Quiz me on these" for one exam: the quiz start form's own fields, all
-    hidden, drawing from the bookmarked source with the list's tag and objective."""
-
-    exam = HiddenField()
-    mode = HiddenField()
-    source = HiddenField()
-    count = HiddenField()
-    tag = HiddenField()
-    objectives = HiddenField()
-    timed = HiddenField()
-
-    def hidden_tag(self, *fields) -> Markup:
-        """Every field (all hidden), written as FlaskForm.hidden_tag writes them but without
-        WTForms' attribute-by-attribute formatting: a page renders eight of these forms, which
-        took 3 ms that way."""
-        if fields:
-            return super().hidden_tag(*fields)
-        return Markup("\n".join(f'<input id="{escape(f.id)}" name="{escape(f.name)}" type="hidden" '
-                                 f'value="{escape(f._value())}">' for f in self))
-
-
-def start_forms_for(exam, exam_filter_tag: str | None, objective_code: str | None) -> list[StartFromBookmarksForm]:
-    """The study and the practice form for `exam`, as many questions as a quiz may hold
-    (QUIZ_MAX_COUNT; the source shrinks it to the bookmarks there are). Fields left empty are
-    left out, so the quiz start never reads an empty tag or objective."""
-    forms = []
-    for mode in (QuizMode.STUDY, QuizMode.PRACTICE):
-        form = StartFromBookmarksForm(formdata=None, data={
-            "exam": exam.slug, "mode": mode.value, "source": QuestionSource.BOOKMARKED.value,
-            "count": current_app.config["QUIZ_MAX_COUNT"], "tag": exam_filter_tag, "objectives": objective_code,
-            "timed": "y" if mode == QuizMode.PRACTICE else None})
-        for name in ("tag", "objectives", "timed"):
-            if not form[name].data:
-                delattr(form, name)
-        for field in form:  # one pair per exam on a page: ids must not repeat
-            field.id = f"start-{exam.slug}-{mode.value}-{field.name}"
-        forms.append(form)
-    return forms
+def start_forms_for(exam, exam_filter_tag: str | None, objective_code: str | None) -> list[StartShortcutForm]:
+    """The study and the practice form for `exam`, drawing from the bookmarked source, as many
+    questions as a quiz may hold (QUIZ_MAX_COUNT; the source shrinks it to the bookmarks there are)."""
+    return start_shortcut_forms(exam.slug, QuestionSource.BOOKMARKED, current_app.config["QUIZ_MAX_COUNT"],
+                                objective_code=objective_code, tag=exam_filter_tag, id_prefix=f"start-{exam.slug}")
