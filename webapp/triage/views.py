@@ -35,12 +35,6 @@ def limits() -> dict:
     return {"RESOLUTION_NOTE_MAX_LENGTH": services.RESOLUTION_NOTE_MAX_LENGTH, "age": services.age_in_words}
 
 
-@bp.app_template_global()
-def edit_question_url(question_id: int) -> str:
-    """The question editor's URL."""
-    return url_for("editor.edit", question_id=question_id)
-
-
 def _queue_context(args) -> dict:
     """The filter form and the queue page it asks for (or the filter's error, 400)."""
     form = filter_form_for(args, db.session.scalars(visible_exams_query(current_user).order_by(Exam.name)))
