@@ -258,6 +258,34 @@ class Config:
     RECOMMEND_SIMULATION_ACCURACY = 85
     RECOMMEND_SIMULATION_GAP_DAYS = 14
 
+    # Spaced review (docs/LEARNING.md, "Spaced review"): FSRS-6 through the `fsrs` package with its
+    # default parameters, no fuzzing (a rebuild gives the same schedule). Each answer is a review,
+    # rated from its verdict, its confidence and its time against the exam's pace (duration /
+    # question count): wrong is Again; right but "guessed", or slower than REVIEW_HARD_PACE_RATIO
+    # x the pace, is Hard; right, "sure" and at most REVIEW_EASY_PACE_RATIO x the pace is Easy;
+    # any other right answer is Good.
+    REVIEW_DESIRED_RETENTION = 0.9
+    REVIEW_MAXIMUM_INTERVAL_DAYS = 365
+    REVIEW_LEARNING_STEPS_MINUTES = (60, 1440)
+    REVIEW_RELEARNING_STEPS_MINUTES = (1440,)
+    REVIEW_HARD_PACE_RATIO = 2.0
+    REVIEW_EASY_PACE_RATIO = 1.0
+    # Mastery per objective (docs/LEARNING.md, "Mastery"): a Beta(MASTERY_PRIOR) prior updated by
+    # each answer with weight 2^(-age in days / MASTERY_HALF_LIFE_DAYS). "Mastered" means
+    # P(accuracy >= MASTERY_TARGET) >= MASTERY_CONFIDENCE; the bars show the MASTERY_INTERVAL
+    # credible interval.
+    MASTERY_PRIOR = (1.0, 1.0)
+    MASTERY_HALF_LIFE_DAYS = 30
+    MASTERY_TARGET = 0.8
+    MASTERY_CONFIDENCE = 0.9
+    MASTERY_INTERVAL = 0.8
+    # Readiness (docs/LEARNING.md, "Readiness"): READINESS_SIMULATIONS simulated exams of the
+    # exam's question count, shared out by the domain weights; no estimate until every domain has
+    # READINESS_MIN_ANSWERS answers; the interval is READINESS_INTERVAL wide.
+    READINESS_SIMULATIONS = 10000
+    READINESS_MIN_ANSWERS = 15
+    READINESS_INTERVAL = 0.8
+
     # Question reports (README, "Reporting a problem"; docs/API.md). A question is flagged for
     # the admins at this many distinct learners with an open report, and withdrawn from new draws
     # at this many distinct open "incorrect" reports, until an admin resolves them.

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from webapp.digest.cli import digest_cli
 from webapp.exceptions import AppError
 from webapp.gamification.cli import gamification_cli
+from webapp.learning.cli import reviews_cli
 from webapp.questions.cli import exit_with_error, questions_cli
 
 
@@ -73,3 +74,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(gamification_cli)
     app.cli.add_command(deactivate_user_command)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(reviews_cli)

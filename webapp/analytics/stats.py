@@ -8,6 +8,9 @@ against scipy on random data.
   that is merely noisy (few attempts, the same accuracy).
 - `two_proportion_p_value`: the pooled two-proportion z-test, two-sided. The domain trend compares
   the recent window with everything before it.
+- `beta_cdf` and `beta_interval`: the Beta distribution's CDF (the regularized incomplete beta
+  function, by its continued fraction) and an equal-tailed interval (Newton steps on the CDF,
+  kept inside a bisection bracket), for the mastery posteriors (webapp/learning/mastery.py).
 """
 
 from __future__ import annotations
@@ -58,3 +61,67 @@ def two_proportion_test(successes_a: int, trials_a: int, successes_b: int, trial
         return ProportionTest(0.0, 1.0)
     z = (successes_a / trials_a - successes_b / trials_b) / math.sqrt(variance)
     return ProportionTest(z, min(1.0, math.erfc(abs(z) / math.sqrt(2.0))))  # 2 * (1 - cdf(|z|)), without cancellation
+
+
+def _beta_continued_fraction(x: float, a: float, b: float) -> float:
+    """The continued fraction of the incomplete beta function (modified Lentz), for x < (a+1)/(a+b+2)."""
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 400):
+        m2 = 2 * m
+        for numerator in (m * (b - m) * x / ((qam + m2) * (a + m2)),
+                          -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            break
+    return h
+
+
+def _log_beta_front(x: float, a: float, b: float) -> float:
+    return (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """P(X <= x) for X ~ Beta(a, b), a, b > 0 (the regularized incomplete beta function I_x(a, b))."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    front = math.exp(_log_beta_front(x, a, b))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _beta_continued_fraction(x, a, b) / a
+    return 1.0 - front * _beta_continued_fraction(1.0 - x, b, a) / b
+
+
+def beta_ppf(q: float, a: float, b: float) -> float:
+    """The q-quantile of Beta(a, b): the x with beta_cdf(x) = q (to about 1e-10)."""
+    low, high = 0.0, 1.0
+    x = min(max(a / (a + b), 1e-6), 1 - 1e-6)
+    log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    for _ in range(100):
+        error = beta_cdf(x, a, b) - q
+        if abs(error) < 1e-12:
+            break
+        if error > 0:
+            high = x
+        else:
+            low = x
+        density = math.exp(log_norm + (a - 1) * math.log(x) + (b - 1) * math.log1p(-x)) if 0 < x < 1 else 0.0
+        step = x - error / density if density > 0 else -1.0
+        x = step if low < step < high else (low + high) / 2  # Newton inside the bracket, else bisect
+        if high - low < 1e-12:
+            break
+    return x
+
+
+def beta_interval(a: float, b: float, width: float) -> tuple[float, float]:
+    """The equal-tailed `width` (0.8: the 10th to the 90th percentile) interval of Beta(a, b)."""
+    tail = (1.0 - width) / 2
+    return beta_ppf(tail, a, b), beta_ppf(1.0 - tail, a, b)

@@ -34,6 +34,7 @@ from webapp.audit.services import RequestMeta, record_event
 from webapp.exceptions import Conflict, FieldError, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.feedback.services import close_reports, lock_question
+from webapp.learning import services as learning
 from webapp.models import (Answer, AttemptQuestion, Choice, FeedbackStatus, Objective, Question, QuestionVersion,
                            StudyQuestion, User)
 from webapp.models.base import utcnow
@@ -348,7 +349,8 @@ def regrade_answers(question: Question) -> int:
     Scale: two reads driven by the `question_id` indexes of attempt_questions and
     study_questions, each joined to answers on its unique (attempt or session, question) key:
     O(answers to this question), about 1,000 rows at the bench data set, read once, then at most
-    two UPDATEs per 500 flipped answers (by primary key). No per-answer statement."""
+    two UPDATEs per 500 flipped answers (by primary key). No per-answer statement. The learners
+    whose answers flipped get their card for the question and their mastery rebuilt."""
     correct = {choice.id for choice in question.choices if choice.is_correct}
     key = question.pbq_key if question.is_pbq else None
     quiz = db.session.execute(
@@ -375,7 +377,15 @@ def regrade_answers(question: Question) -> int:
         for start in range(0, len(ids), REGRADE_BATCH):
             db.session.execute(sa.update(Answer).where(Answer.id.in_(ids[start:start + REGRADE_BATCH]))
                                .values(is_correct=verdict).execution_options(synchronize_session=False))
-    return len(flips[True]) + len(flips[False])
+    flipped = flips[True] + flips[False]
+    if flipped:
+        # The learners' cards for this question and their mastery of its objectives, replayed
+        # with the corrected verdicts.
+        learners = sorted(set(db.session.scalars(sa.select(Answer.user_id).where(Answer.question_id == question.id,
+                                                                                 Answer.id.in_(flipped)))))
+        objectives = sorted(set(db.session.scalars(sa.select(Answer.objective_id).where(Answer.id.in_(flipped)))))
+        learning.rebuild(learners, [question.id], objectives)
+    return len(flipped)
 
 
 def get_version(question_id: int, number: int) -> QuestionVersion:

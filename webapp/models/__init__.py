@@ -11,6 +11,7 @@ from webapp.models.enums import (AnalyticsPeriod, AttemptStatus, Confidence, Fee
 from webapp.models.feedback import QuestionFeedback, QuestionStats, QuestionVersion
 from webapp.models.digest import DigestLog
 from webapp.models.goals import DailyGoal, ExamDate, GoalDay
+from webapp.models.learning import ObjectiveMastery, ReviewCard, ReviewLog
 from webapp.models.gamification import Streak, UserAchievement, WeeklyXp, XpEvent
 from webapp.models.question import Choice, Domain, Exam, Objective, Question
 from webapp.models.quiz import Answer, AttemptQuestion, AttemptResult, QuizAttempt
@@ -22,4 +23,5 @@ __all__ = ["db", "QuizMode", "AttemptStatus", "ReviewFilter", "QuestionSource", 
            "User", "ApiToken", "AuditEvent", "Exam", "Domain", "Objective", "Question", "Choice",
            "QuizAttempt", "AttemptQuestion", "AttemptResult", "Answer",
            "StudySession", "StudyQuestion", "QuestionBookmark", "BookmarkTag", "QuestionNote",
+           "ObjectiveMastery", "ReviewCard", "ReviewLog",
            "DigestLog", "DailyGoal", "ExamDate", "GoalDay", "XpEvent", "WeeklyXp", "Streak", "UserAchievement"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
@@ -15,9 +15,21 @@ from sqlalchemy.types import TypeDecorator
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
+# The app's clock runs this far ahead of the machine's. Always zero, except in a browser test
+# that moves the clock forward (`travel_clock`) to see what a learner sees days later.
+_clock_offset = timedelta(0)
+
+
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC."""
-    return datetime.now(timezone.utc)
+    """The current time on the app's clock, timezone-aware in UTC. Every rule that asks "now"
+    (quiz deadlines, due reviews, local days) reads this one function."""
+    return datetime.now(timezone.utc) + _clock_offset
+
+
+def travel_clock(offset: timedelta) -> None:
+    """Set the app's clock `offset` ahead of the machine's (tests only; timedelta(0) resets it)."""
+    global _clock_offset
+    _clock_offset = offset
 
 
 class UTCDateTime(TypeDecorator):

@@ -55,11 +55,16 @@ class QuestionSource(StrEnum):
     MISSED = "missed"
     BOOKMARKED = "bookmarked"
     MARKED = "marked"
+    DUE = "due"
+    SURE_WRONG = "sure_wrong"
+    LUCKY_GUESS = "lucky_guess"
 
     @property
     def label(self) -> str:
         return {"all": "All questions", "unseen": "Never answered", "missed": "Missed last time",
-                "bookmarked": "Bookmarked", "marked": "Marked for review"}[self.value]
+                "bookmarked": "Bookmarked", "marked": "Marked for review",
+                "due": "Reviews due", "sure_wrong": "Confidently wrong",
+                "lucky_guess": "Lucky guesses"}[self.value]
 
     @property
     def description(self) -> str:
@@ -68,7 +73,10 @@ class QuestionSource(StrEnum):
                 "unseen": "Questions you have not answered yet, in any quiz or study session.",
                 "missed": "Questions your most recent answer got wrong (an unanswered quiz question counts as wrong).",
                 "bookmarked": "Your bookmarked questions; with a tag, only those bookmarks.",
-                "marked": "Questions you marked for review in a finished quiz or simulation."}[self.value]
+                "marked": "Questions you marked for review in a finished quiz or simulation.",
+                "due": "Questions your spaced-review schedule says are due, most overdue first.",
+                "sure_wrong": "Questions your most recent answer got wrong although you marked it “sure”.",
+                "lucky_guess": "Questions your most recent answer got right although you marked it “guessed”."}[self.value]
 
 
 class Confidence(StrEnum):

@@ -36,6 +36,10 @@ class UserOwnedTable:
 # Deletion runs in this order: children before the tables they point at.
 USER_DATA: list[UserOwnedTable] = [
     UserOwnedTable("api_tokens", "user_id", DELETE, "api_tokens", frozenset({"token_hash"})),
+    # Derived from the answers (webapp/learning), before them: a review log row points at its answer.
+    UserOwnedTable("review_logs", "user_id", DELETE, "review_log"),
+    UserOwnedTable("review_cards", "user_id", DELETE, "review_cards"),
+    UserOwnedTable("objective_mastery", "user_id", DELETE, "mastery"),
     UserOwnedTable("answers", "user_id", DELETE, "answers"),
     UserOwnedTable("xp_events", "user_id", DELETE, "xp_events"),
     UserOwnedTable("weekly_xp", "user_id", DELETE, "weekly_xp"),

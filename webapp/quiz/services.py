@@ -29,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.goals.services import record_goal_progress
+from webapp.learning.services import record_attempt
 from webapp.pagination import MAX_PER_PAGE, bounded_page
 from webapp.models import (Answer, AttemptQuestion, AttemptResult, AttemptStatus, Choice, Confidence, Domain, Exam,
                            Objective, Question, QuestionSource, QuestionVersion, QuizAttempt, QuizMode, ReviewFilter, User)
@@ -770,6 +771,7 @@ def _score(attempt_id: int, user_id: int, finished: datetime) -> dict:
                        .values(is_correct=sa.bindparam("verdict")), verdicts)
     if attempt.mode in QuizMode.scored():
         db.session.execute(sa.insert(Answer), answers)
+        record_attempt(user_id, attempt.exam_id, attempt_id)
         record_goal_progress(user_id, finished)
     body = {
         "id": attempt_id,

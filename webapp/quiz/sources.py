@@ -5,12 +5,15 @@
 - `missed`: questions whose most recent answer (in any mode) was wrong.
 - `bookmarked`: the learner's bookmarks, optionally only those with one tag.
 - `marked`: questions the learner marked for review in a completed quiz.
+- `due`: questions whose spaced-review card (webapp/learning) is due now; most overdue first.
+- `sure_wrong`: questions whose most recent answer was wrong although marked "sure".
+- `lucky_guess`: questions whose most recent answer was right although marked "guessed".
 
 Every source is narrowed to active questions of the exam and, when given, to the chosen
 objectives. For every source but `all`, a scope smaller than the count asked for shrinks the
 count to fit (even below the usual minimum) and says so; an empty scope is a 400 on `source`.
-Within the scope the order is the same for every source: never-answered questions first, then
-those answered longest ago.
+Within the scope the order is the same for every source but `due`: never-answered questions
+first, then those answered longest ago. `due` draws the most overdue first.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from flask import current_app
 from webapp.bookmarks.tags import clean_tag, tag_key
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
-from webapp.models import (Answer, AttemptQuestion, AttemptStatus, BookmarkTag, Exam, Objective, Question,
-                           QuestionBookmark, QuestionSource, QuizAttempt, User)
+from webapp.models import (Answer, AttemptQuestion, AttemptStatus, BookmarkTag, Confidence, Exam, Objective, Question,
+                           QuestionBookmark, QuestionSource, QuizAttempt, ReviewCard, User)
+from webapp.models.base import utcnow
 from webapp.models.question import PBQ_TYPES
 
 
@@ -101,15 +105,16 @@ def scope_query(exam: Exam, objective_ids: list[int] | None) -> sa.Select:
     return query
 
 
-def _latest_verdict(user_id: int, exam_id: int):
+def _latest_verdict(user_id: int, exam_id: int, column=Answer.is_correct):
     """Whether the learner's latest answer to the enclosing query's question was right (ties on
-    answered_at: the later row); NULL when they never answered it.
+    answered_at: the later row); NULL when they never answered it. With `column`, that answer's
+    other column (its confidence).
 
     A correlated probe per question in scope, each reading one row of an answers index that
     starts (user, [exam,] question, answered_at) backwards from the question's latest answer.
     Ranking the learner's whole history by (answered_at, id) instead sorted every answer (id is
     in no index on PostgreSQL): 12 ms for 10,000 answers, against about 1 ms."""
-    return (sa.select(Answer.is_correct)
+    return (sa.select(column)
             .where(Answer.user_id == user_id, Answer.exam_id == exam_id, Answer.question_id == Question.id)
             .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1)
             .scalar_subquery())
@@ -136,7 +141,21 @@ def restrict_to_source(query: sa.Select, user: User, exam: Exam, choice: SourceC
                    .where(QuizAttempt.user_id == user.id, QuizAttempt.exam_id == exam.id,
                           QuizAttempt.status == AttemptStatus.COMPLETED, AttemptQuestion.marked.is_(True)))
         return query.where(Question.id.in_(flagged))
+    if source == QuestionSource.DUE:
+        return query.where(Question.id.in_(_due_cards(user, exam).with_only_columns(ReviewCard.question_id)))
+    if source in (QuestionSource.SURE_WRONG, QuestionSource.LUCKY_GUESS):
+        wrong = source == QuestionSource.SURE_WRONG
+        rated = Confidence.SURE if wrong else Confidence.GUESSED
+        return query.where(_latest_verdict(user.id, exam.id).is_(not wrong),
+                           _latest_verdict(user.id, exam.id, Answer.confidence) == rated.value)
     return query
+
+
+def _due_cards(user: User, exam: Exam) -> sa.Select:
+    """The learner's cards of this exam due now, most overdue first (the card index's order)."""
+    return (sa.select(ReviewCard.question_id, ReviewCard.due)
+            .where(ReviewCard.user_id == user.id, ReviewCard.exam_id == exam.id, ReviewCard.due <= utcnow())
+            .order_by(ReviewCard.due, ReviewCard.question_id))
 
 
 EMPTY_MESSAGES = {
@@ -144,6 +163,9 @@ EMPTY_MESSAGES = {
     QuestionSource.MISSED: "Nothing to retry: no question in this selection was wrong the last time you answered it.",
     QuestionSource.BOOKMARKED: "You have no bookmarked questions in this selection.",
     QuestionSource.MARKED: "You have not marked any question for review in a finished quiz in this selection.",
+    QuestionSource.DUE: "No review is due in this selection: come back when your schedule says so.",
+    QuestionSource.SURE_WRONG: "No question in this selection was wrong the last time you answered it “sure”.",
+    QuestionSource.LUCKY_GUESS: "No question in this selection was right the last time you answered it “guessed”.",
 }
 
 
@@ -198,7 +220,11 @@ def draw_ids(user: User, exam: Exam, objective_ids: list[int] | None, choice: So
                                   field="count", code="NOT_ENOUGH_QUESTIONS")
     else:
         wanted, notice = fit_count(choice, len(pool), count)
-    ordered = freshness_order(pool, last_answered(user.id, exam.id), rng)
+    if choice.source == QuestionSource.DUE:
+        in_pool = set(pool)
+        ordered = [qid for qid, _due in db.session.execute(_due_cards(user, exam)) if qid in in_pool]
+    else:
+        ordered = freshness_order(pool, last_answered(user.id, exam.id), rng)
     return Draw(ordered[:wanted], count, notice)
 
 

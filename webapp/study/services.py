@@ -11,7 +11,8 @@ Rules written once here serve the HTML views and the JSON API alike:
   (`StudyQuestion.shows_explanation`). `feedback_for` is the one place that builds them.
 - An answer passes the quiz's checks (`checked_answer`, complete answers only) and the quiz's
   scoring rule (`is_right`). It is stored once: a second answer returns the first result. It
-  writes its `answers` row (mode study) at once, the gamification service counts the day
+  writes its `answers` row (mode study) at once, which reviews its spaced-review card and
+  updates the objective's mastery (webapp/learning), the gamification service counts the day
   towards the streak, and the goals service checks whether the day's goals are met. Nothing
   reaches quiz_attempts, XP or the quiz achievements.
 - Skipping is not answering: no `answers` row. A skipped question may still be answered as long
@@ -37,6 +38,7 @@ from webapp.exceptions import Conflict, NotFound, ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import record_study_answer
 from webapp.goals.services import record_goal_progress
+from webapp.learning.services import fact_of, record_answers
 from webapp.models import (Answer, AttemptQuestion, Choice, Confidence, Question, QuizMode, StudyQuestion, StudySession,
                            User)
 from webapp.models.base import utcnow
@@ -346,12 +348,14 @@ def answer_question(user: User, session_id: int, question_id: int, choice_ids: l
     _credit_time(session, sq, now)
     _viewed(session, sq, now)
     sq.response, sq.is_correct, sq.confidence, sq.answered_at = answer, correct, rating, now
-    db.session.add(Answer(user_id=user.id, study_session_id=session.id, attempt_id=None, question_id=question.id,
-                          exam_id=session.exam_id, objective_id=question.objective_id, mode=QuizMode.STUDY.value,
-                          is_correct=correct, confidence=rating, time_spent_seconds=sq.time_spent_ms // 1000,
-                          answered_at=now))
+    stored = Answer(user_id=user.id, study_session_id=session.id, attempt_id=None, question_id=question.id,
+                    exam_id=session.exam_id, objective_id=question.objective_id, mode=QuizMode.STUDY.value,
+                    is_correct=correct, confidence=rating, time_spent_seconds=sq.time_spent_ms // 1000,
+                    answered_at=now)
+    db.session.add(stored)
     try:
         db.session.flush()
+        record_answers(user.id, session.exam_id, [fact_of(stored)])
         record_study_answer(user.id, now, source=f"study:{session.id}")
         record_goal_progress(user.id, now)
         _refresh_totals(session)

@@ -1,0 +1,245 @@
+"""Mastery per objective: a Beta posterior over the learner's recent accuracy (docs/LEARNING.md).
+
+The model. An answer given `age` days ago counts with weight w = 2^(-age / MASTERY_HALF_LIFE_DAYS).
+The posterior on an objective is Beta(a0 + sum(w * right), b0 + sum(w * wrong)), with the prior
+(a0, b0) = MASTERY_PRIOR. Old answers fade, so a learner who has improved (or forgotten) is
+judged on what they do now, and the interval widens again when an objective is left alone.
+
+Storage. `objective_mastery` keeps the weighted sums as of `as_of`. Because the decay is
+exponential, a later read multiplies both sums by 2^(-(now - as_of) / half-life) and gets
+exactly the live figure; an answer adds its weight relative to `as_of` (earlier or later). So
+each answer updates one row per objective, in the answer's own transaction, and a page reads a
+handful of rows instead of the learner's history. `rebuild` recomputes the rows from `answers`.
+
+"Mastered" means P(accuracy >= MASTERY_TARGET) >= MASTERY_CONFIDENCE under the posterior.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from webapp.analytics.stats import beta_cdf, beta_interval
+from webapp.extensions import db
+from webapp.learning.reviews import AnswerFact
+from webapp.models import Answer, Domain, Objective, ObjectiveMastery
+from webapp.models.base import utcnow
+
+SECONDS_PER_DAY = 86400.0
+
+
+def decay(since: datetime, until: datetime, half_life_days: float) -> float:
+    """The weight factor 2^(-(until - since) / half-life), at most 1 (a clock read backwards
+    never grows a weight)."""
+    days = max((until - since).total_seconds() / SECONDS_PER_DAY, 0.0)
+    return 2.0 ** (-days / half_life_days)
+
+
+@dataclass
+class _Sums:
+    weighted_answers: float
+    weighted_correct: float
+    as_of: datetime
+    answers: int
+    correct: int
+
+    def add(self, right: bool, when: datetime, half_life: float) -> None:
+        """Add one answer at `when`, moving `as_of` forward when the answer is later."""
+        if when > self.as_of:
+            factor = decay(self.as_of, when, half_life)
+            self.weighted_answers *= factor
+            self.weighted_correct *= factor
+            self.as_of = when
+            weight = 1.0
+        else:
+            weight = decay(when, self.as_of, half_life)
+        self.weighted_answers += weight
+        self.weighted_correct += weight * right
+        self.answers += 1
+        self.correct += right
+
+
+def _half_life() -> float:
+    return float(current_app.config["MASTERY_HALF_LIFE_DAYS"])
+
+
+def record_mastery(user_id: int, exam_id: int, facts: list[AnswerFact]) -> None:
+    """Add newly stored answers to the learner's objective rows (the caller commits)."""
+    if not facts:
+        return
+    half_life = _half_life()
+    objective_ids = sorted({f.objective_id for f in facts})
+    rows = {row.objective_id: row for row in db.session.execute(
+        sa.select(ObjectiveMastery).where(ObjectiveMastery.user_id == user_id,
+                                          ObjectiveMastery.objective_id.in_(objective_ids))
+        .with_for_update()).scalars()}
+    sums = {oid: _Sums(r.weighted_answers, r.weighted_correct, r.as_of, r.answers, r.correct)
+            for oid, r in rows.items()}
+    for fact in facts:
+        entry = sums.get(fact.objective_id)
+        if entry is None:
+            entry = sums[fact.objective_id] = _Sums(0.0, 0.0, fact.answered_at, 0, 0)
+        entry.add(fact.is_correct, fact.answered_at, half_life)
+    values = [{"user_id": user_id, "objective_id": oid, "exam_id": exam_id, **vars(s)} for oid, s in sums.items()]
+    inserts = [v for v in values if v["objective_id"] not in rows]
+    updates = [v for v in values if v["objective_id"] in rows]
+    if inserts:
+        db.session.execute(sa.insert(ObjectiveMastery), inserts)
+    if updates:
+        table = ObjectiveMastery.__table__
+        db.session.execute(
+            sa.update(table).where(table.c.user_id == sa.bindparam("b_user"),
+                                   table.c.objective_id == sa.bindparam("b_objective"))
+            .values({key: sa.bindparam(key) for key in ("weighted_answers", "weighted_correct", "as_of", "answers",
+                                                         "correct")}),
+            [{**v, "b_user": v["user_id"], "b_objective": v["objective_id"]} for v in updates])
+
+
+def rebuild(user_ids: list[int] | None = None, objective_ids: list[int] | None = None) -> int:
+    """Recompute the mastery rows in scope from `answers`. Idempotent; the caller commits.
+    Returns the number of rows written."""
+    where_rows, where_answers = [], []
+    if user_ids is not None:
+        where_rows.append(ObjectiveMastery.user_id.in_(user_ids))
+        where_answers.append(Answer.user_id.in_(user_ids))
+    if objective_ids is not None:
+        where_rows.append(ObjectiveMastery.objective_id.in_(objective_ids))
+        where_answers.append(Answer.objective_id.in_(objective_ids))
+    db.session.execute(sa.delete(ObjectiveMastery).where(*where_rows))
+    half_life = _half_life()
+    sums: dict[tuple[int, int, int], _Sums] = {}
+    rows = db.session.execute(sa.select(Answer.user_id, Answer.exam_id, Answer.objective_id, Answer.is_correct,
+                                        Answer.answered_at).where(*where_answers)
+                              .execution_options(yield_per=5000))
+    for user_id, exam_id, objective_id, right, when in rows:
+        key = (user_id, exam_id, objective_id)
+        entry = sums.get(key)
+        if entry is None:
+            entry = sums[key] = _Sums(0.0, 0.0, when, 0, 0)
+        entry.add(bool(right), when, half_life)
+    values = [{"user_id": u, "exam_id": e, "objective_id": o, **vars(s)} for (u, e, o), s in sums.items()]
+    for start in range(0, len(values), 5000):
+        db.session.execute(sa.insert(ObjectiveMastery), values[start:start + 5000])
+    return len(values)
+
+
+# -- reading the posteriors --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Beta(alpha, beta) over an accuracy, with the plain counts behind it."""
+
+    alpha: float
+    beta: float
+    answers: int
+    correct: int
+    weighted_answers: float  # the effective number of answers after the decay
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / (self.alpha + self.beta)
+
+
+def prior() -> tuple[float, float]:
+    a0, b0 = current_app.config["MASTERY_PRIOR"]
+    return float(a0), float(b0)
+
+
+def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> dict[int, Posterior]:
+    """The learner's posterior per objective of the exam they have answered, as of `now`."""
+    now = now or utcnow()
+    half_life = _half_life()
+    a0, b0 = prior()
+    found = {}
+    for row in db.session.execute(sa.select(ObjectiveMastery).where(ObjectiveMastery.user_id == user_id,
+                                                                    ObjectiveMastery.exam_id == exam_id)).scalars():
+        factor = decay(row.as_of, now, half_life)
+        right, total = row.weighted_correct * factor, row.weighted_answers * factor
+        found[row.objective_id] = Posterior(a0 + right, b0 + (total - right), row.answers, row.correct, total)
+    return found
+
+
+def pooled(posteriors: list[Posterior]) -> Posterior:
+    """One posterior over several objectives' answers (a domain): their evidence added, one prior."""
+    a0, b0 = prior()
+    right = sum(p.alpha - a0 for p in posteriors)
+    wrong = sum(p.beta - b0 for p in posteriors)
+    return Posterior(a0 + right, b0 + wrong, sum(p.answers for p in posteriors),
+                     sum(p.correct for p in posteriors), sum(p.weighted_answers for p in posteriors))
+
+
+# -- mastery as shown --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectiveMasteryView:
+    domain: str  # the objective code, "2.3"
+    domain_name: str
+    exam_domain: str  # "2.0"
+    answers: int
+    correct: int
+    effective_answers: float  # the decayed weight of the answers
+    mastery: float  # the posterior mean accuracy, 0-1
+    interval: tuple[float, float]  # the MASTERY_INTERVAL credible interval, 0-1
+    p_mastered: float  # P(accuracy >= MASTERY_TARGET)
+    mastered: bool
+
+
+@dataclass(frozen=True)
+class ExamMastery:
+    exam_id: int
+    objectives: list[ObjectiveMasteryView]  # every objective of the exam, in code order
+    mastered: int  # how many are mastered
+    target: float
+    confidence: float
+
+
+def _code_key(code: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in code.split("."))
+
+
+def view_of(posterior: Posterior) -> tuple[float, tuple[float, float], float, bool]:
+    """Mean, credible interval, P(accuracy >= target) and mastered, from config."""
+    config = current_app.config
+    target, confidence = config["MASTERY_TARGET"], config["MASTERY_CONFIDENCE"]
+    low, high = beta_interval(posterior.alpha, posterior.beta, config["MASTERY_INTERVAL"])
+    p_mastered = 1.0 - beta_cdf(target, posterior.alpha, posterior.beta)
+    return posterior.mean, (low, high), p_mastered, p_mastered >= confidence
+
+
+def exam_mastery(user_id: int, exam_id: int, now: datetime | None = None) -> ExamMastery:
+    """Mastery of every objective of the exam (the prior alone where nothing is answered yet)."""
+    posteriors = objective_posteriors(user_id, exam_id, now)
+    a0, b0 = prior()
+    blank = Posterior(a0, b0, 0, 0, 0.0)
+    views = []
+    for objective_id, code, title, number in db.session.execute(
+            sa.select(Objective.id, Objective.code, Objective.title, Domain.number)
+            .join(Domain, Domain.id == Objective.domain_id).where(Objective.exam_id == exam_id)):
+        posterior = posteriors.get(objective_id, blank)
+        mean, interval, p_mastered, mastered = view_of(posterior)
+        views.append(ObjectiveMasteryView(code, title, number, posterior.answers, posterior.correct,
+                                          posterior.weighted_answers, mean, interval, p_mastered, mastered))
+    views.sort(key=lambda v: _code_key(v.domain))
+    config = current_app.config
+    return ExamMastery(exam_id, views, sum(v.mastered for v in views), config["MASTERY_TARGET"],
+                       config["MASTERY_CONFIDENCE"])
+
+
+def domain_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> dict[int, Posterior]:
+    """The learner's posterior per 1.0-level domain of the exam (keyed by domain id), pooling its
+    objectives; a domain with no answer has the prior alone."""
+    posteriors = objective_posteriors(user_id, exam_id, now)
+    by_domain: dict[int, list[Posterior]] = defaultdict(list)
+    domain_ids = []
+    for objective_id, domain_id in db.session.execute(
+            sa.select(Objective.id, Objective.domain_id).where(Objective.exam_id == exam_id)):
+        domain_ids.append(domain_id)
+        if objective_id in posteriors:
+            by_domain[domain_id].append(posteriors[objective_id])
+    return {domain_id: pooled(by_domain.get(domain_id, [])) for domain_id in dict.fromkeys(domain_ids)}
