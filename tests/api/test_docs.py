@@ -46,3 +46,18 @@ def test_every_api_route_is_documented(app):
                 missing.append(f"{method} {path}")
     assert len(checked) > 10 and "GET /api/v1/users/me" in checked
     assert not missing, f"document these routes in docs/API.md: {missing}"
+
+
+def test_api_reference_page_is_vendored_and_under_the_csp(client):
+    """/api/v1/docs serves Swagger UI from static/vendor, no CDN, with the app's usual CSP and no
+    inline script (the initialiser is a static file)."""
+    response = client.get("/api/v1/docs")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js" in html
+    assert 'data-spec-url="/api/v1/openapi.json"' in html
+    assert "https://" not in html and "http://" not in html
+    assert "<script>" not in html and "style=" not in html
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'nonce-" in csp and "unsafe" not in csp
+    assert client.get("/static/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js").status_code == 200

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import marshmallow as ma
 from apispec.ext.marshmallow import MarshmallowPlugin as _MarshmallowPlugin
 from apispec.ext.marshmallow import OpenAPIConverter
-from flask import Flask, current_app, json, request
+from flask import Flask, current_app, json, render_template, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
@@ -163,6 +163,16 @@ def _document_health(app: Flask, spec) -> None:
             "type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}}}}}}})
 
 
+# The vendored Swagger UI (static/vendor) behind the browsable reference.
+SWAGGER_UI = "vendor/swagger-ui-5.35.0"
+
+
+def api_docs_page():
+    """The browsable API reference: Swagger UI over /api/v1/openapi.json (no authentication)."""
+    return render_template("api/docs.html", swagger_ui=SWAGGER_UI,
+                           spec_url=f"{API_PREFIX}/{current_app.config['OPENAPI_JSON_PATH']}")
+
+
 def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
     """Initialise the API, register its blueprints under `/api/v1` and exempt them from CSRF.
 
@@ -177,3 +187,4 @@ def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
             api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
             csrf.exempt(blueprint)
     app.before_request(require_json_body)
+    app.add_url_rule(f"{API_PREFIX}/docs", "api_docs", api_docs_page, methods=["GET"])
