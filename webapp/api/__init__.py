@@ -13,6 +13,7 @@ in the database (`x_live_enum` in a field's metadata), filled in each time the d
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any, Callable
 
 import marshmallow as ma
@@ -23,6 +24,8 @@ from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
 from webargs.flaskparser import FlaskParser
 
+from config import ROOT
+from webapp.api.deprecation import register_deprecations
 from webapp.exceptions import AppError, ValidationError
 from webapp.extensions import csrf
 
@@ -163,6 +166,23 @@ def _document_health(app: Flask, spec) -> None:
             "type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}}}}}}})
 
 
+def policy_description(api_doc: Path = ROOT / "docs" / "API.md") -> str:
+    """The OpenAPI document's `info.description`: the versioning policy and the changelog, taken
+    from docs/API.md (one text for both; /api/v1/docs shows it above the operations)."""
+    if not api_doc.exists():
+        return ""
+    text = api_doc.read_text()
+    wanted = ("## Versioning and deprecation", "## Changelog")
+    parts = []
+    for heading in wanted:
+        start = text.find(heading + "\n")
+        if start < 0:
+            continue
+        end = text.find("\n## ", start + len(heading))
+        parts.append(text[start:end if end > 0 else len(text)].strip())
+    return "\n\n".join(parts)
+
+
 # The vendored Swagger UI (static/vendor) behind the browsable reference.
 SWAGGER_UI = "vendor/swagger-ui-5.35.0"
 
@@ -179,7 +199,7 @@ def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
     Bearer tokens, not cookies, authenticate the API, so CSRF does not apply there.
     """
     api = Api(app, spec_kwargs={"marshmallow_plugin": MarshmallowPlugin(), "components": {"securitySchemes": {
-        "bearerAuth": {"type": "http", "scheme": "bearer"}}}})
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}}, "info": {"description": policy_description()}})
     app.extensions["certquest_api"] = api
     _document_health(app, api.spec)
     with app.app_context():  # schemas are documented now, and some read the app's config (ConfigRange)
@@ -187,4 +207,5 @@ def register_api(app: Flask, blueprints: list[tuple[Blueprint, str]]) -> None:
             api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
             csrf.exempt(blueprint)
     app.before_request(require_json_body)
+    register_deprecations(app)
     app.add_url_rule(f"{API_PREFIX}/docs", "api_docs", api_docs_page, methods=["GET"])
