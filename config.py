@@ -183,7 +183,9 @@ class Config:
     QUIZ_MIN_COUNT = 5
     QUIZ_MAX_COUNT = 90
     QUIZ_DEFAULT_COUNT = 30
-    QUIZ_SECONDS_PER_QUESTION = 72  # the real exams' pace: 90 questions in 90 minutes
+    # The real exams' pace: 90 minutes for a typical 75 questions (90 at most). Practice quizzes are
+    # timed at it, and pacing and the review ratings measure time against it (webapp/learning/ratings.py).
+    QUIZ_SECONDS_PER_QUESTION = 72
     QUIZ_MAX_SECONDS_PER_ACTION = 600  # time credited to a question per action, at most
     # Exam simulations open with this many ordering/matching questions, as the real exams do
     # (fewer only when the bank has fewer).

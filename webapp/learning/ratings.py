@@ -7,19 +7,22 @@
 | right, "sure" and no slower than REVIEW_EASY_PACE_RATIO x pace | Easy  |
 | any other right answer                                        | Good   |
 
-The pace is the exam's time budget per question: its duration over its question count.
+The pace is the exam's time budget per question, QUIZ_SECONDS_PER_QUESTION (72 s: 90 minutes for
+a typical 75 questions), the pace practice quizzes are timed at.
 """
 
 from __future__ import annotations
 
+from flask import current_app
 from fsrs import Rating
 
 from webapp.models import Confidence, Exam
 
 
 def pace_seconds(exam: Exam) -> float:
-    """The exam's time budget per question in seconds (90 minutes for 90 questions: 60 s)."""
-    return exam.duration_minutes * 60 / exam.question_count
+    """The exam's time budget per question in seconds: QUIZ_SECONDS_PER_QUESTION, the same for
+    every exam we carry (each is 90 minutes for up to 90, typically about 75, questions)."""
+    return float(current_app.config["QUIZ_SECONDS_PER_QUESTION"])
 
 
 def rating_for(is_correct: bool, confidence: str | None, seconds: float, pace: float, hard_ratio: float,
