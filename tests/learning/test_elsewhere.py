@@ -13,7 +13,7 @@ from tests.learning.helpers import give_cards, small_exam
 from webapp.extensions import db
 from webapp.gamification.services import local_day, local_day_bounds
 from webapp.goals import services as goals
-from webapp.models import Question, QuestionSource, ReviewCard, StudySession, User
+from webapp.models import Question, QuestionSource, QuizMode, ReviewCard, StudySession, User
 from webapp.models.base import utcnow
 from webapp.models.enums import RecommendationKind
 from webapp.recommendations import services as recommending
@@ -36,7 +36,7 @@ def test_due_reviews_recommends_a_due_study_session_scored_one_point_a_review(ap
     assert item.action.url == "/api/v1/study-sessions"
     assert item.action.body == {"exam_type": exam.slug, "count": app.config["QUIZ_MIN_COUNT"],
                                 "source": QuestionSource.DUE.value}
-    assert item.action.form["mode"] == "study" and item.action.button == "Review now"
+    assert item.action.form["mode"] == QuizMode.STUDY.value and item.action.button == "Review now"
     assert item.score == round(2 * (1 + 3 / app.config["RECOMMEND_URGENCY_MAX_DAYS"]), 2)
 
 
@@ -66,7 +66,7 @@ def test_the_recommendations_action_starts_the_due_session_through_the_api(clien
     response = client.post(action["url"], json=action["body"], headers=headers)
     assert response.status_code == 201 and response.get_json()["question_count"] == 1
     with app.app_context():
-        assert db.session.scalars(sa.select(StudySession.source).order_by(StudySession.id.desc())).first() == "due"
+        assert db.session.scalars(sa.select(StudySession.source).order_by(StudySession.id.desc())).first() == QuestionSource.DUE
 
 
 def test_an_exam_plan_counts_the_cards_due_before_the_exam_day_ends(app, ctx, client):
