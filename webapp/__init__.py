@@ -99,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.api.previews import previews_bp as api_previews_bp
     from webapp.api.quizzes import quizzes_bp as api_quizzes_bp
     from webapp.api.recommendations import recommendations_bp as api_recommendations_bp
+    from webapp.api.reviews import reviews_bp as api_reviews_bp
     from webapp.api.study import study_bp as api_study_bp
     from webapp.api.triage import triage_bp as api_triage_bp
     from webapp.analytics.views import bp as analytics_bp
@@ -139,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
         (api_goals_bp, "/goals"),
         (api_exam_dates_bp, "/exam-dates"),
         (api_recommendations_bp, "/recommendations"),
+        (api_reviews_bp, "/reviews"),
     ])
 
 

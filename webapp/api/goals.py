@@ -78,7 +78,8 @@ class ExamDateOut(ma.Schema):
     date = ma.fields.Date(required=True)
     days_left = ma.fields.Integer(required=True, metadata={"description": "0 on the exam day"})
     unseen_questions = ma.fields.Integer(required=True)
-    due_reviews = ma.fields.Integer(required=True, metadata={"description": "0 until review scheduling exists"})
+    due_reviews = ma.fields.Integer(required=True, metadata={
+        "description": "your spaced-review cards of the exam due before the exam day ends (due now included)"})
     suggested_daily_target = ma.fields.Integer(required=True, metadata={
         "description": "(unseen_questions + due_reviews) / max(1, days_left), rounded up, clamped to the "
                        "daily_questions bounds"})

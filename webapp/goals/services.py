@@ -23,9 +23,11 @@ Rules written once here:
 - The goal streak is the run of consecutive met days ending today, or yesterday while today is
   not met yet; the history is the last GOAL_HISTORY_DAYS days, met or not.
 - An exam date (one per visible exam, today or later) suggests a daily questions target: the
-  exam's unseen active questions plus the due reviews (always 0: review scheduling does not
-  exist yet), divided by the days left before the exam (at least 1, so on the exam day itself
-  everything left is today's), rounded up and clamped to the questions bounds.
+  exam's unseen active questions plus its reviews due by the exam date (the learner's
+  spaced-review cards of the exam whose `due` falls before the exam day ends, in the learner's
+  time zone; the ones due already included), divided by the days left before the exam (at
+  least 1, so on the exam day itself everything left is today's), rounded up and clamped to the
+  questions bounds.
 """
 
 from __future__ import annotations
@@ -41,14 +43,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.exceptions import NotFound, ValidationError
 from webapp.extensions import db
 from webapp.gamification.services import insert_if_absent, local_day, local_day_bounds
-from webapp.models import Answer, AttemptQuestion, AttemptStatus, Exam, Question, QuizAttempt, User
+from webapp.models import Answer, AttemptQuestion, AttemptStatus, Exam, Question, QuizAttempt, ReviewCard, User
 from webapp.models.base import utcnow
 from webapp.models.goals import DailyGoal, ExamDate, GoalDay
 from webapp.models.enums import GoalType
 from webapp.questions.services import visible_exam, visible_exams_query
 
-# Review scheduling (spaced repetition) does not exist yet: no review is ever due.
-DUE_REVIEWS = 0
 _BOUND_KEYS = {GoalType.DAILY_QUESTIONS: ("GOAL_DAILY_QUESTIONS_MIN", "GOAL_DAILY_QUESTIONS_MAX"),
                GoalType.DAILY_MINUTES: ("GOAL_DAILY_MINUTES_MIN", "GOAL_DAILY_MINUTES_MAX")}
 
@@ -375,7 +375,7 @@ def exam_plan(user: User, slug: str, now: datetime | None = None) -> ExamPlan:
 
 
 def exam_plans(user: User, now: datetime | None = None, slug: str | None = None) -> list[ExamPlan]:
-    """The learner's exam dates still to come on visible exams, soonest first (two statements);
+    """The learner's exam dates still to come on visible exams, soonest first (three statements);
     `slug`: that exam's only."""
     today = local_day(now or utcnow(), user.timezone)
     visible = visible_exams_query(user).subquery()
@@ -393,10 +393,19 @@ def exam_plans(user: User, now: datetime | None = None, slug: str | None = None)
         sa.select(Question.exam_id, sa.func.count(Question.id))
         .where(Question.exam_id.in_([exam.id for exam, _ in rows]), Question.is_active.is_(True), ~seen)
         .group_by(Question.exam_id)).all())
+    due = _reviews_due_by(user, rows)
     plans = []
     for exam, exam_on in rows:
         days_left = (exam_on - today).days
-        left = unseen.get(exam.id, 0)
-        plans.append(ExamPlan(exam, exam_on, days_left, left, DUE_REVIEWS,
-                              suggested_target(left + DUE_REVIEWS, days_left)))
+        left, reviews = unseen.get(exam.id, 0), due.get(exam.id, 0)
+        plans.append(ExamPlan(exam, exam_on, days_left, left, reviews, suggested_target(left + reviews, days_left)))
     return plans
+
+
+def _reviews_due_by(user: User, dated: list[tuple[Exam, date]]) -> dict[int, int]:
+    """Per dated exam, the learner's cards due before the exam day ends (one grouped read of the
+    learner's cards on their (user, exam, due) index)."""
+    by_exam = sa.or_(*(sa.and_(ReviewCard.exam_id == exam.id,
+                               ReviewCard.due < local_day_bounds(exam_on, user.timezone)[1]) for exam, exam_on in dated))
+    return dict(db.session.execute(sa.select(ReviewCard.exam_id, sa.func.count())
+                                   .where(ReviewCard.user_id == user.id, by_exam).group_by(ReviewCard.exam_id)).all())

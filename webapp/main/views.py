@@ -10,6 +10,7 @@ from webapp.feedback.services import unseen_resolutions
 from webapp.models import AnalyticsPeriod
 from webapp.gamification.services import dashboard
 from webapp.goals.services import exam_plans, today_progress
+from webapp.learning.pages import reviews_due_context
 from webapp.quiz.services import in_progress_attempt
 from webapp.recommendations.pages import recommendation_list_context
 from webapp.study.services import open_session
@@ -30,5 +31,6 @@ def index():
                            current_study=open_session(user), returning=user.last_login_at is not None,
                            resolutions=unseen_resolutions(user), goal_progress=today_progress(user, with_history=True),
                            exam_plans=exam_plans(user), **recommendation_list_context(user),
+                           **reviews_due_context(user),
                            week=performance(user, AnalyticsPeriod.WEEK).summary,
                            top_weak=weak_areas(user).weak_domains[:DASHBOARD_WEAK_AREAS])

@@ -188,8 +188,7 @@ class DigestStatus(StrEnum):
 
 
 class RecommendationKind(StrEnum):
-    """What a practice recommendation suggests (webapp/recommendations/services.py; docs/API.md).
-    `due_reviews` is not a kind yet: review scheduling does not exist."""
+    """What a practice recommendation suggests (webapp/recommendations/services.py; docs/API.md)."""
 
     DIAGNOSTIC = "diagnostic"
     WEAK_OBJECTIVE = "weak_objective"
@@ -198,12 +197,13 @@ class RecommendationKind(StrEnum):
     MISSED = "missed"
     GOAL_AT_RISK = "goal_at_risk"
     READY_FOR_SIMULATION = "ready_for_simulation"
+    DUE_REVIEWS = "due_reviews"
 
     @property
     def label(self) -> str:
         return {"diagnostic": "Diagnostic quiz", "weak_objective": "Weak objective", "stale_exam": "Not practised lately",
                 "unseen": "New questions", "missed": "Missed questions", "goal_at_risk": "Goal at risk",
-                "ready_for_simulation": "Ready for a simulation"}[self.value]
+                "ready_for_simulation": "Ready for a simulation", "due_reviews": "Reviews due"}[self.value]
 
 
 LABELLED: tuple[type[StrEnum], ...] = (QuizMode, AttemptStatus, ReviewFilter, QuestionSource, Confidence,

@@ -23,7 +23,9 @@ The kinds (`RecommendationKind`), each firing only when its rule holds:
   more, and no simulation was started for RECOMMEND_SIMULATION_GAP_DAYS days. Action: a simulation.
 - `diagnostic`: only for a learner with no answer at all: a RECOMMEND_DIAGNOSTIC_COUNT-question
   practice quiz per exam (dated exams first).
-- `due_reviews` is not built: review scheduling does not exist yet.
+- `due_reviews`: an exam with spaced-review cards due now (webapp/learning/due.py). Action: a
+  study session from the `due` source ("Review now"), of every card due within the quiz size
+  bounds.
 
 The score (docs/API.md, "Recommendations"): `score = impact x urgency`.
 
@@ -32,17 +34,23 @@ The score (docs/API.md, "Recommendations"): `score = impact x urgency`.
   stale_exam: the sum over answered domains of weight x max(0, target - domain accuracy), at
   least 1; unseen: the unseen share of the exam's questions x the exam's gap (target - its
   accuracy, at least 1); missed: the missed share x target (their latest answer scored 0);
-  ready_for_simulation: 10; goal_at_risk: 50 (today only: it outranks the rest).
+  ready_for_simulation: 10; goal_at_risk: 50 (today only: it outranks the rest);
+  due_reviews: one point per review due, at most DUE_REVIEWS_IMPACT_MAX (40). A card falls due
+  when the chance of still remembering it has dropped to REVIEW_DESIRED_RETENTION, and it keeps
+  dropping: each due review is a question being forgotten now, worth as much as a whole point of
+  blueprint-weighted accuracy, so a handful of them outranks a typical weak objective (a 20%
+  domain 30 points short gives 6). The cap keeps a long backlog below today's goal at urgency 1.
 - urgency of the exam: 1 + min(days since last practised, RECOMMEND_URGENCY_MAX_DAYS) /
   RECOMMEND_URGENCY_MAX_DAYS, + 2 x (1 - days to the exam date / RECOMMEND_EXAM_HORIZON_DAYS)
   when a date within the horizon is set: from 1 to 4. goal_at_risk's urgency is 1.
 
 Ties go by kind order, then exam code, then objective code, so the list is stable.
 
-Cost: a fixed number of statements whatever the history (seven, plus the goals' two when a goal
+Cost: a fixed number of statements whatever the history (eight, plus the goals' two when a goal
 is set): the blueprint, the learner's answer tallies per objective (one grouped scan of the
 learner's rows on the covering answers index), the unseen and missed counts per exam, the last
-simulation per exam and the exam dates.
+simulation per exam, the exam dates and the due reviews per exam (one grouped read of the
+learner's cards on their index).
 """
 
 from __future__ import annotations
@@ -58,6 +66,8 @@ from flask import current_app
 from webapp.analytics.services import window_start
 from webapp.extensions import db
 from webapp.gamification.services import local_day
+from webapp.learning.due import review_count
+from webapp.learning.reviews import due_counts
 from webapp.models import Answer, Domain, Exam, Objective, Question, QuestionSource, QuizAttempt, QuizMode, User
 from webapp.models.base import utcnow
 from webapp.models.enums import RecommendationKind
@@ -68,6 +78,7 @@ from webapp.goals.services import today_progress
 
 GOAL_AT_RISK_IMPACT = 50.0  # today only: above any accuracy gap (at most 80 x a weight)
 SIMULATION_IMPACT = 10.0
+DUE_REVIEWS_IMPACT_MAX = 40.0  # one point per review due, up to this (below GOAL_AT_RISK_IMPACT)
 EXAM_DATE_URGENCY = 2.0  # the most a near exam date adds to the urgency
 KIND_ORDER = {kind: index for index, kind in enumerate(RecommendationKind)}
 
@@ -171,6 +182,7 @@ class _Context:
     active: dict[int, int]  # exam -> active questions
     last_simulation: dict[int, datetime]
     exam_dates: dict[int, date]
+    due: dict[int, int]  # exam -> cards due now
 
 
 def _load(user: User, now: datetime) -> _Context:
@@ -230,7 +242,8 @@ def _load(user: User, now: datetime) -> _Context:
     exam_dates = dict(db.session.execute(
         sa.select(ExamDate.exam_id, ExamDate.exam_on).where(ExamDate.user_id == user.id, ExamDate.exam_on >= today)
     ).all())
-    return _Context(exams, domains, objectives, tallies, unseen, missed, active, last_simulation, exam_dates)
+    due = {exam_id: count.due for exam_id, count in due_counts(user.id, now).items() if count.due}
+    return _Context(exams, domains, objectives, tallies, unseen, missed, active, last_simulation, exam_dates, due)
 
 
 def _days_since(moment: datetime | None, now: datetime) -> int | None:
@@ -307,6 +320,16 @@ def recommendations(user: User, now: datetime | None = None) -> list[Recommendat
                 f"points short of {target}%.)",
                 _quiz_action(exam, count, f"Take a {count}-question quiz on {code}", objectives=[code]),
                 round(impact * pressing, 2), exam.code, code))
+
+        due = context.due.get(exam_id, 0)
+        if due:
+            them = "it" if due == 1 else "them"
+            found.append(Recommendation(
+                RecommendationKind.DUE_REVIEWS, f"{_plural(due, 'review')} due in {exam.name}",
+                f"{_plural(due, 'question')} you answered before {'is' if due == 1 else 'are'} due for review: "
+                f"answering {them} now, before you forget, makes {them} stick for longer.{note}",
+                _quiz_action(exam, review_count(due), "Review now", source=QuestionSource.DUE, mode=QuizMode.STUDY),
+                round(min(float(due), DUE_REVIEWS_IMPACT_MAX) * pressing, 2), exam.code))
 
         if practised is None and days_to_exam is None:
             continue
