@@ -34,7 +34,7 @@ class Step:
 STUDY, PRACTICE = QuizMode.STUDY, QuizMode.PRACTICE
 SURE, UNSURE, GUESSED = Confidence.SURE.value, Confidence.UNSURE.value, Confidence.GUESSED.value
 
-# Each answer and the rating the table gives it (the pace is 60 s).
+# Each answer and the rating the table gives it (the pace is 72 s).
 SCENARIO = [
     (Step(DAY0, STUDY, False, None, 30), Rating.Again),  # a new card, wrong
     (Step(DAY0 + timedelta(hours=3), STUDY, True, SURE, 20), Rating.Easy),  # sure and fast, same day

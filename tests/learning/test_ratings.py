@@ -14,7 +14,7 @@ from webapp.learning.reviews import AnswerFact, record_reviews
 from webapp.models import Confidence, Exam, ReviewLog
 from webapp.models.base import utcnow
 
-PACE = 60.0  # 90 minutes for 90 questions
+PACE = 72.0  # QUIZ_SECONDS_PER_QUESTION
 SURE, UNSURE, GUESSED = Confidence.SURE.value, Confidence.UNSURE.value, Confidence.GUESSED.value
 
 
@@ -28,11 +28,11 @@ TABLE = [
     (False, None, 10, Rating.Again), (False, SURE, 10, Rating.Again), (False, UNSURE, 500, Rating.Again),
     (False, GUESSED, 30, Rating.Again),
     # Right but "guessed" (even fast), or slower than twice the pace (even "sure"): Hard.
-    (True, GUESSED, 5, Rating.Hard), (True, GUESSED, 200, Rating.Hard), (True, SURE, 121, Rating.Hard),
-    (True, None, 121, Rating.Hard), (True, UNSURE, 300, Rating.Hard),
+    (True, GUESSED, 5, Rating.Hard), (True, GUESSED, 200, Rating.Hard), (True, SURE, 145, Rating.Hard),
+    (True, None, 145, Rating.Hard), (True, UNSURE, 300, Rating.Hard),
     # Right: Good (no rating, "unsure", or "sure" but not fast).
-    (True, None, 10, Rating.Good), (True, UNSURE, 10, Rating.Good), (True, SURE, 61, Rating.Good),
-    (True, None, 120, Rating.Good),
+    (True, None, 10, Rating.Good), (True, UNSURE, 10, Rating.Good), (True, SURE, 73, Rating.Good),
+    (True, None, 144, Rating.Good),
     # Right, "sure" and fast (within the pace): Easy.
     (True, SURE, 10, Rating.Easy), (True, SURE, 0, Rating.Easy),
 ]
@@ -54,31 +54,32 @@ def test_the_boundaries_are_inclusive_at_the_pace_and_at_twice_the_pace():
 
 
 def test_the_ratios_move_the_boundaries():
-    """With ratios 1.5 and 0.5 the boundaries sit at 90 s and 30 s."""
-    assert _rate(True, None, 90, hard=1.5, easy=0.5) == Rating.Good
-    assert _rate(True, None, 91, hard=1.5, easy=0.5) == Rating.Hard
-    assert _rate(True, SURE, 30, hard=1.5, easy=0.5) == Rating.Easy
-    assert _rate(True, SURE, 31, hard=1.5, easy=0.5) == Rating.Good
+    """With ratios 1.5 and 0.5 the boundaries sit at 108 s and 36 s."""
+    assert _rate(True, None, 108, hard=1.5, easy=0.5) == Rating.Good
+    assert _rate(True, None, 109, hard=1.5, easy=0.5) == Rating.Hard
+    assert _rate(True, SURE, 36, hard=1.5, easy=0.5) == Rating.Easy
+    assert _rate(True, SURE, 37, hard=1.5, easy=0.5) == Rating.Good
 
 
-def test_the_pace_is_the_exams_duration_over_its_question_count(app, ctx):
-    """90 minutes for 90 questions is 60 s a question; 60 minutes for 40 questions is 90 s."""
+def test_the_pace_is_the_configured_seconds_per_question(app, ctx, monkeypatch):
+    """The pace is QUIZ_SECONDS_PER_QUESTION (72 s, the pace practice quizzes are timed at) and
+    follows the config."""
     exam = db.session.get(Exam, gen_exam(app).id)
-    assert pace_seconds(exam) == 60.0
-    exam.duration_minutes, exam.question_count = 60, 40
+    assert pace_seconds(exam) == PACE == app.config["QUIZ_SECONDS_PER_QUESTION"]
+    monkeypatch.setitem(app.config, "QUIZ_SECONDS_PER_QUESTION", 90)
     assert pace_seconds(exam) == 90.0
 
 
 def test_stored_reviews_use_the_thresholds_from_config(app, ctx, monkeypatch):
     """record_reviews rates with REVIEW_HARD_PACE_RATIO and REVIEW_EASY_PACE_RATIO as configured
-    (here 1.5 and 0.5): 91 s is Hard, 31 s "sure" is Good, 30 s "sure" is Easy."""
+    (here 1.5 and 0.5 of 72 s): 109 s is Hard, 37 s "sure" is Good, 36 s "sure" is Easy."""
     from webapp.models import Answer, QuizMode, StudySession
 
     monkeypatch.setitem(app.config, "REVIEW_HARD_PACE_RATIO", 1.5)
     monkeypatch.setitem(app.config, "REVIEW_EASY_PACE_RATIO", 0.5)
     exam = gen_exam(app)
     user = gen_user(app)
-    cases = [(91, None, Rating.Hard), (31, SURE, Rating.Good), (30, SURE, Rating.Easy), (90, None, Rating.Good)]
+    cases = [(109, None, Rating.Hard), (37, SURE, Rating.Good), (36, SURE, Rating.Easy), (108, None, Rating.Good)]
     questions = [gen_question(app, exam) for _ in cases]
     facts = []
     session = StudySession(user_id=user.id, exam_id=exam.id, question_count=len(cases), created_at=utcnow(),
