@@ -157,3 +157,19 @@ def test_review_now_asks_for_every_due_card_within_the_quiz_bounds(app, ctx):
     """3 due asks for the minimum (the source then gives 3), 40 for 40, 500 for the maximum."""
     low, high = app.config["QUIZ_MIN_COUNT"], app.config["QUIZ_MAX_COUNT"]
     assert (review_count(3), review_count(40), review_count(500)) == (low, 40, high)
+
+
+def test_due_counts_leave_out_withdrawn_and_retired_questions(app, ctx):
+    """A card whose question was withdrawn by reports or retired is not counted as due, as the
+    `due` draw would not serve it: the count and Review now agree."""
+    from webapp.learning.reviews import due_counts
+
+    exam, ids = small_exam(app, questions=3)
+    user = gen_user(app)
+    give_cards(app, user, [(qid, False, utcnow() - timedelta(days=3)) for qid in ids])
+    assert due_counts(user.id)[exam.id].due == 3
+    db.session.get(Question, ids[0]).withdrawn_at = utcnow()
+    db.session.get(Question, ids[1]).is_active = False
+    db.session.commit()
+    counted = due_counts(user.id)[exam.id]
+    assert (counted.due, counted.cards) == (1, 1)

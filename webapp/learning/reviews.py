@@ -24,7 +24,7 @@ from fsrs import Card, Rating, Scheduler, State
 
 from webapp.extensions import db
 from webapp.learning.ratings import pace_seconds, rating_for
-from webapp.models import Answer, Exam, ReviewCard, ReviewLog
+from webapp.models import Answer, Exam, Question, ReviewCard, ReviewLog
 from webapp.models.base import utcnow
 
 REBUILD_BATCH = 5000
@@ -226,12 +226,16 @@ class DueCount:
 
 
 def due_counts(user_id: int, now: datetime | None = None, exam_id: int | None = None) -> dict[int, DueCount]:
-    """Per exam the learner has cards in: how many are due now, and when the next one falls due."""
+    """Per exam the learner has cards in: how many are due now, and when the next one falls due.
+    Cards of retired or withdrawn questions are left out, as the `due` draw leaves them out."""
     now = now or utcnow()
     is_due = ReviewCard.due <= now
+    # Only cards the `due` draw can serve: active questions not withdrawn by reports.
     query = (sa.select(ReviewCard.exam_id, sa.func.count(), sa.func.sum(sa.case((is_due, 1), else_=0)),
                        sa.func.min(sa.case((is_due, None), else_=ReviewCard.due)))
-             .where(ReviewCard.user_id == user_id).group_by(ReviewCard.exam_id))
+             .join(Question, Question.id == ReviewCard.question_id)
+             .where(ReviewCard.user_id == user_id, Question.is_active.is_(True), Question.withdrawn_at.is_(None))
+             .group_by(ReviewCard.exam_id))
     if exam_id is not None:
         query = query.where(ReviewCard.exam_id == exam_id)
     found = {}
