@@ -38,7 +38,8 @@ bias) and the run time. Targets: ECE <= 0.05, every bin with >= 50 learners with
 Brier better than the baseline's.
 
 Usage: python bench/calibration.py [--learners 2000] [--seed 1501] [--database URL]
-                                   [--workers 2] [--exam security]
+                                   [--workers 2] [--exam security] [--record FILE]
+       python bench/calibration.py --report-only FILE   (the report of a recorded, perhaps unfinished, run)
 Without --database each worker runs on its own temporary SQLite file (a copy of one migrated
 database holding the bundled bank). A SQLite URL is used the same way (the file is the template;
 the workers write copies beside it). A PostgreSQL URL is migrated, the bank loaded if empty, and
@@ -49,6 +50,7 @@ Exit status: 0 all targets met, 1 a target missed, 2 the benchmark could not run
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -58,7 +60,7 @@ import tempfile
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from multiprocessing import get_context
 from pathlib import Path
@@ -99,9 +101,12 @@ class World:
     gain_ceiling: float = 1.5  # practice adds at most this much (logit)
     forgetting_rate_median: float = 0.02  # per day: the gain's half-life is ~35 days
     forgetting_rate_sigma: float = 0.5
-    volume_low: int = 40  # planned practice answers, log-uniform between these
-    volume_high: int = 300
+    volume_low: int = 30  # planned practice answers, log-uniform between these
+    volume_high: int = 250
     study_share: float = 0.25  # the share of activities that are study sessions
+    study_counts: tuple[int, int] = (10, 25)  # a study session's questions, uniform between these
+    practice_counts: tuple[int, ...] = (10, 15, 20, 25, 30, 40)  # a practice quiz's, one of these
+    final_counts: tuple[int, ...] = (20, 30, 40)  # the last practice quiz's, one of these
     focused_share: float = 0.3  # the share of practice quizzes focused on one domain
     same_day_share: float = 0.2  # the chance the next activity is on the same day
     max_gap_days: int = 4  # otherwise 1 to this many days later
@@ -252,6 +257,8 @@ class Outcome:
     oracle: float  # P(pass) from the true accuracies at the exam
     answers: int  # practice and study answers before the exam
     posterior_bias: float  # mean over domains of (posterior mean - true accuracy)
+    prior_pull: float  # the part of it the prior makes: posterior mean - decayed share right
+    lag: float  # the rest: decayed share right - true accuracy (learning and forgetting)
     exam_gap_days: int
 
 
@@ -263,9 +270,9 @@ def _plan(learner: Learner, bank: Bank, rng: random.Random, world: World) -> lis
         if activities:
             day += 0.1 if rng.random() < world.same_day_share else rng.randint(1, world.max_gap_days)
         if rng.random() < world.study_share:
-            kind, count = QuizMode.STUDY, rng.randint(10, 25)
+            kind, count = QuizMode.STUDY, rng.randint(*world.study_counts)
         else:
-            kind, count = QuizMode.PRACTICE, rng.choice((10, 15, 20, 25, 30, 40))
+            kind, count = QuizMode.PRACTICE, rng.choice(world.practice_counts)
         focus = rng.randrange(len(bank.shares)) if kind == QuizMode.PRACTICE and rng.random() < world.focused_share else None
         activities.append((kind, count, focus, day))
         planned += count
@@ -325,18 +332,23 @@ class Simulation:
             now, last_score = self._practice(user, learner, max(5, minimum - counts[domain]), domain, now, behaviour,
                                              draws, counts)
         now += timedelta(hours=behaviour.choice((2, 24)))
-        now, last_score = self._practice(user, learner, behaviour.choice((20, 30, 40)), None, now, behaviour, draws,
-                                         counts)
+        now, last_score = self._practice(user, learner, behaviour.choice(world.final_counts), None, now, behaviour,
+                                         draws, counts)
         gap = behaviour.randint(0, world.exam_gap_days)
         exam_at = now + timedelta(days=gap, hours=2)
         exam = db.session.get(Exam, bank.exam_id)
         estimate = readiness(user.id, exam, exam_at)
         truth = [learner.accuracy(d, exam_at) for d in range(len(bank.shares))]
+        a0, b0 = current_app.config["MASTERY_PRIOR"]
+        # The decayed share right behind each posterior mean (the basis rounds the weights to 0.1).
+        observed = [(b.accuracy * (b.effective_answers + a0 + b0) - a0) / b.effective_answers
+                    if b.effective_answers else b.accuracy for b in estimate.basis]
         bias = float(np.mean([b.accuracy - t for b, t in zip(estimate.basis, truth)]))
+        pull = float(np.mean([b.accuracy - o for b, o in zip(estimate.basis, observed)]))
         passed = self._exam(user, learner, exam_at, behaviour, draws)
         return Outcome(number, None if estimate.missing else estimate.pass_probability, passed,
                        last_score is not None and last_score >= exam.passing_score, oracle_pass(truth, bank),
-                       sum(counts), bias, gap)
+                       sum(counts), bias, pull, bias - pull, gap)
 
     def _answer(self, learner: Learner, item: Item, now: datetime, behaviour: random.Random,
                 learn: bool) -> tuple[dict, str, bool]:
@@ -347,8 +359,9 @@ class Simulation:
             learner.practise(item.domain, now, self.world)
         return answer_for(item, right, behaviour), confidence, right
 
-    def _pace(self, now: datetime, behaviour: random.Random) -> datetime:
-        return now + timedelta(seconds=behaviour.randint(*self.world.seconds_per_answer))
+    def _pace(self, now: datetime, behaviour: random.Random, most: float | None = None) -> datetime:
+        seconds = behaviour.randint(*self.world.seconds_per_answer)
+        return now + timedelta(seconds=min(seconds, most) if most else seconds)
 
     def _study(self, user, learner: Learner, count: int, now: datetime, behaviour: random.Random,
                draws: random.Random, counts: list[int]) -> datetime:
@@ -381,8 +394,10 @@ class Simulation:
                                                .where(AttemptQuestion.attempt_id == attempt.id)
                                                .order_by(AttemptQuestion.position)))
         practice = counts is not None
+        # A learner keeps to the time limit (the server would close the attempt at its deadline).
+        most = 0.9 * attempt.time_limit_seconds / len(question_ids) if attempt.time_limit_seconds else None
         for question_id in question_ids:
-            now = self._pace(now, behaviour)
+            now = self._pace(now, behaviour, most)
             item = self.bank.items[question_id]
             answer, confidence, _ = self._answer(learner, item, now, behaviour, learn=practice)
             quiz.save_answer(user, attempt.id, question_id, answer.get("choice_ids"), None, require_complete=True,
@@ -421,11 +436,24 @@ def oracle_pass(accuracies: list[float], bank: Bank) -> float:
 
 
 def simulate(numbers: list[int], seed: int, exam_slug: str = DEFAULT_EXAM, first_user_id: int = 1,
-             world: World = WORLD) -> list[Outcome]:
-    """Run the learners `numbers` in the active app context (its database holds the bank)."""
+             world: World = WORLD, record: Path | None = None) -> list[Outcome]:
+    """Run the learners `numbers` in the active app context (its database holds the bank).
+    `record`: append each outcome to this JSON-lines file as it comes (a long run can be read
+    before it ends: --report-only)."""
     bank = read_bank(exam_slug)
     simulation = Simulation(bank, seed, first_user_id, world)
-    return [simulation.run(number) for number in numbers]
+    outcomes = []
+    for number in numbers:
+        outcomes.append(simulation.run(number))
+        if record is not None:
+            with record.open("a") as out:
+                out.write(json.dumps(asdict(outcomes[-1])) + "\n")
+    return outcomes
+
+
+def read_outcomes(path: Path) -> list[Outcome]:
+    """The outcomes a run recorded (see `simulate`)."""
+    return [Outcome(**json.loads(line)) for line in path.read_text().splitlines() if line.strip()]
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -522,7 +550,9 @@ class Report:
         out.append(f"diagnostics: mean predicted {np.mean([o.predicted for o in counted]):.3f}, "
                    f"mean oracle {np.mean([o.oracle for o in counted]):.3f}, "
                    f"actual pass rate {np.mean([o.passed for o in counted]):.3f}; "
-                   f"posterior mean - true accuracy {np.mean([o.posterior_bias for o in counted]):+.4f}")
+                   f"posterior mean - true accuracy {np.mean([o.posterior_bias for o in counted]):+.4f} "
+                   f"(prior {np.mean([o.prior_pull for o in counted]):+.4f}, "
+                   f"learning and forgetting {np.mean([o.lag for o in counted]):+.4f})")
         if self.seconds:
             out.append(f"run time: {self.seconds:.1f} s with {self.workers} worker process(es), "
                        f"{self.seconds / len(self.outcomes) * 1000:.0f} ms per learner")
@@ -538,7 +568,10 @@ def _app(url: str):
     from bench.generate_data import bench_config
     from webapp import create_app
 
-    return create_app(bench_config(url))
+    class CalibrationConfig(bench_config(url)):
+        SLOW_QUERY_MS = 60_000  # a busy machine's slow statements are not what this measures
+
+    return create_app(CalibrationConfig)
 
 
 def prepare(url: str) -> int:
@@ -558,13 +591,14 @@ def prepare(url: str) -> int:
     return highest
 
 
-def _worker(url: str, numbers: list[int], seed: int, exam_slug: str, first_user_id: int) -> list[Outcome]:
+def _worker(url: str, numbers: list[int], seed: int, exam_slug: str, first_user_id: int,
+            record: Path | None) -> list[Outcome]:
     from webapp.extensions import db
 
     app = _app(url)
     with app.app_context():
         try:
-            return simulate(numbers, seed, exam_slug, first_user_id)
+            return simulate(numbers, seed, exam_slug, first_user_id, record=record)
         finally:
             db.session.remove()
             db.engine.dispose()
@@ -575,7 +609,8 @@ def _sqlite_path(url: str) -> Path | None:
     return Path(url[len(prefix):]) if url.startswith(prefix) else None
 
 
-def run(learners: int, seed: int, url: str | None, workers: int, exam_slug: str) -> Report:
+def run(learners: int, seed: int, url: str | None, workers: int, exam_slug: str,
+        record: Path | None = None) -> Report:
     """Prepare the database(s), run the learners over `workers` processes, and report."""
     started = time.perf_counter()
     scratch = None
@@ -597,10 +632,10 @@ def run(learners: int, seed: int, url: str | None, workers: int, exam_slug: str)
                 urls.append(f"sqlite:///{copy}")
         shards = [list(range(learners))[w::workers] for w in range(workers)]
         if workers == 1:
-            outcomes = _worker(urls[0], shards[0], seed, exam_slug, highest + 1)
+            outcomes = _worker(urls[0], shards[0], seed, exam_slug, highest + 1, record)
         else:
             with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                futures = [pool.submit(_worker, u, shard, seed, exam_slug, highest + 1)
+                futures = [pool.submit(_worker, u, shard, seed, exam_slug, highest + 1, record)
                            for u, shard in zip(urls, shards)]
                 outcomes = [o for future in futures for o in future.result()]
     finally:
@@ -617,9 +652,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", help="a database URL (default: temporary SQLite files)")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--exam", default=DEFAULT_EXAM, help="the exam's slug")
+    parser.add_argument("--record", type=Path, help="append each outcome to this JSON-lines file as it comes")
+    parser.add_argument("--report-only", type=Path, metavar="FILE", help="report on the outcomes FILE recorded")
     args = parser.parse_args(argv)
+    if args.report_only:
+        print("\n".join(Report(read_outcomes(args.report_only)).lines()))
+        return 0
     try:
-        report = run(args.learners, args.seed, args.database, max(1, args.workers), args.exam)
+        report = run(args.learners, args.seed, args.database, max(1, args.workers), args.exam, args.record)
     except Exception:  # noqa: BLE001 - the exit status tells "could not run" from "missed"
         traceback.print_exc()
         return 2
