@@ -147,16 +147,6 @@ class FinishEstimate:
         return f"At this pace you would have finished with {minutes} minute{'' if minutes == 1 else 's'} to spare."
 
 
-@dataclass(frozen=True)
-class _Timed:
-    question_id: int
-    seconds: int
-    answered_at: datetime
-    item_type: str
-    domain: tuple[int, str, str]  # (position, number, name)
-    position: int | None
-
-
 def _stats(seconds: list[int], pace: float, slow: float) -> dict:
     if not seconds:
         return {"answers": 0, "mean_seconds": None, "median_seconds": None, "over_budget": 0,
@@ -173,53 +163,57 @@ def slow_ratio() -> float:
     return float(current_app.config["PACING_SLOW_RATIO"])
 
 
-def _timed_rows(where: list, with_position: bool = False) -> list[_Timed]:
-    """The answers matching `where` with their time, item type and domain (one query)."""
+def _histogram(where: list) -> list[tuple[int, str, int, int]]:
+    """(domain id, item type, seconds, answers) over the timed answers matching `where`: the
+    database counts, so a learner with 10,000 answers sends back a few hundred rows (the median
+    needs every time, and integer seconds repeat)."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Objective.domain_id, Question.type, Answer.time_spent_seconds, sa.func.count())
+        .join(Question, Question.id == Answer.question_id)
+        .join(Objective, Objective.id == Answer.objective_id)
+        .where(*where, Answer.time_spent_seconds > 0)
+        .group_by(Objective.domain_id, Question.type, Answer.time_spent_seconds))]
+
+
+def _slowest(where: list, slow: float, with_position: bool) -> list[SlowAnswer]:
+    """The PACING_SLOW_LISTED slowest answers over `slow` seconds (then the latest), with their stems."""
     position = AttemptQuestion.position if with_position else sa.null()
-    query = (sa.select(Answer.question_id, Answer.time_spent_seconds, Answer.answered_at, Question.type,
-                       Domain.position, Domain.number, Domain.name, position)
+    query = (sa.select(Answer.question_id, Question.stem, Answer.time_spent_seconds, Answer.answered_at, position)
              .join(Question, Question.id == Answer.question_id)
-             .join(Objective, Objective.id == Answer.objective_id)
-             .join(Domain, Domain.id == Objective.domain_id)
-             .where(*where))
+             .where(*where, Answer.time_spent_seconds > slow)
+             .order_by(Answer.time_spent_seconds.desc(), Answer.answered_at.desc(), Answer.question_id)
+             .limit(current_app.config["PACING_SLOW_LISTED"]))
     if with_position:
         query = query.join(AttemptQuestion, sa.and_(AttemptQuestion.attempt_id == Answer.attempt_id,
                                                      AttemptQuestion.question_id == Answer.question_id))
-    return [_Timed(qid, seconds or 0, when, kind, (dpos, number, name), pos)
-            for qid, seconds, when, kind, dpos, number, name, pos in db.session.execute(query)]
+    return [SlowAnswer(qid, stem_excerpt(stem), seconds, when, pos) for qid, stem, seconds, when, pos
+            in db.session.execute(query)]
 
 
-def _summarise(exam: Exam, period: AnalyticsPeriod | None, rows: list[_Timed]) -> Pacing:
+def _summarise(exam: Exam, period: AnalyticsPeriod | None, where: list,
+               question_seconds: dict[int, int] | None = None) -> Pacing:
+    """The figures over the answers matching `where` (three queries: the histogram, the exam's
+    domains, the slow list)."""
     pace = pace_seconds(exam)
     slow = slow_ratio() * pace
-    timed = [row for row in rows if row.seconds > 0]
-    by_domain: dict[tuple, list[int]] = defaultdict(list)
+    everything: list[int] = []
+    by_domain: dict[int, list[int]] = defaultdict(list)
     by_type: dict[str, list[int]] = defaultdict(list)
-    for row in timed:
-        by_domain[row.domain].append(row.seconds)
-        by_type[row.item_type].append(row.seconds)
+    for domain_id, kind, seconds, count in _histogram(where):
+        for group in (everything, by_domain[domain_id], by_type[kind]):
+            group.extend([seconds] * count)
+    domains = db.session.execute(sa.select(Domain.id, Domain.number, Domain.name)
+                                 .where(Domain.exam_id == exam.id).order_by(Domain.position)).all()
     type_order = {kind: index for index, kind in enumerate(QUESTION_TYPES)}
-    slowest = sorted((row for row in timed if row.seconds > slow),
-                     key=lambda row: (-row.seconds, -row.answered_at.timestamp(), row.question_id))
-    listed = slowest[:current_app.config["PACING_SLOW_LISTED"]]
-    stems = _stems([row.question_id for row in listed])
+    overall = PaceStats(**_stats(everything, pace, slow))
     return Pacing(
-        exam=exam, period=period, pace_seconds=pace, slow_seconds=slow,
-        overall=PaceStats(**_stats([row.seconds for row in timed], pace, slow)),
-        by_domain=[DomainPace(domain=number, domain_name=name, **_stats(by_domain[(dpos, number, name)], pace, slow))
-                   for dpos, number, name in sorted(by_domain)],
+        exam=exam, period=period, pace_seconds=pace, slow_seconds=slow, overall=overall,
+        by_domain=[DomainPace(domain=number, domain_name=name, **_stats(by_domain[domain_id], pace, slow))
+                   for domain_id, number, name in domains if by_domain.get(domain_id)],
         by_item_type=[ItemTypePace(item_type=kind, **_stats(by_type[kind], pace, slow))
                       for kind in sorted(by_type, key=lambda kind: type_order.get(kind, len(type_order)))],
-        slow_questions=[SlowAnswer(row.question_id, stems.get(row.question_id, ""), row.seconds, row.answered_at,
-                                   row.position) for row in listed],
-        question_seconds={row.question_id: row.seconds for row in rows} if period is None else {})
-
-
-def _stems(question_ids: list[int]) -> dict[int, str]:
-    if not question_ids:
-        return {}
-    rows = db.session.execute(sa.select(Question.id, Question.stem).where(Question.id.in_(set(question_ids))))
-    return {qid: stem_excerpt(stem) for qid, stem in rows}
+        slow_questions=_slowest(where, slow, question_seconds is not None) if overall.slow_answers else [],
+        question_seconds=question_seconds or {})
 
 
 def stem_excerpt(text: str) -> str:
@@ -239,14 +233,16 @@ def pacing(user: User, exam_slug: str, period: str | AnalyticsPeriod = Analytics
     where = [Answer.user_id == user.id, Answer.exam_id == exam.id]
     if period.days is not None:
         where.append(Answer.answered_at >= window_start(user, period.days, now or utcnow()))
-    return _summarise(exam, period, _timed_rows(where))
+    return _summarise(exam, period, where)
 
 
 def attempt_pacing(attempt: QuizAttempt) -> Pacing:
     """The pacing of one completed quiz or simulation, from its `answers` rows, with each
     question's seconds (`question_seconds`) and the slow ones' places in the attempt."""
     exam = attempt.exam or db.session.get(Exam, attempt.exam_id)
-    return _summarise(exam, None, _timed_rows([Answer.attempt_id == attempt.id], with_position=True))
+    where = [Answer.attempt_id == attempt.id]
+    seconds = dict(db.session.execute(sa.select(Answer.question_id, Answer.time_spent_seconds).where(*where)).all())
+    return _summarise(exam, None, where, seconds)
 
 
 def finish_estimate(attempt: QuizAttempt, pacing_of_attempt: Pacing) -> FinishEstimate | None:
