@@ -1,6 +1,7 @@
 """Pacing and the confidence lists in a real browser: a simulation's result (the finish sentence,
 the pacing tables, the slow questions) and /progress on one exam (pacing and both lists), at
-1280x800 and 390x844 without sideways scrolling; screenshots are written for review."""
+1280x800 and 390x844 without sideways scrolling; screenshots are written for review. It takes about
+30 s: a real 90-question simulation, 70 answers posted, at two widths."""
 
 from __future__ import annotations
 
