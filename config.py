@@ -272,6 +272,15 @@ class Config:
     REVIEW_RELEARNING_STEPS_MINUTES = (1440,)
     REVIEW_HARD_PACE_RATIO = 2.0
     REVIEW_EASY_PACE_RATIO = 1.0
+    # Pacing (docs/LEARNING.md, "Pacing"): an answer is slow when it took more than
+    # PACING_SLOW_RATIO x the exam's pace. That is the rating map's "slower than twice the pace",
+    # so it is the same value, not a second copy. The API and the pages list at most
+    # PACING_SLOW_LISTED slow answers (the slowest first) and give the count of the rest.
+    PACING_SLOW_RATIO = REVIEW_HARD_PACE_RATIO
+    PACING_SLOW_LISTED = 20
+    # Confidence-aware review lists (docs/LEARNING.md): each list shows at most this many
+    # questions, with the count of the rest; "Study these" takes them all (QUIZ_MAX_COUNT at most).
+    CONFIDENCE_LIST_SHOWN = 10
     # Mastery per objective (docs/LEARNING.md, "Mastery"): a Beta(MASTERY_PRIOR) prior updated by
     # each answer with weight 2^(-age in days / MASTERY_HALF_LIFE_DAYS). "Mastered" means
     # P(accuracy >= MASTERY_TARGET) >= MASTERY_CONFIDENCE; the bars show the MASTERY_INTERVAL

@@ -389,3 +389,59 @@ def gen_study_answers(app, user: User, question: Question, outcomes: list[bool],
                                   exam_id=question.exam_id, objective_id=question.objective_id,
                                   mode=QuizMode.STUDY.value, is_correct=is_correct, answered_at=when))
         db.session.commit()
+
+
+# Issue 15, pacing and the confidence lists: timed and rated answers written straight to the schema.
+
+def gen_timed_answers(app, user: User, rows: list[dict]) -> None:
+    """Study-mode `answers` rows, one finished study session each: every row is `{"question",
+    "seconds", "correct" (default True), "confidence" (default None), "answered_at" (default now)}`."""
+    with app.app_context():
+        for row in rows:
+            question, when = row["question"], row.get("answered_at") or utcnow()
+            session = StudySession(user_id=user.id, exam_id=question.exam_id, question_count=1, created_at=when,
+                                   last_activity_at=when, finished_at=when)
+            db.session.add(session)
+            db.session.flush()
+            db.session.add(Answer(user_id=user.id, study_session_id=session.id, question_id=question.id,
+                                  exam_id=question.exam_id, objective_id=question.objective_id,
+                                  mode=QuizMode.STUDY.value, is_correct=row.get("correct", True),
+                                  confidence=row.get("confidence"), time_spent_seconds=row["seconds"],
+                                  answered_at=when))
+        db.session.commit()
+
+
+def gen_timed_quiz(app, user: User, items: list[dict], mode: str = QuizMode.PRACTICE.value,
+                   time_limit_seconds: int | None = None, question_count: int | None = None,
+                   finished_at=None) -> int:
+    """A completed quiz (or simulation) as scoring leaves it: its `attempt_questions`, its `answers`
+    and its result row. Each item is `{"question", "seconds", "correct" (default True),
+    "confidence" (default None), "answered" (default True)}`; `question_count` defaults to the
+    items (a simulation's 90 may hold fewer rows here). Returns the attempt id."""
+    from webapp.models import AttemptQuestion, AttemptResult, AttemptStatus, QuizAttempt
+
+    when = finished_at or utcnow()
+    with app.app_context():
+        attempt = QuizAttempt(user_id=user.id, exam_id=items[0]["question"].exam_id, mode=mode,
+                              status=AttemptStatus.COMPLETED.value, question_count=question_count or len(items),
+                              timed=time_limit_seconds is not None, time_limit_seconds=time_limit_seconds,
+                              started_at=when, last_activity_at=when, finished_at=when)
+        db.session.add(attempt)
+        db.session.flush()
+        correct = sum(1 for item in items if item.get("correct", True))
+        db.session.add(AttemptResult(attempt_id=attempt.id, user_id=user.id, correct=correct, total=len(items),
+                                     score_percent=100.0 * correct / len(items), time_used_seconds=0,
+                                     answered=sum(1 for item in items if item.get("answered", True)), body={},
+                                     created_at=when))
+        for position, item in enumerate(items):
+            question, right = item["question"], item.get("correct", True)
+            db.session.add(AttemptQuestion(attempt_id=attempt.id, question_id=question.id, position=position,
+                                           choice_order=[], selected_choice_ids=[], answered_at=when,
+                                           time_spent_ms=1000 * item["seconds"], is_correct=right,
+                                           confidence=item.get("confidence")))
+            db.session.add(Answer(user_id=user.id, attempt_id=attempt.id, question_id=question.id,
+                                  exam_id=question.exam_id, objective_id=question.objective_id, mode=mode,
+                                  is_correct=right, confidence=item.get("confidence"),
+                                  time_spent_seconds=item["seconds"], answered_at=when))
+        db.session.commit()
+        return attempt.id

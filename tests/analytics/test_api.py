@@ -20,6 +20,7 @@ MATRIX = {
     "api_analytics.performance": "?period=all",
     "api_analytics.domain_performance": "?exam_type=demo",
     "api_analytics.weak_areas": "",
+    "api_analytics.pacing": "?exam_type=demo",
 }
 
 
@@ -155,6 +156,7 @@ def test_another_learner_and_an_admin_see_only_their_own_figures(client, app, ow
         assert bodies["api_analytics.domain_performance"].get_json() == {"domains": []}
         assert bodies["api_analytics.weak_areas"].get_json() == {"weak_domains": [], "weak_exam_types": [],
                                                                  "improvement_suggestions": []}
+        assert bodies["api_analytics.pacing"].get_json()["overall"]["answers"] == 0
 
 
 def test_the_openapi_document_describes_the_analytics_responses(client):

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from config import TestingConfig
 
 from tests.factories import (DEFAULT_PASSWORD, choice_ids, gen_bank, gen_bookmark, gen_feedback, gen_question,
-                             gen_scored_quiz, gen_user, login)
+                             gen_scored_quiz, gen_timed_answers, gen_user, login)
 from tests.helpers import captured_json_logs
 from webapp import create_app
 from webapp.extensions import db
 from webapp.gamification.services import award_xp
-from webapp.models import AttemptQuestion, Question, User
+from webapp.models import Answer, AttemptQuestion, Confidence, Question, User
 from webapp.models.base import utcnow
 from webapp.observability import SQL_COUNT_HEADER, redact_statement
 
@@ -160,6 +160,40 @@ def test_progress_statements_do_not_grow_with_completed_quizzes(app):
             gen_scored_quiz(app, user, questions[:5] if n < 5 else questions[n % 3:][:5], correct=0 if n < 5 else n % 4)
         counts.append([statements(client, url) for url in
                        ("/progress?period=all", "/progress/charts/scores?period=all", "/progress/charts/objectives")])
+    assert counts[0] == counts[1], counts
+
+
+def test_result_page_with_pacing_and_confidence_lists_runs_as_many_statements_for_90_questions(app):
+    """A quiz result (its pacing, slow list and confidence lists) costs the same statements for 90
+    questions, every one rated and slow, as for the smallest quiz."""
+    exam = gen_bank(app, per_objective=30)
+    counts = []
+    for size in (app.config["QUIZ_MIN_COUNT"], app.config["QUIZ_MAX_COUNT"]):
+        _user, client = _learner_client(app, f"result{size}")
+        attempt_id = _submitted_quiz(app, client, exam.slug, size)
+        with app.app_context():
+            db.session.execute(sa.update(Answer).where(Answer.attempt_id == attempt_id).values(time_spent_seconds=200))
+            db.session.execute(sa.update(AttemptQuestion).where(AttemptQuestion.attempt_id == attempt_id)
+                               .values(confidence=Confidence.SURE.value))
+            db.session.commit()
+        counts.append(statements(client, f"/quizzes/{attempt_id}/result"))
+        assert "Confidently wrong" in client.get(f"/quizzes/{attempt_id}/result").get_data(as_text=True)
+    assert counts[0] == counts[1], counts
+
+
+def test_progress_for_one_exam_runs_as_many_statements_with_50_rated_answers(app):
+    """/progress on one exam (pacing, slow list and both confidence lists) costs the same with 50 timed, rated
+    answers as with 10 (the fewest that make a weak area, whose start buttons cost a query of their own)."""
+    exam = gen_bank(app, per_objective=20)
+    questions = _questions(app, exam.slug)
+    counts = []
+    for size in (10, LARGE):
+        user, client = _learner_client(app, f"paced{size}")
+        gen_timed_answers(app, user, [
+            {"question": question, "seconds": 200 if n % 3 == 0 else 30, "correct": n % 2 == 1,
+             "confidence": (Confidence.SURE if n % 2 == 0 else Confidence.GUESSED).value}
+            for n, question in enumerate(questions[:size])])
+        counts.append(statements(client, f"/progress?period=all&exam={exam.slug}"))
     assert counts[0] == counts[1], counts
 
 

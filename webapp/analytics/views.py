@@ -14,6 +14,7 @@ from flask import Blueprint, current_app, request
 from flask_login import current_user, login_required
 
 from webapp.analytics import charts, services
+from webapp.analytics.pages import progress_context as learning_context
 from webapp.analytics.forms import filter_form_for, weak_start_forms
 from webapp.exceptions import ValidationError
 from webapp.htmx import render_page_or_fragment, wants_fragment
@@ -62,6 +63,8 @@ def progress():
         score = charts.score_chart(user, form.period.data, form.exam.data or None)
         weak_entries, weak_more = _weak_entries(user, form.exam.data or None)
         context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more)
+        if form.exam.data:  # pacing and the confidence lists are per exam
+            context.update(learning_context(user, form.exam.data, form.period.data))
         if not context["lazy"]:
             context.update(score=score, objective_charts=charts.objective_charts(user, _exams(user, form.exam.data)))
         if not wants_fragment():  # the list does not depend on the filter: the swapped body leaves it

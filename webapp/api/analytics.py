@@ -1,5 +1,5 @@
-"""`/api/v1/analytics`: performance over time, per-objective accuracy and weak areas. Thin views
-over webapp/analytics/services.py, which the `/progress` page renders too.
+"""`/api/v1/analytics`: performance over time, per-objective accuracy, weak areas and pacing. Thin
+views over webapp/analytics/services.py and pacing.py, which the `/progress` page renders too.
 
 Responses are personal: the bearer token makes them `Cache-Control: no-store` (webapp/security.py).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from webapp.analytics import pacing as pacing_service
 from webapp.analytics import services
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
@@ -122,3 +123,64 @@ def domain_performance(args):
 def weak_areas():
     """Your weak objectives (worst first), weak exam types and what to do next."""
     return services.weak_areas(api_user())
+
+
+# -- pacing (docs/LEARNING.md, "Pacing") -------------------------------------------------------
+
+
+class PacingArgs(ma.Schema):
+    exam_type = exam_type_field(required=True)
+    period = ma.fields.String(load_default=AnalyticsPeriod.MONTH.value, validate=PERIODS, metadata={
+        "description": "the learner's last 7, 30 or 90 local days (today included), or all (default 30d)"})
+
+
+class PaceStatsOut(ma.Schema):
+    answers = ma.fields.Integer(required=True, metadata={"description": "answers with a recorded time"})
+    mean_seconds = ma.fields.Float(required=True, allow_none=True, metadata={"description": "null without an answer"})
+    median_seconds = ma.fields.Float(required=True, allow_none=True)
+    over_budget_percent = ma.fields.Float(required=True, allow_none=True, metadata={
+        "description": "the share of answers slower than pace_seconds, %; null without an answer"})
+    slow_answers = ma.fields.Integer(required=True, metadata={
+        "description": "answers slower than slow_seconds (PACING_SLOW_RATIO x the pace)"})
+
+
+class DomainPaceOut(PaceStatsOut):
+    domain = ma.fields.String(required=True, metadata={"description": "the 1.0-level domain number"})
+    domain_name = ma.fields.String(required=True)
+
+
+class ItemTypePaceOut(PaceStatsOut):
+    item_type = ma.fields.String(required=True, validate=ma.validate.OneOf(pacing_service.ITEM_TYPE_LABELS))
+
+
+class SlowQuestionOut(ma.Schema):
+    question_id = ma.fields.Integer(required=True)
+    stem = ma.fields.String(required=True, metadata={
+        "description": f"the stem, cut to {pacing_service.STEM_EXCERPT_LENGTH} characters"})
+    seconds = ma.fields.Integer(required=True)
+    answered_at = ma.fields.DateTime(required=True)
+
+
+class PacingOut(ma.Schema):
+    exam_type = ma.fields.String(required=True)
+    period = ma.fields.String(required=True, validate=PERIODS)
+    pace_seconds = ma.fields.Float(required=True, metadata={"description": "the exam's duration / question count"})
+    slow_seconds = ma.fields.Float(required=True, metadata={"description": "PACING_SLOW_RATIO x pace_seconds"})
+    overall = ma.fields.Nested(PaceStatsOut, required=True)
+    by_domain = ma.fields.List(ma.fields.Nested(DomainPaceOut), required=True)
+    by_item_type = ma.fields.List(ma.fields.Nested(ItemTypePaceOut), required=True)
+    slow_questions = ma.fields.List(ma.fields.Nested(SlowQuestionOut), required=True, metadata={
+        "description": "the slow answers, slowest first, at most PACING_SLOW_LISTED (overall.slow_answers counts all)"})
+
+
+@analytics_bp.route("/pacing", methods=["GET"])
+@analytics_bp.doc(security=BEARER)
+@analytics_bp.arguments(PacingArgs, location="query")
+@analytics_bp.response(200, PacingOut)
+@token_required
+def pacing(args):
+    """Your time per question against the exam's pace, per domain and item type, and your slow answers."""
+    found = pacing_service.pacing(api_user(), args["exam_type"], args["period"])
+    return {"exam_type": found.exam.slug, "period": found.period.value, "pace_seconds": round(found.pace_seconds, 1),
+            "slow_seconds": round(found.slow_seconds, 1), "overall": found.overall, "by_domain": found.by_domain,
+            "by_item_type": found.by_item_type, "slow_questions": found.slow_questions}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.analytics import pages as learning_pages
 from webapp.bookmarks import services as bookmarks
 from webapp.exceptions import AppError, ValidationError
 from webapp.htmx import hx_redirect, is_htmx, render_page_or_fragment
@@ -281,10 +282,10 @@ def submit(attempt_id: int):
     result = services.submit_attempt(_user(), attempt_id)
     result_url = url_for("quiz.result", attempt_id=attempt_id)
     if is_htmx():
-        attempt = services.get_attempt(_user(), attempt_id)
+        attempt = services.with_questions(services.get_attempt(_user(), attempt_id))
         response = make_response(render_template("quiz/_submitted.html", attempt=attempt, result=result,
                                                  retry=retry_forms(services.retry_offers(attempt)),
-                                                 notes=_notes_of(attempt)))
+                                                 notes=_notes_of(attempt), **learning_pages.attempt_context(attempt)))
         response.headers["HX-Push-Url"] = result_url
         return response
     return redirect(result_url)
@@ -304,13 +305,16 @@ def result(attempt_id: int):
     attempt = services.get_attempt(_user(), attempt_id)
     if attempt.status != AttemptStatus.COMPLETED:
         return redirect(url_for("quiz.resume", attempt_id=attempt.id))
+    attempt = services.with_questions(attempt)
     return render_template("quiz/result.html", attempt=attempt, result=services.stored_result(attempt.id),
-                           retry=retry_forms(services.retry_offers(attempt)), notes=_notes_of(attempt))
+                           retry=retry_forms(services.retry_offers(attempt)), notes=_notes_of(attempt),
+                           **learning_pages.attempt_context(attempt))
 
 
 def _notes_of(attempt) -> dict:
-    """The learner's private notes on the attempt's questions (shown with the result)."""
-    return bookmarks.notes_for(_user(), [aq.question_id for aq in services.with_questions(attempt).questions])
+    """The learner's private notes on the attempt's questions (shown with the result); `attempt`
+    comes with its questions loaded (services.with_questions)."""
+    return bookmarks.notes_for(_user(), [aq.question_id for aq in attempt.questions])
 
 
 @bp.get("/<int:attempt_id>/review")
@@ -321,7 +325,8 @@ def review(attempt_id: int):
     return render_page_or_fragment("quiz/review.html", "quiz/_review_list.html", attempt=attempt, items=items,
                                    which=which, retry=retry_forms(services.retry_offers(attempt)),
                                    bookmarked=bookmarks.bookmarked_ids(_user(), question_ids),
-                                   notes=bookmarks.notes_for(_user(), question_ids))
+                                   notes=bookmarks.notes_for(_user(), question_ids),
+                                   **learning_pages.attempt_context(attempt, confidence=False))
 
 
 @bp.get("")
