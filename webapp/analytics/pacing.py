@@ -1,8 +1,8 @@
 """Pacing: time per question against the exam's pace, per 1.0-level domain and per item type, and
 the answers that took more than PACING_SLOW_RATIO x the pace (docs/LEARNING.md, "Pacing").
 
-- The pace is the exam's time budget per question, `webapp.learning.ratings.pace_seconds`: its
-  duration over its question count (60 s for a 90-question, 90-minute exam).
+- The pace is the exam's time budget per question, `webapp.learning.ratings.pace_seconds`:
+  QUIZ_SECONDS_PER_QUESTION (72 s: 90 minutes for a typical 75 questions).
 - Times are `answers.time_spent_seconds`: the seconds the learner spent on the question, counted
   from their actions (each capped at QUIZ_MAX_SECONDS_PER_ACTION). Every mode counts: practice
   quizzes, simulations and study sessions (a study session has no clock, but records time the
