@@ -389,3 +389,15 @@ def gen_study_answers(app, user: User, question: Question, outcomes: list[bool],
                                   exam_id=question.exam_id, objective_id=question.objective_id,
                                   mode=QuizMode.STUDY.value, is_correct=is_correct, answered_at=when))
         db.session.commit()
+
+
+# Issue 15, mastery and readiness: the learning engine's rows from the answers written above.
+
+def gen_learning_rows(app, user: User) -> None:
+    """Rebuild `user`'s review cards and mastery rows from their `answers` (the factories above
+    write answers without the engine, as a bulk import would)."""
+    from webapp.learning.services import rebuild
+
+    with app.app_context():
+        rebuild(user_ids=[user.id])
+        db.session.commit()

@@ -20,6 +20,8 @@ MATRIX = {
     "api_analytics.performance": "?period=all",
     "api_analytics.domain_performance": "?exam_type=demo",
     "api_analytics.weak_areas": "",
+    "api_analytics.mastery": "?exam_type=demo",
+    "api_analytics.readiness": "?exam_type=demo",
 }
 
 
