@@ -111,7 +111,8 @@ def mastery_for(user: User, exam: Exam, now: datetime | None = None, fingerprint
 @dataclass(frozen=True)
 class ReadinessPanel:
     """Readiness and what would raise it: a focused session on the objectives of the domain
-    holding it back most (its objectives below MASTERY_TARGET, else all of them)."""
+    holding it back most, or before an estimate the first domain short of answers (its
+    objectives below MASTERY_TARGET or unanswered, else all of them)."""
 
     readiness: Readiness
     focus_domain: DomainBasis | None
@@ -121,9 +122,10 @@ class ReadinessPanel:
 
 def _focus(user: User, exam: Exam, result: Readiness, now: datetime | None) -> tuple[DomainBasis | None, list[str], int]:
     """The weakest domain's objectives to practise, and how many questions they can serve."""
-    if not result.holding_back:
+    if not (result.missing or result.holding_back):
         return None, [], 0
-    domain = result.holding_back[0]
+    # Before an estimate, the first domain short of answers; after, the one costing the most.
+    domain = (result.missing or result.holding_back)[0]
     target = current_app.config["MASTERY_TARGET"]
     posteriors = objective_posteriors(user.id, exam.id, now)
     rows = db.session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from webapp.learning.pages import exam_learning_context
 from webapp.models import User
 from webapp.questions.services import get_exam_overview
 from webapp.quiz.forms import start_form_for
@@ -17,11 +18,13 @@ EXAM_PAGE = "questions/exam.html"
 
 def exam_page_context(slug: str, viewer: User | None, formdata: MultiDict | None = None) -> dict:
     """Overview, start form (filled from `formdata` when given), the viewer's bookmark tags in
-    this exam (offered for the bookmarked source), the viewer's open quiz and open study session.
+    this exam (offered for the bookmarked source), the viewer's open quiz and open study session,
+    and the viewer's readiness and mastery bars (webapp/learning/pages.py).
 
     NotFound when `viewer` may not see the exam."""
     overview = get_exam_overview(slug, viewer)
     tags = bookmark_tag_names(viewer.id, overview.exam.id) if viewer is not None else []
     return {"overview": overview, "start_form": start_form_for(overview, formdata, tag_options=tags),
             "bookmark_tags": tags, "current_quiz": in_progress_attempt(viewer) if viewer is not None else None,
-            "current_study": open_session(viewer) if viewer is not None else None}
+            "current_study": open_session(viewer) if viewer is not None else None,
+            **exam_learning_context(viewer, overview.exam)}

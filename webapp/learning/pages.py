@@ -1,0 +1,48 @@
+"""What the pages need to show mastery (templates/learning/_mastery.html) and readiness
+(templates/learning/_readiness.html): the exam page, `/progress` and the dashboard include them."""
+
+from __future__ import annotations
+
+from webapp.learning import display
+from webapp.learning.display import ReadinessPanel
+from webapp.models import Exam, QuestionSource, User
+from webapp.quiz.forms import StartShortcutForm, start_shortcut_forms
+
+# The dashboard shows readiness for this many exams, the most recently practised first.
+DASHBOARD_READINESS_EXAMS = 2
+
+
+def raise_forms(panel: ReadinessPanel) -> list[StartShortcutForm]:
+    """"What would raise it": a study session and a practice quiz on the focus objectives (the
+    first objective is the form's field; the template adds the others as more `objectives`)."""
+    if not panel.focus_codes:
+        return []
+    exam = panel.readiness.exam
+    return start_shortcut_forms(exam.slug, QuestionSource.ALL, panel.focus_count, objective_code=panel.focus_codes[0],
+                                id_prefix=f"raise-{exam.slug}")
+
+
+def readiness_entry(user: User, exam: Exam, panel: ReadinessPanel | None = None) -> dict:
+    """One readiness fragment's context: the panel and its start forms."""
+    panel = panel or display.readiness_for(user, exam)
+    return {"panel": panel, "forms": raise_forms(panel)}
+
+
+def exam_learning_context(user: User | None, exam: Exam) -> dict:
+    """The exam page's mastery bars and readiness (nothing for a visitor)."""
+    if user is None:
+        return {}
+    return {"mastery": display.mastery_for(user, exam), "readiness_entry": readiness_entry(user, exam)}
+
+
+def dashboard_readiness_context(user: User, exams: list[Exam]) -> dict:
+    """The dashboard's readiness entries (the exams practised most recently; none for a new learner)."""
+    panels = display.readiness_panels(user, exams, DASHBOARD_READINESS_EXAMS)
+    return {"readiness_entries": [readiness_entry(user, panel.readiness.exam, panel) for panel in panels]}
+
+
+def progress_mastery_context(user: User, exams: list[Exam]) -> dict:
+    """`/progress`: mastery of each of `exams` the learner has answered, as (exam, ExamMastery)."""
+    found = display.fingerprints(user.id)
+    return {"mastery_exams": [(exam, display.mastery_for(user, exam, fingerprint=found[exam.id]))
+                              for exam in exams if exam.id in found]}
