@@ -68,7 +68,10 @@ class _Memo:
 
 
 def _memo() -> _Memo:
-    return current_app.extensions.setdefault("learning_memo", _Memo())
+    memo = current_app.extensions.get("learning_memo")
+    if memo is None:
+        memo = current_app.extensions.setdefault("learning_memo", _Memo())
+    return memo
 
 
 def fingerprints(user_id: int) -> dict[int, tuple]:
@@ -97,10 +100,15 @@ def _remembered(kind: str, user_id: int, exam_id: int, fingerprint: tuple | None
 
 # -- mastery -----------------------------------------------------------------------------------
 
-def mastery_for(user: User, exam: Exam, now: datetime | None = None, fingerprint: tuple | None = None) -> ExamMastery:
-    """Every objective's mastery of the exam (the prior alone where nothing is answered)."""
-    if fingerprint is None and now is None:
-        fingerprint = fingerprints(user.id).get(exam.id)
+UNREAD = ("unread",)  # the fingerprint is not known yet: read it
+
+
+def mastery_for(user: User, exam: Exam, now: datetime | None = None,
+                fingerprint: tuple | None = UNREAD) -> ExamMastery:
+    """Every objective's mastery of the exam (the prior alone where nothing is answered).
+    `fingerprint`: the exam's entry of `fingerprints` when the caller has read them (None: no rows)."""
+    if fingerprint is UNREAD:
+        fingerprint = fingerprints(user.id).get(exam.id) if now is None else None
     if fingerprint is None:  # nothing answered: the prior everywhere, cheap and nothing to remember
         return exam_mastery(user.id, exam.id, now)
     return _remembered("mastery", user.id, exam.id, fingerprint, now, lambda: exam_mastery(user.id, exam.id, now))
@@ -146,10 +154,11 @@ def _code_key(code: str) -> tuple:
 
 
 def readiness_for(user: User, exam: Exam, now: datetime | None = None,
-                  fingerprint: tuple | None = None) -> ReadinessPanel:
-    """The learner's readiness for the exam with its "what would raise it" focus."""
-    if fingerprint is None and now is None:
-        fingerprint = fingerprints(user.id).get(exam.id)
+                  fingerprint: tuple | None = UNREAD) -> ReadinessPanel:
+    """The learner's readiness for the exam with its "what would raise it" focus (`fingerprint`
+    as for `mastery_for`)."""
+    if fingerprint is UNREAD:
+        fingerprint = fingerprints(user.id).get(exam.id) if now is None else None
 
     def compute() -> ReadinessPanel:
         result = readiness(user.id, exam, now)

@@ -22,23 +22,24 @@ def raise_forms(panel: ReadinessPanel) -> list[StartShortcutForm]:
                                 id_prefix=f"raise-{exam.slug}")
 
 
-def readiness_entry(user: User, exam: Exam, panel: ReadinessPanel | None = None) -> dict:
+def readiness_entry(panel: ReadinessPanel) -> dict:
     """One readiness fragment's context: the panel and its start forms."""
-    panel = panel or display.readiness_for(user, exam)
     return {"panel": panel, "forms": raise_forms(panel)}
 
 
 def exam_learning_context(user: User | None, exam: Exam) -> dict:
-    """The exam page's mastery bars and readiness (nothing for a visitor)."""
+    """The exam page's mastery bars and readiness (nothing for a visitor); one fingerprint read for both."""
     if user is None:
         return {}
-    return {"mastery": display.mastery_for(user, exam), "readiness_entry": readiness_entry(user, exam)}
+    fingerprint = display.fingerprints(user.id).get(exam.id)
+    return {"mastery": display.mastery_for(user, exam, fingerprint=fingerprint),
+            "readiness_entry": readiness_entry(display.readiness_for(user, exam, fingerprint=fingerprint))}
 
 
 def dashboard_readiness_context(user: User, exams: list[Exam]) -> dict:
     """The dashboard's readiness entries (the exams practised most recently; none for a new learner)."""
     panels = display.readiness_panels(user, exams, DASHBOARD_READINESS_EXAMS)
-    return {"readiness_entries": [readiness_entry(user, panel.readiness.exam, panel) for panel in panels]}
+    return {"readiness_entries": [readiness_entry(panel) for panel in panels]}
 
 
 def progress_mastery_context(user: User, exams: list[Exam]) -> dict:
