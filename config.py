@@ -296,6 +296,11 @@ class Config:
     READINESS_SIMULATIONS = 10000
     READINESS_MIN_ANSWERS = 15
     READINESS_INTERVAL = 0.8
+    # Mastery and readiness as shown are remembered per process (webapp/learning/display.py) until
+    # the learner answers again, for at most LEARNING_MEMO_SECONDS (the recency decay moves them by
+    # a fraction of a percent an hour) and LEARNING_MEMO_SIZE entries; 0 entries switches it off.
+    LEARNING_MEMO_SIZE = 4096
+    LEARNING_MEMO_SECONDS = 3600
 
     # Question reports (README, "Reporting a problem"; docs/API.md). A question is flagged for
     # the admins at this many distinct learners with an open report, and withdrawn from new draws

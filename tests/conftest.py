@@ -71,6 +71,7 @@ def _clean_database(request):
         limiter.reset()
         with application.app_context():
             cache.clear()  # ids are reused after the tables are emptied
+        application.extensions.pop("learning_memo", None)  # likewise (webapp/learning/display.py)
 
 
 @pytest.fixture

@@ -445,3 +445,13 @@ def gen_timed_quiz(app, user: User, items: list[dict], mode: str = QuizMode.PRAC
                                   time_spent_seconds=item["seconds"], answered_at=when))
         db.session.commit()
         return attempt.id
+
+
+def gen_learning_rows(app, user: User) -> None:
+    """Rebuild `user`'s review cards and mastery rows from their `answers` (the factories above
+    write answers without the engine, as a bulk import would)."""
+    from webapp.learning.services import rebuild
+
+    with app.app_context():
+        rebuild(user_ids=[user.id])
+        db.session.commit()

@@ -21,6 +21,8 @@ MATRIX = {
     "api_analytics.domain_performance": "?exam_type=demo",
     "api_analytics.weak_areas": "",
     "api_analytics.pacing": "?exam_type=demo",
+    "api_analytics.mastery": "?exam_type=demo",
+    "api_analytics.readiness": "?exam_type=demo",
 }
 
 

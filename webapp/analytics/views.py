@@ -18,6 +18,7 @@ from webapp.analytics.pages import progress_context as learning_context
 from webapp.analytics.forms import filter_form_for, weak_start_forms
 from webapp.exceptions import ValidationError
 from webapp.htmx import render_page_or_fragment, wants_fragment
+from webapp.learning.pages import progress_mastery_context
 from webapp.extensions import db
 from webapp.models import Exam
 from webapp.questions.services import visible_exams_query
@@ -62,11 +63,13 @@ def progress():
     try:
         score = charts.score_chart(user, form.period.data, form.exam.data or None)
         weak_entries, weak_more = _weak_entries(user, form.exam.data or None)
-        context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more)
+        chosen = _exams(user, form.exam.data)
+        context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more,
+                       **progress_mastery_context(user, chosen))
         if form.exam.data:  # pacing and the confidence lists are per exam
             context.update(learning_context(user, form.exam.data, form.period.data))
         if not context["lazy"]:
-            context.update(score=score, objective_charts=charts.objective_charts(user, _exams(user, form.exam.data)))
+            context.update(score=score, objective_charts=charts.objective_charts(user, chosen))
         if not wants_fragment():  # the list does not depend on the filter: the swapped body leaves it
             context.update(recommendation_list_context(user))
     except ValidationError as exc:

@@ -197,6 +197,7 @@ class ExamMastery:
     mastered: int  # how many are mastered
     target: float
     confidence: float
+    interval: float  # the mass of each objective's credible interval (MASTERY_INTERVAL)
 
 
 def _code_key(code: str) -> tuple:
@@ -228,7 +229,7 @@ def exam_mastery(user_id: int, exam_id: int, now: datetime | None = None) -> Exa
     views.sort(key=lambda v: _code_key(v.domain))
     config = current_app.config
     return ExamMastery(exam_id, views, sum(v.mastered for v in views), config["MASTERY_TARGET"],
-                       config["MASTERY_CONFIDENCE"])
+                       config["MASTERY_CONFIDENCE"], config["MASTERY_INTERVAL"])
 
 
 def domain_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> dict[int, Posterior]:

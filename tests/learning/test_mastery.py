@@ -1,0 +1,146 @@
+"""Mastery per objective: the decayed Beta posterior's stored sums against the formula computed by
+hand, answers out of order, stored equal to rebuilt, the prior alone, and the display memo."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import gen_bank, gen_learning_rows, gen_study_answers, gen_user
+from webapp.extensions import db
+from webapp.learning import display, mastery
+from webapp.learning.reviews import AnswerFact
+from webapp.learning.services import facts_of, record_answers
+from webapp.models import Answer, Exam, Objective, ObjectiveMastery, Question, User
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+HALF_LIFE = 30.0  # MASTERY_HALF_LIFE_DAYS
+
+
+@pytest.fixture
+def bank(app):
+    """The demo exam (objectives 1.1, 1.2, 2.1, four questions each) and a learner."""
+    exam = gen_bank(app, per_objective=4)
+    user = gen_user(app, username="learner")
+    with app.app_context():
+        question = db.session.scalars(sa.select(Question).join(Objective).where(Objective.code == "1.1")
+                                      .order_by(Question.id)).first()
+        db.session.expunge(question)
+    return exam, user, question
+
+
+def _facts(question, outcomes_at) -> list[AnswerFact]:
+    return [AnswerFact(1000 + n, question.id, question.exam_id, question.objective_id, right, None, 30, when)
+            for n, (right, when) in enumerate(outcomes_at)]
+
+
+def _row(user, question) -> ObjectiveMastery:
+    return db.session.get(ObjectiveMastery, (user.id, question.objective_id))
+
+
+# Right at T0, wrong at T0 + 10 days, right at T0 + 40 days: as of T0 + 40 the weights are
+# 2^(-40/30), 2^(-30/30) and 1.
+ANSWERS = [(True, T0), (False, T0 + timedelta(days=10)), (True, T0 + timedelta(days=40))]
+W = [2 ** (-40 / HALF_LIFE), 2 ** (-30 / HALF_LIFE), 1.0]
+
+
+def test_the_stored_decayed_sums_equal_the_formula(app, ctx, bank):
+    """Three answers on known dates leave weighted sums 2^(-40/30) + 1/2 + 1 and 2^(-40/30) + 1, as of the last."""
+    exam, user, question = bank
+    mastery.record_mastery(user.id, exam.id, _facts(question, ANSWERS))
+    db.session.commit()
+    row = _row(user, question)
+    assert row.as_of == T0 + timedelta(days=40)
+    assert row.weighted_answers == pytest.approx(sum(W), rel=1e-12)
+    assert row.weighted_correct == pytest.approx(W[0] + W[2], rel=1e-12)
+    assert (row.answers, row.correct) == (3, 2)
+
+
+def test_answers_recorded_out_of_order_give_the_same_sums(app, ctx, bank):
+    """The latest answer first, then the two earlier ones, one call each: the same sums, as of the latest."""
+    exam, user, question = bank
+    facts = _facts(question, ANSWERS)
+    for fact in (facts[2], facts[0], facts[1]):
+        mastery.record_mastery(user.id, exam.id, [fact])
+    db.session.commit()
+    row = _row(user, question)
+    assert row.as_of == T0 + timedelta(days=40)
+    assert (row.weighted_answers, row.weighted_correct) == (pytest.approx(sum(W), rel=1e-12),
+                                                            pytest.approx(W[0] + W[2], rel=1e-12))
+
+
+def test_the_posterior_read_later_decays_the_evidence(app, ctx, bank):
+    """Read 30 days after the last answer, the evidence halves: Beta(1 + right/2, 1 + wrong/2)."""
+    exam, user, question = bank
+    mastery.record_mastery(user.id, exam.id, _facts(question, ANSWERS))
+    db.session.commit()
+    later = T0 + timedelta(days=70)
+    posterior = mastery.objective_posteriors(user.id, exam.id, later)[question.objective_id]
+    assert posterior.alpha == pytest.approx(1 + (W[0] + W[2]) / 2, rel=1e-12)
+    assert posterior.beta == pytest.approx(1 + W[1] / 2, rel=1e-12)
+    assert posterior.weighted_answers == pytest.approx(sum(W) / 2, rel=1e-12)
+
+
+def test_the_stored_rows_equal_a_rebuild_from_the_answers(app, bank):
+    """Answers recorded as they are stored, on two objectives and out of order, equal `rebuild`'s rows."""
+    exam, user, question = bank
+    with app.app_context():
+        other = db.session.scalars(sa.select(Question).join(Objective).where(Objective.code == "2.1")).first()
+        db.session.expunge(other)
+    for q, outcomes, when in ((question, [True, False], T0 + timedelta(days=5)), (other, [False], T0),
+                              (question, [True], T0)):
+        gen_study_answers(app, user, q, outcomes, answered_at=when)
+        with app.app_context():
+            latest = sa.select(Answer).where(Answer.user_id == user.id).order_by(Answer.id.desc()).limit(len(outcomes))
+            record_answers(user.id, exam.id, facts_of(sa.select(Answer).where(Answer.id.in_(
+                latest.with_only_columns(Answer.id).scalar_subquery()))))
+            db.session.commit()
+
+    def rows():
+        with app.app_context():
+            return sorted((r.objective_id, round(r.weighted_answers, 12), round(r.weighted_correct, 12), r.as_of,
+                           r.answers, r.correct) for r in db.session.scalars(sa.select(ObjectiveMastery)))
+
+    stored = rows()
+    gen_learning_rows(app, user)
+    assert rows() == stored and len(stored) == 2
+
+
+def test_nothing_answered_is_the_prior_alone(app, ctx, bank):
+    """With no answer every objective shows Beta(1, 1): mean 0.5, interval 0.1-0.9, P(mastered) 0.2, not mastered."""
+    exam, user, _question = bank
+    result = mastery.exam_mastery(user.id, exam.id, T0)
+    assert [o.domain for o in result.objectives] == ["1.1", "1.2", "2.1"]
+    for item in result.objectives:
+        assert (item.answers, item.mastery, item.mastered) == (0, 0.5, False)
+        assert item.interval == (pytest.approx(0.1), pytest.approx(0.9))
+        assert item.p_mastered == pytest.approx(0.2)
+    assert (result.mastered, result.target, result.confidence) == (0, 0.8, 0.9)
+
+
+def test_many_right_answers_make_an_objective_mastered(app, ctx, bank):
+    """40 right answers today: Beta(41, 1) has P(accuracy >= 0.8) = 1 - 0.8^41 > 0.9, so 1.1 is mastered."""
+    exam, user, question = bank
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)] * 40))
+    db.session.commit()
+    first = mastery.exam_mastery(user.id, exam.id, T0).objectives[0]
+    assert first.p_mastered == pytest.approx(1 - 0.8 ** 41, abs=1e-9)
+    assert first.mastered is True and first.interval[0] < first.mastery < first.interval[1]
+
+
+def test_the_display_memo_recomputes_after_an_answer(app, ctx, bank, monkeypatch):
+    """The pages' mastery is computed once while the rows are unchanged, and again once an answer lands."""
+    exam, user, question = bank
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)]))
+    db.session.commit()
+    calls = []
+    real = display.exam_mastery
+    monkeypatch.setattr(display, "exam_mastery", lambda *args: calls.append(args) or real(*args))
+    viewer, fresh = db.session.get(User, user.id), db.session.get(Exam, exam.id)
+    first = display.mastery_for(viewer, fresh)
+    assert display.mastery_for(viewer, fresh) == first and len(calls) == 1
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(False, T0 + timedelta(hours=1))]))
+    db.session.commit()
+    assert display.mastery_for(viewer, fresh).objectives[0].answers == 2 and len(calls) == 2
