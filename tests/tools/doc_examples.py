@@ -21,7 +21,7 @@ from typing import Any
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 FENCE = re.compile(r"^```(.*)$")
-HEADING = re.compile(r"^### `(" + "|".join(METHODS) + r") (/[^`?]*)(?:\?[^`]*)?`")
+HEADING = re.compile(r"^### `?(" + "|".join(METHODS) + r") (/[^`?\s]*)")
 CAPTURE = re.compile(r"^<!-- capture: (.+?) -->$")
 CAPTURE_ITEM = re.compile(r"^([a-z][a-z0-9_]*) = ([A-Za-z_][\w.\[\]]*)$")
 PATH_STEP = re.compile(r"([A-Za-z_]\w*)|\[(\d+)\]")
@@ -181,7 +181,12 @@ def check_placeholders(examples: list[Example], given: set[str]) -> None:
 
 
 def fill(text: str, values: dict[str, Any]) -> str:
-    return PLACEHOLDER.sub(lambda found: str(values[found.group(1)]), text)
+    """`text` with each `{name}` replaced: a captured string as it is (the document quotes it where
+    JSON needs quotes), any other value as JSON."""
+    def value(found: re.Match) -> str:
+        captured = values[found.group(1)]
+        return captured if isinstance(captured, str) else json.dumps(captured)
+    return PLACEHOLDER.sub(value, text)
 
 
 def extract(body: Any, path: str) -> Any:
