@@ -195,11 +195,11 @@ def pbq_key(question_id: int) -> dict:
 
 
 def gen_bank(app, per_objective: int = 4, slug: str = "demo", multiple_per_objective: int = 0,
-             pbq_per_objective: int = 0) -> Exam:
-    """An exam on the demo blueprint with `per_objective` single questions in every objective
-    (and `pbq_per_objective` ordering and matching questions, alternating)."""
-    exam = gen_exam(app, slug=slug)
-    for raw in DEMO_DOMAINS:
+             pbq_per_objective: int = 0, domains: list[dict] | None = None, **exam_fields) -> Exam:
+    """An exam on the demo blueprint (or `domains`) with `per_objective` single questions in every
+    objective (and `pbq_per_objective` ordering and matching questions, alternating)."""
+    exam = gen_exam(app, slug=slug, domains=domains, **exam_fields)
+    for raw in domains or DEMO_DOMAINS:
         for objective in raw["objectives"]:
             for _ in range(per_objective):
                 gen_question(app, exam, objective=objective["code"])
