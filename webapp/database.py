@@ -11,6 +11,14 @@ from flask import Flask
 
 from webapp.extensions import db
 
+# SQLite's primary result codes for a database that cannot serve right now (locked past the busy
+# timeout, read-only, disk I/O failure, disk full, file unreachable), as opposed to a bad statement.
+SQLITE_UNAVAILABLE_CODES = frozenset({5, 6, 8, 10, 13, 14})
+# PostgreSQL SQLSTATEs of the same kind: connection exceptions (class 08), insufficient resources
+# (53: disk full, out of memory, too many connections), server shutting down or starting (57P0x),
+# and a read-only transaction (a standby, or `default_transaction_read_only`).
+POSTGRES_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "25006")
+
 
 def configure_database(app: Flask) -> None:
     """Attach the SQLite pragmas to every new connection of this app's engine."""
@@ -50,3 +58,25 @@ HAND_WRITTEN_INDEXES = frozenset({"ix_users_leaderboard", "ix_weekly_xp_week_sta
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic `include_object` hook shared by migrations/env.py and the migration test."""
     return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database cannot serve at the moment (down, unreachable, pool
+    exhausted, read-only, disk full) rather than that a statement was wrong. The error policy
+    answers the first with 503 SERVICE_UNAVAILABLE, the second with 500."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_UNAVAILABLE_CODES
+    if hasattr(orig, "sqlstate"):  # psycopg: no SQLSTATE means the client lost or never got a connection
+        state = orig.sqlstate
+        if state is None:
+            return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
+        return state.startswith(POSTGRES_UNAVAILABLE_STATES)
+    return False
