@@ -6,10 +6,14 @@ writer commits, and busy_timeout makes a writer wait for a lock instead of faili
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask
 
 from webapp.extensions import db
+
+logger = logging.getLogger(__name__)
 
 # SQLite's primary result codes for a database that cannot serve right now (locked past the busy
 # timeout, read-only, disk I/O failure, disk full, file unreachable), as opposed to a bad statement.
@@ -21,7 +25,10 @@ POSTGRES_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "25006")
 
 
 def configure_database(app: Flask) -> None:
-    """Attach the SQLite pragmas to every new connection of this app's engine."""
+    """Close each request's session safely, and attach the SQLite pragmas to every new
+    connection of this app's engine."""
+    # Registered after db.init_app, so it runs before Flask-SQLAlchemy's own teardown.
+    app.teardown_appcontext(remove_session)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
@@ -36,6 +43,27 @@ def configure_database(app: Flask) -> None:
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session. When the database went away during the request (PostgreSQL
+    stopped: `terminating connection due to administrator command`), the ROLLBACK that closing
+    sends fails too; the connection is then discarded instead, so the response already built (a
+    200, or the 503 error page) still reaches the client rather than gunicorn's bare 500."""
+    if not db.session.registry.has():
+        return
+    session = db.session()
+    try:
+        session.close()
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning("database connection discarded at the end of a request",
+                       extra={"error_type": type(getattr(error, "orig", None) or error).__name__})
+        try:
+            session.invalidate()
+        except Exception:  # noqa: BLE001  (the connection is unusable either way)
+            pass
+    finally:
+        db.session.registry.clear()
 
 
 def commit_keeping_loaded() -> None:
