@@ -206,3 +206,243 @@ def test_postgresql_stopped_under_load(tmp_path):
     assert events and all(totals[learner.id] == sum(e[3] for e in events if e[0] == learner.id)
                           for learner in learners)
     assert "Traceback" not in log.read_text()
+
+
+def _failed_sign_in(base: str, login: str) -> Reply:
+    body = json.dumps({"login": login, "password": "not-the-password-1"}).encode()
+    return request(base + "/api/v1/auth/token", method="POST", body=body,
+                   headers={"Content-Type": "application/json"}, name="POST /api/v1/auth/token")
+
+
+def test_redis_stopped_under_load(app, tmp_path):
+    """Redis stopped under load: every request still answers, the cached reads from the database,
+    sign-in limits per process in memory (429, never 500), and each warning once per process."""
+    require_tool(find_binary("redis-server"), "redis-server")
+    gen_bank(app, per_objective=1)
+    learner = gen_user(app)
+    token = gen_token(app, learner)
+    workers = 2
+    limit_per_pair = int(app.config["LOGIN_FAILURES_PER_ADDRESS"].split()[0])
+    retry = float(app.config["CACHE_RETRY_AFTER_SECONDS"])
+    with ExitStack() as stack:
+        redis_proc, redis_port = start_redis(tmp_path)
+        stack.callback(stop_process, redis_proc)
+        port = free_port()
+        log = tmp_path / "gunicorn.log"
+        stack.callback(stop_process, start_gunicorn(port, _env(app.config["SQLALCHEMY_DATABASE_URI"], redis_port),
+                                                    log, workers=workers))
+        base = f"http://127.0.0.1:{port}"
+        with _reader_load(base, token) as load:
+            time.sleep(0.5)
+            stop_process(redis_proc)
+            stopped = time.monotonic()
+            # Past the cache's retry interval, so retries that fail again are part of the count.
+            time.sleep(retry + 1.0)
+            burst = [_failed_sign_in(base, learner.username) for _ in range(4 * limit_per_pair)]
+    after = load.since(stopped)
+    records = _json_lines(log)
+    counts = {message: sum(1 for r in records if r.get("message") == message)
+              for message in (CACHE_WARNING, LIMITER_WARNING, KEYED_WARNING)}
+    statuses = [reply.status for reply in burst]
+    print(f"\n[faults] Redis: {len(after)} requests after the stop, warnings {counts}, "
+          f"sign-in burst {statuses.count(401)}x401 {statuses.count(429)}x429")
+    assert len(after) > 20 and all(reply.status == 200 for reply in after), \
+        {(r.name, r.status, r.body[:200]) for r in after if r.status != 200}
+    assert set(statuses) <= {401, 429} and 429 in statuses
+    # Counted per process: each worker allows the per-address budget once.
+    assert limit_per_pair <= statuses.count(401) <= workers * limit_per_pair
+    assert all(1 <= count <= workers for count in counts.values()), counts
+
+
+def test_graceful_reload_under_load_through_nginx_drops_nothing(app, tmp_path):
+    """Two HUPs to gunicorn behind nginx under load replace every worker and drop no request."""
+    nginx = find_binary("nginx")
+    require_tool(nginx, "nginx")
+    require_tool(find_binary("redis-server"), "redis-server")
+    gen_bank(app, per_objective=1)
+    token = gen_token(app, gen_user(app))
+    with ExitStack() as stack:
+        redis_proc, redis_port = start_redis(tmp_path)
+        stack.callback(stop_process, redis_proc)
+        app_port = free_port()
+        server = start_gunicorn(app_port, _env(app.config["SQLALCHEMY_DATABASE_URI"], redis_port, PROXY_COUNT="1"),
+                                tmp_path / "gunicorn.log", workers=2)
+        stack.callback(stop_process, server)
+        proxy, nginx_port = start_nginx(nginx, tmp_path, app_port)
+        stack.callback(stop_process, proxy)
+        base = f"http://127.0.0.1:{nginx_port}"
+        generations = [wait_for_children(server.pid, 2)]
+        started = time.monotonic()
+        with _reader_load(base, token) as load:
+            for _ in range(2):
+                time.sleep(0.7)
+                os.kill(server.pid, signal.SIGHUP)
+                generations.append(wait_for_children(server.pid, 2, exclude=generations[-1]))
+            time.sleep(0.7)
+        elapsed = time.monotonic() - started
+    dropped = [reply for reply in load.replies if not 200 <= reply.status < 400]
+    print(f"\n[faults] HUP: {len(load.replies)} requests through nginx in {elapsed:.1f}s, two reloads, "
+          f"{len(dropped)} dropped")
+    assert len(load.replies) >= 10 and dropped == [], {(r.name, r.status, r.body[:200]) for r in dropped}
+    assert len(generations) == 3 and not generations[0] & generations[1] and not generations[1] & generations[2]
+
+
+SLOW_HEADER = "X-Fault-Test-Delay"
+
+
+def slow_app():
+    """The production app behind a test-only WSGI wrapper: a request carrying SLOW_HEADER first
+    drops a marker file (so the test knows it is in flight), then waits that many seconds. Served
+    by gunicorn as `tests.deploy.test_faults:slow_app()`; no production route is slow."""
+    from wsgi import app as real
+
+    markers = Path(os.environ["FAULT_TEST_MARKERS"])
+    key = "HTTP_" + SLOW_HEADER.upper().replace("-", "_")
+
+    def wrapper(environ, start_response):
+        delay = float(environ.get(key) or 0)
+        if delay:
+            (markers / f"{os.getpid()}-{threading.get_ident()}").touch()
+            time.sleep(delay)
+        return real(environ, start_response)
+
+    return wrapper
+
+
+def test_sigterm_lets_in_flight_requests_finish(app, tmp_path):
+    """SIGTERM to gunicorn: the three slow requests in flight all complete with 200, and the master
+    exits cleanly within the graceful timeout."""
+    graceful, delay, in_flight = 10, 2.0, 3
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    port = free_port()
+    env = _env(app.config["SQLALCHEMY_DATABASE_URI"], GUNICORN_THREADS="4",
+               GUNICORN_GRACEFUL_TIMEOUT=str(graceful), FAULT_TEST_MARKERS=str(markers))
+    server = start_gunicorn(port, env, tmp_path / "gunicorn.log", workers=1,
+                            app="tests.deploy.test_faults:slow_app()")
+    replies: list[Reply] = []
+    try:
+        clients = [threading.Thread(target=lambda: replies.append(request(
+            f"http://127.0.0.1:{port}/health/live", headers={SLOW_HEADER: str(delay)}, timeout=30)))
+            for _ in range(in_flight)]
+        for client in clients:
+            client.start()
+        assert poll_until(lambda: len(list(markers.iterdir())) == in_flight, 15) is not None
+        server.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        for client in clients:
+            client.join(timeout=30)
+        finished = time.monotonic() - signalled
+        code = server.wait(timeout=graceful + 5)
+        exited = time.monotonic() - signalled
+    finally:
+        stop_process(server)
+    print(f"\n[faults] SIGTERM: {in_flight} in-flight requests finished {finished:.2f}s after the signal, "
+          f"master exited after {exited:.2f}s (graceful timeout {graceful}s)")
+    assert [reply.status for reply in replies] == [200] * in_flight
+    assert code == 0 and finished < graceful and exited < graceful
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    """A size-limited tmpfs at `path` (needs root); False where mounting is not allowed."""
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return done.returncode == 0
+
+
+def _fill(directory: Path) -> int:
+    """Write a file until the disk is full; the bytes written."""
+    written = 0
+    chunk = b"\0" * 65536
+    with open(directory / "filler", "wb", buffering=0) as filler:
+        while True:
+            try:
+                written += filler.write(chunk)
+            except OSError:
+                return written
+
+
+def _quiz_rows(application, user_id: int) -> list[tuple]:
+    """Per quiz of the learner: (status, questions drawn, its question count, result rows, answers)."""
+    from webapp.models import Answer, AttemptQuestion
+
+    with application.app_context():
+        rows = []
+        for attempt in db.session.scalars(sa.select(QuizAttempt).where(QuizAttempt.user_id == user_id)
+                                          .order_by(QuizAttempt.id)):
+            count = lambda model, column: db.session.scalar(  # noqa: E731
+                sa.select(sa.func.count()).select_from(model).where(column == attempt.id))
+            rows.append((attempt.status, count(AttemptQuestion, AttemptQuestion.attempt_id), attempt.question_count,
+                         count(AttemptResult, AttemptResult.attempt_id), count(Answer, Answer.attempt_id)))
+        db.session.remove()
+    return rows
+
+
+@pytest.mark.parametrize("fault", ["disk full", "read-only"])
+def test_sqlite_full_or_read_only_disk_gives_a_clean_error_and_no_half_quiz(tmp_path, fault):
+    """SQLite on a full or read-only disk: starting and submitting a quiz answer 503 in the error
+    format, and the database holds each quiz whole or not at all; freed, the submit scores once."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = _mount_tmpfs(disk, "16m")
+    url = f"sqlite:///{disk}/certquest.db"
+    disk_app = create_app(_config_for(url))
+    try:
+        with disk_app.app_context():
+            upgrade()
+        exam = gen_bank(disk_app, per_objective=2)
+        learner, other = gen_user(disk_app), gen_user(disk_app)
+        token, other_token = gen_token(disk_app, learner), gen_token(disk_app, other)
+        client = disk_app.test_client()
+        start = {"exam_type": exam.slug, "mode": QuizMode.PRACTICE.value, "count": 5, "timed": False}
+        quiz = client.post("/api/v1/quizzes", json=start, headers=bearer(token)).get_json()
+        assert "questions" in quiz, quiz
+        for question in quiz["questions"]:
+            client.put(f"/api/v1/quizzes/{quiz['id']}/answers/{question['id']}", headers=bearer(token),
+                       json={"choice_ids": [question["choices"][0]["id"]]})
+        with disk_app.app_context():  # an empty write-ahead log: the next write must grow a file
+            db.session.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            db.session.remove()
+        during_client = client
+        if fault == "disk full":
+            # Without root (or where mounting is refused) there is no small disk to fill.
+            require_tool("/" if mounted else None, "a size-limited tmpfs (mount as root)")
+            how = f"tmpfs filled ({_fill(disk) // 1024} KiB of filler)"
+        elif mounted:
+            _dispose(disk_app)
+            subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+            how = "tmpfs remounted read-only"
+        else:  # the database file opened read-only, as a read-only mount would give it
+            _dispose(disk_app)
+            during_client = create_app(_config_for(f"sqlite:///file:{disk}/certquest.db?mode=ro&uri=true")).test_client()
+            how = "file opened with mode=ro"
+        submit = during_client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=bearer(token))
+        started = during_client.post("/api/v1/quizzes", json=start, headers=bearer(other_token))
+        during = [submit, started]
+        if mounted and fault == "read-only":
+            subprocess.run(["mount", "-o", "remount,rw", str(disk)], check=True)
+        elif mounted:
+            (disk / "filler").unlink()
+        _dispose(disk_app)
+        rows_during = _quiz_rows(disk_app, learner.id) + _quiz_rows(disk_app, other.id)
+        retried = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=bearer(token))
+        again = client.post(f"/api/v1/quizzes/{quiz['id']}/submit", headers=bearer(token))
+        rows_after = _quiz_rows(disk_app, learner.id)
+        restarted = client.post("/api/v1/quizzes", json=start, headers=bearer(other_token))
+        other_after = _quiz_rows(disk_app, other.id)
+    finally:
+        _dispose(disk_app)
+        if mounted:
+            subprocess.run(["umount", "-l", str(disk)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    print(f"\n[faults] SQLite {fault} ({how}): submit {submit.status_code}, start {started.status_code}; "
+          f"quizzes afterwards {rows_during}")
+    assert [r.status_code for r in during] == [503, 503], [r.get_data(as_text=True) for r in during]
+    assert all(r.get_json()["code"] == "SERVICE_UNAVAILABLE" for r in during)
+    # The submitted quiz whole and still open (no result without its answers); the refused start
+    # left no attempt without its questions.
+    assert rows_during == [(AttemptStatus.IN_PROGRESS, 5, 5, 0, 0)]
+    assert retried.status_code == 200 and again.get_json() == retried.get_json()
+    assert rows_after == [(AttemptStatus.COMPLETED, 5, 5, 1, 5)]
+    assert restarted.status_code == 201 and other_after == [(AttemptStatus.IN_PROGRESS, 5, 5, 0, 0)]
