@@ -23,7 +23,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig, engine_options_for
 from tests.conftest import require_tool
-from tests.factories import DEFAULT_PASSWORD, bearer, gen_bank, gen_token, gen_user
+from tests.factories import bearer, gen_bank, gen_token, gen_user
 from tests.tools.servers import find_binary, free_port, start_gunicorn, start_redis, stop_process
 from tests.tools.stack import (Load, PostgresCluster, Reply, child_pids, poll_until, request, start_nginx,
                                wait_for_children)
@@ -121,6 +121,10 @@ def _dispose(application) -> None:
         db.engine.dispose()
 
 
+def _seconds(value: float | None) -> str:
+    return "never" if value is None else f"{value:.2f}s"
+
+
 def _require_postgres_server() -> None:
     bindir = find_pg_bindir()
     require_tool(str(bindir / "initdb") if bindir else None, "PostgreSQL server binaries (initdb, pg_ctl)")
@@ -187,7 +191,7 @@ def test_postgresql_stopped_under_load(tmp_path):
 
     outage = [r for r in load.replies if stopped + (to_503 or 0) <= r.at <= outage_end]
     recovered = [r for r in load.replies if r.at > restarted + (to_200 or HEALTH_UP_WITHIN)]
-    print(f"\n[faults] PostgreSQL: stop-to-503 {to_503:.2f}s, restart-to-200 {to_200:.2f}s, "
+    print(f"\n[faults] PostgreSQL: stop-to-503 {_seconds(to_503)}, restart-to-200 {_seconds(to_200)}, "
           f"{len(load.replies)} requests under load, {len(outage)} during the outage")
     assert to_503 is not None and to_503 <= HEALTH_DOWN_WITHIN
     assert to_200 is not None and to_200 <= HEALTH_UP_WITHIN
