@@ -330,6 +330,11 @@ class Config:
     # A sliding 60 s window: "10 a minute" never allows 20 across a minute boundary.
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_ENABLED = True
+    # Redis down: flask-limiter's decorators and webapp.rate_limits' service limits both count in
+    # each process's memory until it answers (docs/PRODUCTION.md, "Faults"); the service limits
+    # try Redis again after this many seconds.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_RETRY_SECONDS = 5
     # The cache (README, "Cache"; webapp/cache.py). With Redis every process shares one cache and
     # one set of invalidation counters. Without it each process keeps its own, and only the
     # leaderboard's top list is cached (CACHE_SHARED False): an edit made in another process (a

@@ -19,8 +19,9 @@ session feeds it. How it stays correct:
   reaches only the process that made it, so only groups whose staleness is bounded by their
   lifetime and harmless (`PER_PROCESS_SAFE`: the leaderboard, whose viewer parts are live) are
   cached; the bank is not, since an edit would stay invisible to other workers for an hour.
-- **Outage.** Any cache error is logged once as a warning and the cache is skipped for
-  CACHE_RETRY_AFTER_SECONDS; the request is answered from the database.
+- **Outage.** Any cache error skips the cache for CACHE_RETRY_AFTER_SECONDS; the request is
+  answered from the database. The first error of an outage is logged as a warning, once per
+  process; retries that fail again stay quiet, and the first success logs that the cache is back.
 """
 
 from __future__ import annotations
@@ -66,9 +67,20 @@ def _state() -> dict:
 
 def _failed(action: str, error: Exception) -> None:
     retry = float(current_app.config["CACHE_RETRY_AFTER_SECONDS"])
-    _state()["skip_until"] = time.monotonic() + retry
+    state = _state()
+    state["skip_until"] = time.monotonic() + retry
+    if state.get("down"):  # already warned about this outage
+        return
+    state["down"] = True
     logger.warning("cache unavailable; serving from the database", extra={
         "action": action, "error": f"{type(error).__name__}: {error}", "retry_after_seconds": retry})
+
+
+def _answered() -> None:
+    state = _state()
+    if state.get("down"):
+        state["down"] = False
+        logger.info("cache available again")
 
 
 def _version_key(group: str) -> str:
@@ -94,6 +106,8 @@ def bump(group: str) -> None:
         cache.cache.inc(_version_key(group))
     except Exception as error:  # noqa: BLE001  (any backend error means "no cache", never a 500)
         _failed("bump", error)
+    else:
+        _answered()
 
 
 def cached(group: str, key: str, timeout_setting: str, compute: Callable[[], Any]) -> Any:
@@ -108,6 +122,7 @@ def cached(group: str, key: str, timeout_setting: str, compute: Callable[[], Any
     except Exception as error:  # noqa: BLE001
         _failed("get", error)
         return compute()
+    _answered()
     if value is not None:
         return value
     value = compute()

@@ -6,14 +6,29 @@ writer commits, and busy_timeout makes a writer wait for a lock instead of faili
 
 from __future__ import annotations
 
+import logging
+
 import sqlalchemy as sa
 from flask import Flask
 
 from webapp.extensions import db
 
+logger = logging.getLogger(__name__)
+
+# SQLite's primary result codes for a database that cannot serve right now (locked past the busy
+# timeout, read-only, disk I/O failure, disk full, file unreachable), as opposed to a bad statement.
+SQLITE_UNAVAILABLE_CODES = frozenset({5, 6, 8, 10, 13, 14})
+# PostgreSQL SQLSTATEs of the same kind: connection exceptions (class 08), insufficient resources
+# (53: disk full, out of memory, too many connections), server shutting down or starting (57P0x),
+# and a read-only transaction (a standby, or `default_transaction_read_only`).
+POSTGRES_UNAVAILABLE_STATES = ("08", "53", "57P01", "57P02", "57P03", "25006")
+
 
 def configure_database(app: Flask) -> None:
-    """Attach the SQLite pragmas to every new connection of this app's engine."""
+    """Close each request's session safely, and attach the SQLite pragmas to every new
+    connection of this app's engine."""
+    # Registered after db.init_app, so it runs before Flask-SQLAlchemy's own teardown.
+    app.teardown_appcontext(remove_session)
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
@@ -28,6 +43,27 @@ def configure_database(app: Flask) -> None:
         cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def remove_session(_error: BaseException | None = None) -> None:
+    """End the request's session. When the database went away during the request (PostgreSQL
+    stopped: `terminating connection due to administrator command`), the ROLLBACK that closing
+    sends fails too; the connection is then discarded instead, so the response already built (a
+    200, or the 503 error page) still reaches the client rather than gunicorn's bare 500."""
+    if not db.session.registry.has():
+        return
+    session = db.session()
+    try:
+        session.close()
+    except sa.exc.SQLAlchemyError as error:
+        logger.warning("database connection discarded at the end of a request",
+                       extra={"error_type": type(getattr(error, "orig", None) or error).__name__})
+        try:
+            session.invalidate()
+        except Exception:  # noqa: BLE001  (the connection is unusable either way)
+            pass
+    finally:
+        db.session.registry.clear()
 
 
 def commit_keeping_loaded() -> None:
@@ -50,3 +86,25 @@ HAND_WRITTEN_INDEXES = frozenset({"ix_users_leaderboard", "ix_weekly_xp_week_sta
 def include_in_autogenerate(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic `include_object` hook shared by migrations/env.py and the migration test."""
     return not (type_ == "index" and name in HAND_WRITTEN_INDEXES)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database cannot serve at the moment (down, unreachable, pool
+    exhausted, read-only, disk full) rather than that a statement was wrong. The error policy
+    answers the first with 503 SERVICE_UNAVAILABLE, the second with 500."""
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in SQLITE_UNAVAILABLE_CODES
+    if hasattr(orig, "sqlstate"):  # psycopg: no SQLSTATE means the client lost or never got a connection
+        state = orig.sqlstate
+        if state is None:
+            return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
+        return state.startswith(POSTGRES_UNAVAILABLE_STATES)
+    return False

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import BuildError
 
+from webapp.database import database_unavailable
 from webapp.exceptions import AppError, FieldError
 from webapp.htmx import hx_redirect, is_htmx
 from webapp.logs import current_request_id
@@ -42,7 +43,7 @@ HTTP_ERRORS = {
     500: ("INTERNAL_ERROR", "Something went wrong on our side. It has been logged."),
     503: ("SERVICE_UNAVAILABLE", "The service is temporarily unavailable."),
 }
-HTML_ERROR_PAGES = {403, 404, 405, 413, 429, 500}
+HTML_ERROR_PAGES = {403, 404, 405, 413, 429, 500, 503}
 
 
 @dataclass
@@ -55,12 +56,17 @@ class ErrorInfo:
     extra: dict | None = None
     headers: dict | None = None
     log_level: int = logging.INFO
+    # A 5xx is logged with its trace, except an expected outage (the database unavailable).
+    log_trace: bool = True
 
 
 # A row the request was changing vanished under it (an account deleted while its requests were in
 # flight): a clean 409, not a 500.
 CONCURRENT_CHANGE = ("CONCURRENT_CHANGE",
                      "The data changed while this request ran (it may have been deleted). Reload and try again.")
+# The database is down, unreachable, read-only or full (webapp.database.database_unavailable): a
+# 503 the client may retry, logged as a warning without a trace (docs/PRODUCTION.md, "Faults").
+DATABASE_RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -97,6 +103,9 @@ def describe(exc: Exception) -> ErrorInfo:
                          exc.log_level)
     if isinstance(exc, (StaleDataError, ObjectDeletedError)):
         return ErrorInfo(409, *CONCURRENT_CHANGE, log_level=logging.WARNING)
+    if database_unavailable(exc):
+        return ErrorInfo(503, *HTTP_ERRORS[503], headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+                         log_level=logging.WARNING, log_trace=False)
     if isinstance(exc, SecurityError):  # a Host outside TRUSTED_HOSTS
         return ErrorInfo(400, "UNTRUSTED_HOST", "This site is not served under that host name.",
                          log_level=logging.WARNING)
@@ -160,7 +169,13 @@ def _html_response(info: ErrorInfo) -> Response:
 
         return redirect(login)
     template = f"errors/{info.status}.html" if info.status in HTML_ERROR_PAGES else "errors/generic.html"
-    html = render_template(template, error=info, request_id=current_request_id())
+    try:
+        html = render_template(template, error=info, request_id=current_request_id())
+    except SQLAlchemyError:
+        # The layout needed the database (the signed-in user's name) and it failed again: the
+        # bare page still gives the status, the code and the reference.
+        logger.warning("error page rendered without the layout", extra={"status": info.status})
+        html = render_template("errors/bare.html", error=info, request_id=current_request_id())
     return make_response(html, info.status)
 
 
@@ -174,11 +189,19 @@ def render_error(exc: Exception) -> Response:
     info = describe(exc)
     if isinstance(exc, SQLAlchemyError):
         _rollback()  # the error page must be able to use the session (current user, flashes)
-    if info.status >= 500:
+    if info.status >= 500 and info.log_trace:
         logger.error("unhandled error", exc_info=exc, extra={"status": info.status, "path": request.path})
+    elif info.code == HTTP_ERRORS[503][0]:
+        logger.log(info.log_level, "database unavailable",
+                   extra={"status": info.status, "code": info.code, "path": request.path,
+                          "error_type": type(getattr(exc, "orig", None) or exc).__name__})
     elif not isinstance(exc, HTTPException) or info.status not in (404, 405):
         logger.log(info.log_level, "request error",
                    extra={"status": info.status, "code": info.code, "path": request.path})
+    if info.code == HTTP_ERRORS[503][0] and not wants_json():
+        from webapp.auth.session import skip_user_loading
+
+        skip_user_loading()
     if wants_json():
         response = _json_response(info)
     elif isinstance(exc, SecurityError):

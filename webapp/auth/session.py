@@ -75,3 +75,11 @@ def end_browser_session() -> None:
     """Sign the browser out: an empty session, and the remember cookie deleted in the browser."""
     session.clear()
     logout_user()  # after the clear: it leaves `_remember = "clear"`, which deletes the cookie
+
+
+def skip_user_loading() -> None:
+    """Treat the rest of this request as anonymous unless its user was already loaded: for the
+    error page of a database outage, whose layout would otherwise ask the failing database for
+    the user again (Flask-Login loads it for every template)."""
+    if "_login_user" not in g:
+        login_manager._update_request_context_with_user()
