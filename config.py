@@ -281,11 +281,14 @@ class Config:
     # Confidence-aware review lists (docs/LEARNING.md): each list shows at most this many
     # questions, with the count of the rest; "Study these" takes them all (QUIZ_MAX_COUNT at most).
     CONFIDENCE_LIST_SHOWN = 10
-    # Mastery per objective (docs/LEARNING.md, "Mastery"): a Beta(MASTERY_PRIOR) prior updated by
+    # Mastery per objective (docs/LEARNING.md, "Mastery"): a Beta prior updated by
     # each answer with weight 2^(-age in days / MASTERY_HALF_LIFE_DAYS). "Mastered" means
     # P(accuracy >= MASTERY_TARGET) >= MASTERY_CONFIDENCE; the bars show the MASTERY_INTERVAL
     # credible interval.
     MASTERY_PRIOR = (1.0, 1.0)
+    # Each objective's and domain's prior is centred on the learner's own accuracy over the exam
+    # (under MASTERY_PRIOR), this many answers strong (docs/LEARNING.md, "Mastery").
+    MASTERY_PRIOR_STRENGTH = 2.0
     MASTERY_HALF_LIFE_DAYS = 30
     MASTERY_TARGET = 0.8
     MASTERY_CONFIDENCE = 0.9

@@ -72,15 +72,18 @@ def test_answers_recorded_out_of_order_give_the_same_sums(app, ctx, bank):
 
 
 def test_the_posterior_read_later_decays_the_evidence(app, ctx, bank):
-    """Read 30 days after the last answer, the evidence halves: Beta(1 + right/2, 1 + wrong/2)."""
+    """Read 30 days after the last answer, the evidence halves; the prior is the learner's own:
+    2 pseudo-answers at (1 + right) / (2 + total) over the exam, here this one objective."""
     exam, user, question = bank
     mastery.record_mastery(user.id, exam.id, _facts(question, ANSWERS))
     db.session.commit()
     later = T0 + timedelta(days=70)
     posterior = mastery.objective_posteriors(user.id, exam.id, later)[question.objective_id]
-    assert posterior.alpha == pytest.approx(1 + (W[0] + W[2]) / 2, rel=1e-12)
-    assert posterior.beta == pytest.approx(1 + W[1] / 2, rel=1e-12)
-    assert posterior.weighted_answers == pytest.approx(sum(W) / 2, rel=1e-12)
+    right, total = (W[0] + W[2]) / 2, sum(W) / 2
+    level = (1 + right) / (2 + total)
+    assert posterior.alpha == pytest.approx(2 * level + right, rel=1e-12)
+    assert posterior.beta == pytest.approx(2 * (1 - level) + (total - right), rel=1e-12)
+    assert posterior.weighted_answers == pytest.approx(total, rel=1e-12)
 
 
 def test_the_stored_rows_equal_a_rebuild_from_the_answers(app, bank):
@@ -121,12 +124,15 @@ def test_nothing_answered_is_the_prior_alone(app, ctx, bank):
 
 
 def test_many_right_answers_make_an_objective_mastered(app, ctx, bank):
-    """40 right answers today: Beta(41, 1) has P(accuracy >= 0.8) = 1 - 0.8^41 > 0.9, so 1.1 is mastered."""
+    """40 right answers today: the learner's prior is 2 answers at 41/42, so the posterior is
+    Beta(40 + 82/42, 2/42), P(accuracy >= 0.8) > 0.9 (scipy's survival function), mastered."""
+    from scipy import stats
+
     exam, user, question = bank
     mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)] * 40))
     db.session.commit()
     first = mastery.exam_mastery(user.id, exam.id, T0).objectives[0]
-    assert first.p_mastered == pytest.approx(1 - 0.8 ** 41, abs=1e-9)
+    assert first.p_mastered == pytest.approx(stats.beta.sf(0.8, 40 + 82 / 42, 2 / 42), abs=1e-9)
     assert first.mastered is True and first.interval[0] < first.mastery < first.interval[1]
 
 
@@ -144,3 +150,17 @@ def test_the_display_memo_recomputes_after_an_answer(app, ctx, bank, monkeypatch
     mastery.record_mastery(user.id, exam.id, _facts(question, [(False, T0 + timedelta(hours=1))]))
     db.session.commit()
     assert display.mastery_for(viewer, fresh).objectives[0].answers == 2 and len(calls) == 2
+
+
+def test_an_unanswered_objective_leans_towards_the_learners_own_level(app, ctx, bank):
+    """A learner right 18 of 20 times on 1.1 has, on an objective never answered, the prior at
+    their level ((1 + 18) / (2 + 20)), 2 answers strong; a learner with no answer has Beta(1, 1)."""
+    exam, user, question = bank
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)] * 18 + [(False, T0)] * 2))
+    db.session.commit()
+    posteriors = mastery.objective_posteriors(user.id, exam.id, T0)
+    assert posteriors.prior == pytest.approx((2 * 19 / 22, 2 * 3 / 22), rel=1e-12)
+    others = [view for view in mastery.exam_mastery(user.id, exam.id, T0).objectives if view.answers == 0]
+    assert others and all(view.mastery == pytest.approx(19 / 22) for view in others)
+    newcomer = gen_user(app)
+    assert mastery.objective_posteriors(newcomer.id, exam.id, T0).blank().alpha == pytest.approx(1.0)

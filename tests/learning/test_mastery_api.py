@@ -53,12 +53,19 @@ def test_mastery_contract(client, app, learner):
     first, unanswered, third = body["objectives"]
     assert set(first) == {"domain", "domain_name", "exam_domain", "answers", "mastery", "interval", "p_mastered",
                           "mastered"}
-    # All answered now: Beta(1 + 16, 1 + 4) has mean 17/22.
-    assert (first["answers"], first["mastery"], first["exam_domain"]) == (20, round(17 / 22, 4), "1.0")
+    # All answered now, 21 of 30 over the exam: the learner's prior is 2 answers at 22/32, so 1.1 is
+    # Beta(16 + 1.375, 4 + 0.625), mean 17.375 / 22.
+    assert (first["answers"], first["mastery"], first["exam_domain"]) == (20, round(17.375 / 22, 4), "1.0")
     assert first["interval"][0] < first["mastery"] < first["interval"][1] and first["mastered"] is False
+    # Unanswered: the learner's prior alone, Beta(1.375, 0.625), mean 0.6875 (scipy for the rest).
+    from scipy import stats
+
+    prior = stats.beta(1.375, 0.625)
     assert unanswered == {"domain": "1.2", "domain_name": "Compare the options", "exam_domain": "1.0", "answers": 0,
-                          "mastery": 0.5, "interval": [0.1, 0.9], "p_mastered": 0.2, "mastered": False}
-    assert third["mastery"] == 0.5 and third["answers"] == 10
+                          "mastery": 0.6875, "interval": [round(prior.ppf(0.1), 4), round(prior.ppf(0.9), 4)],
+                          "p_mastered": round(prior.sf(0.8), 4), "mastered": False}
+    # 2.1, 5 of 10: Beta(5 + 1.375, 5 + 0.625), mean 6.375 / 12.
+    assert third["mastery"] == pytest.approx(6.375 / 12, abs=1e-4) and third["answers"] == 10
 
 
 def test_readiness_lists_what_is_missing_before_an_estimate(client, app, learner):

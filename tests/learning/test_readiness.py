@@ -86,9 +86,12 @@ def ready_learner(app):
 
 
 def test_the_pass_probability_matches_the_exact_beta_binomial_sum(app, ready_learner):
-    """54 questions at Beta(17, 5) plus 36 at Beta(13, 4), pass at 74: the simulation is within 0.015 of exact."""
+    """16 of 20 right on 1.0 and 12 of 15 on 2.0 under the learner's prior (2 answers at 29/37):
+    54 questions at Beta(16 + 58/37, 4 + 16/37) plus 36 at Beta(12 + 58/37, 3 + 16/37), pass at
+    74: the simulation is within 0.015 of the exact beta-binomial sum."""
     exam, user = ready_learner
-    distribution = _exact_raw_distribution([(54, 17.0, 5.0), (36, 13.0, 4.0)])
+    pa, pb = 2 * 29 / 37, 2 * 8 / 37
+    distribution = _exact_raw_distribution([(54, 16 + pa, 4 + pb), (36, 12 + pa, 3 + pb)])
     assert sum(distribution) == pytest.approx(1.0, abs=1e-9)
     exact = sum(distribution[74:])
     mean_raw = sum(k * p for k, p in enumerate(distribution))

@@ -1,8 +1,10 @@
 """Mastery per objective: a Beta posterior over the learner's recent accuracy (docs/LEARNING.md).
 
 The model. An answer given `age` days ago counts with weight w = 2^(-age / MASTERY_HALF_LIFE_DAYS).
-The posterior on an objective is Beta(a0 + sum(w * right), b0 + sum(w * wrong)), with the prior
-(a0, b0) = MASTERY_PRIOR. Old answers fade, so a learner who has improved (or forgotten) is
+The posterior on an objective is Beta(a + sum(w * right), b + sum(w * wrong)). Its prior (a, b)
+is the learner's own (`learner_prior`): MASTERY_PRIOR_STRENGTH pseudo-answers at the learner's
+recent accuracy over the whole exam (itself under the MASTERY_PRIOR hyperprior), so a thinly
+answered objective leans towards how this learner does elsewhere, not towards 50%. Old answers fade, so a learner who has improved (or forgotten) is
 judged on what they do now, and the interval widens again when an objective is left alone.
 
 Storage. `objective_mastery` keeps the weighted sums as of `as_of`. Because the decay is
@@ -150,26 +152,53 @@ def prior() -> tuple[float, float]:
     return float(a0), float(b0)
 
 
-def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> dict[int, Posterior]:
+class Posteriors(dict):
+    """Posterior per objective id, with the learner's own prior (`prior`) for the rest."""
+
+    prior: tuple[float, float] = (1.0, 1.0)
+
+    def blank(self) -> Posterior:
+        """The posterior of an objective or domain with no answer: the learner's prior alone."""
+        return Posterior(self.prior[0], self.prior[1], 0, 0, 0.0)
+
+
+def learner_prior(right: float, total: float) -> tuple[float, float]:
+    """The prior of each of a learner's objectives and domains in one exam: Beta with mean the
+    learner's own recent accuracy over the whole exam (right / total, decayed, under the
+    MASTERY_PRIOR hyperprior) and MASTERY_PRIOR_STRENGTH pseudo-answers of weight. A learner's
+    domains are alike, so an objective with few answers is pulled towards the learner's level
+    rather than towards 50%. With no answer it is Beta(1, 1) at the defaults."""
+    a0, b0 = prior()
+    strength = float(current_app.config["MASTERY_PRIOR_STRENGTH"])
+    mean = (a0 + right) / (a0 + b0 + total)
+    return strength * mean, strength * (1.0 - mean)
+
+
+def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> Posteriors:
     """The learner's posterior per objective of the exam they have answered, as of `now`."""
     now = now or utcnow()
     half_life = _half_life()
-    a0, b0 = prior()
-    found = {}
+    evidence = []
     for row in db.session.execute(sa.select(ObjectiveMastery).where(ObjectiveMastery.user_id == user_id,
                                                                     ObjectiveMastery.exam_id == exam_id)).scalars():
         factor = decay(row.as_of, now, half_life)
-        right, total = row.weighted_correct * factor, row.weighted_answers * factor
-        found[row.objective_id] = Posterior(a0 + right, b0 + (total - right), row.answers, row.correct, total)
+        evidence.append((row.objective_id, row.weighted_correct * factor, row.weighted_answers * factor, row.answers,
+                         row.correct))
+    found = Posteriors()
+    found.prior = learner_prior(sum(e[1] for e in evidence), sum(e[2] for e in evidence))
+    pa, pb = found.prior
+    for objective_id, right, total, answers, correct in evidence:
+        found[objective_id] = Posterior(pa + right, pb + (total - right), answers, correct, total)
     return found
 
 
-def pooled(posteriors: list[Posterior]) -> Posterior:
-    """One posterior over several objectives' answers (a domain): their evidence added, one prior."""
-    a0, b0 = prior()
-    right = sum(p.alpha - a0 for p in posteriors)
-    wrong = sum(p.beta - b0 for p in posteriors)
-    return Posterior(a0 + right, b0 + wrong, sum(p.answers for p in posteriors),
+def pooled(posteriors: list[Posterior], base: tuple[float, float]) -> Posterior:
+    """One posterior over several objectives' answers (a domain): their evidence added to one
+    prior, `base` (the prior each of them was built on)."""
+    pa, pb = base
+    right = sum(p.alpha - pa for p in posteriors)
+    wrong = sum(p.beta - pb for p in posteriors)
+    return Posterior(pa + right, pb + wrong, sum(p.answers for p in posteriors),
                      sum(p.correct for p in posteriors), sum(p.weighted_answers for p in posteriors))
 
 
@@ -214,10 +243,9 @@ def view_of(posterior: Posterior) -> tuple[float, tuple[float, float], float, bo
 
 
 def exam_mastery(user_id: int, exam_id: int, now: datetime | None = None) -> ExamMastery:
-    """Mastery of every objective of the exam (the prior alone where nothing is answered yet)."""
+    """Mastery of every objective of the exam (the learner's prior alone where nothing is answered yet)."""
     posteriors = objective_posteriors(user_id, exam_id, now)
-    a0, b0 = prior()
-    blank = Posterior(a0, b0, 0, 0, 0.0)
+    blank = posteriors.blank()
     views = []
     for objective_id, code, title, number in db.session.execute(
             sa.select(Objective.id, Objective.code, Objective.title, Domain.number)
@@ -234,7 +262,7 @@ def exam_mastery(user_id: int, exam_id: int, now: datetime | None = None) -> Exa
 
 def domain_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> dict[int, Posterior]:
     """The learner's posterior per 1.0-level domain of the exam (keyed by domain id), pooling its
-    objectives; a domain with no answer has the prior alone."""
+    objectives; a domain with no answer has the learner's prior alone."""
     posteriors = objective_posteriors(user_id, exam_id, now)
     by_domain: dict[int, list[Posterior]] = defaultdict(list)
     domain_ids = []
@@ -243,4 +271,4 @@ def domain_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -
         domain_ids.append(domain_id)
         if objective_id in posteriors:
             by_domain[domain_id].append(posteriors[objective_id])
-    return {domain_id: pooled(by_domain.get(domain_id, [])) for domain_id in dict.fromkeys(domain_ids)}
+    return {domain_id: pooled(by_domain.get(domain_id, []), posteriors.prior) for domain_id in dict.fromkeys(domain_ids)}
