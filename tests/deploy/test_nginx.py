@@ -4,76 +4,24 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import require_tool
-from tests.tools.servers import ROOT, find_binary, free_port, start_gunicorn, stop_process, wait_for_port
-
-
-def _render_nginx(tmp: Path, nginx_port: int, app_port: int) -> Path:
-    site = (ROOT / "deploy" / "nginx.conf").read_text()
-    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    site = site.replace("listen 80;", f"listen 127.0.0.1:{nginx_port};")
-    site = site.replace("alias /srv/certquest/static/;", f"alias {ROOT / 'static'}/;")
-    site = site.replace("include /etc/nginx/certquest_proxy_params;",
-                        f"include {ROOT / 'deploy' / 'certquest_proxy_params'};")
-    (tmp / "site.conf").write_text(site)
-    user = "user root root;\n" if os.geteuid() == 0 else ""
-    main = f"""{user}worker_processes 1;
-daemon off;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log warn;
-events {{ worker_connections 256; }}
-http {{
-    types {{ text/html html; text/css css; application/javascript js; image/svg+xml svg; }}
-    default_type application/octet-stream;
-    access_log {tmp}/access.log;
-    client_body_temp_path {tmp}/body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    include {tmp}/site.conf;
-}}
-"""
-    path = tmp / "nginx.conf"
-    path.write_text(main)
-    return path
+from tests.tools.servers import find_binary
+from tests.tools.stack import production_stack
 
 
 @pytest.fixture(scope="module")
 def stack(app, tmp_path_factory):
     """gunicorn (one worker: no Redis here) and nginx in front of it, both on free loopback ports."""
-    nginx = find_binary("nginx")
-    require_tool(nginx, "nginx")
-    tmp = tmp_path_factory.mktemp("nginx")
-    app_port, nginx_port = free_port(), free_port()
-    gunicorn_log = tmp / "gunicorn.log"
-    env = {
-        "CERTQUEST_ENV": "production",
-        "SECRET_KEY": "integration-test-secret-0123456789abcdef",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PROXY_COUNT": "1",
-        "LOG_LEVEL": "INFO",
-        "TRUSTED_HOSTS": "127.0.0.1",
-    }
-    gunicorn = start_gunicorn(app_port, env, gunicorn_log, workers=1)
-    conf = _render_nginx(tmp, nginx_port, app_port)
-    proc = subprocess.Popen([nginx, "-c", str(conf), "-p", str(tmp)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(nginx_port, proc=proc)
-        yield {"base": f"http://127.0.0.1:{nginx_port}", "app": f"http://127.0.0.1:{app_port}", "log": gunicorn_log}
-    finally:
-        stop_process(proc)
-        stop_process(gunicorn)
+    require_tool(find_binary("nginx"), "nginx")
+    with production_stack(tmp_path_factory.mktemp("nginx"), app.config["SQLALCHEMY_DATABASE_URI"]) as running:
+        yield {"base": running.base_url, "app": running.app_url, "log": running.gunicorn_log}
 
 
 def _get(url: str, headers: dict | None = None):
