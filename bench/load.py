@@ -30,7 +30,7 @@ gamification rule replayed from the attempts, finds no drift); no lost answers (
 script saw saved is the attempt's stored answer after submit, with its answers row, and the
 result counts exactly those as answered).
 
-Usage: python bench/load.py [--learners 50] [--duration 300] [--spawn-rate 5] [--think 3]
+Usage: python bench/load.py [--learners 50] [--duration 300] [--spawn-rate 2] [--think 5]
                             [--database-url URL] [--base-url URL] [--workers N] [--json PATH]
 Exit status: 0 all checks passed, 1 a check failed, 2 the load test could not run.
 """
@@ -42,7 +42,6 @@ import locust  # noqa: F401  (first: gevent must patch the standard library befo
 import argparse
 import itertools
 import json
-import math
 import os
 import random
 import re
@@ -52,7 +51,7 @@ import sys
 import tempfile
 import time
 import traceback
-from contextlib import ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,12 +60,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import gevent  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 from urllib3 import PoolManager  # noqa: E402
 
 from bench.generate_data import bench_config, migrate  # noqa: E402
+from bench.load_checks import Record, check_answers, check_xp, stored_answer  # noqa: E402
 from webapp.models.enums import Confidence, QuestionSource, QuizMode  # noqa: E402
 
 P95_TARGET_MS = 300.0
@@ -74,19 +73,6 @@ QUIZ_QUESTIONS = 10
 STUDY_QUESTIONS = 5
 API_SHARE = 5  # one learner in five is a machine client of the JSON API
 PASSWORD = "load-test-Passphrase-7391"  # passes the password policy (12+ characters, no identity parts)
-
-
-# --- what the learners saw (the "script's own record" the checks compare with the database) ---
-
-@dataclass
-class Record:
-    """Everything the learners saved, by attempt, and the learners themselves."""
-
-    learners: dict[str, str] = field(default_factory=dict)  # username -> source address
-    saved: dict[int, dict[int, object]] = field(default_factory=dict)  # attempt id -> question id -> answer
-    submitted: set[int] = field(default_factory=set)
-    api_mismatches: list[str] = field(default_factory=list)
-    studies_finished: int = 0
 
 
 RECORD = Record()
@@ -181,7 +167,7 @@ class Learner(HttpUser):
     """What every learner shares: its own address, a cookie jar, error reporting."""
 
     abstract = True
-    think_seconds = 3.0
+    think_seconds = 5.0
 
     def __init__(self, environment) -> None:
         self.number = next(_learner_numbers)
@@ -374,8 +360,7 @@ class ApiLearner(Learner):
         answers = self.call("GET", f"/api/v1/quizzes/{quiz['id']}", "api quiz result").json()["answers"]
         for question_id, stored in saved.items():
             shown = answers[str(question_id)]
-            got = sorted(shown["choice_ids"]) if isinstance(stored, list) else {k: v for k, v in shown.items()
-                                                                                  if k in stored}
+            got = stored_answer(stored, shown.get("choice_ids"), shown)
             if got != stored:
                 RECORD.api_mismatches.append(f"quiz {quiz['id']} question {question_id}: saved {stored}, result {got}")
 
@@ -461,83 +446,6 @@ def generator_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-# --- the checks against the database ---
-
-def check_xp(database_url: str, usernames: list[str]) -> list[str]:
-    """XP = ledger for every learner, per attempt too; and the rule replayed finds no drift."""
-    from webapp import create_app
-    from webapp.extensions import db
-    from webapp.gamification.services import recompute_all
-    from webapp.models import AttemptResult, QuizAttempt, User, XpEvent
-
-    problems = []
-    app = create_app(bench_config(database_url))
-    with app.app_context():
-        users = db.session.execute(sa.select(User.id, User.username, User.xp).where(User.username.in_(usernames))).all()
-        if len(users) != len(usernames):
-            problems.append(f"{len(usernames) - len(users)} learners have no account")
-        ledger = dict(db.session.execute(sa.select(XpEvent.user_id, sa.func.sum(XpEvent.amount))
-                                         .group_by(XpEvent.user_id)).all())
-        for user_id, username, xp in users:
-            if xp != ledger.get(user_id, 0):
-                problems.append(f"{username}: users.xp {xp} but the ledger sums to {ledger.get(user_id, 0)}")
-        per_attempt = dict(db.session.execute(sa.select(XpEvent.source, sa.func.sum(XpEvent.amount))
-                                              .group_by(XpEvent.source)).all())
-        results = db.session.execute(sa.select(AttemptResult.attempt_id, AttemptResult.xp_earned)
-                                     .join(QuizAttempt, QuizAttempt.id == AttemptResult.attempt_id)
-                                     .where(QuizAttempt.user_id.in_([u[0] for u in users]))).all()
-        for attempt_id, earned in results:
-            if earned != per_attempt.get(f"attempt:{attempt_id}", 0):
-                problems.append(f"attempt {attempt_id}: result says {earned} XP, ledger "
-                                f"{per_attempt.get(f'attempt:{attempt_id}', 0)}")
-        db.session.rollback()
-        drift = recompute_all()
-        if drift.any:
-            problems.append(f"the XP rule replayed from the attempts disagrees: {drift.summary()}")
-    XP_SUMMARY["learners"] = len(users)
-    XP_SUMMARY["xp_total"] = sum(u[2] for u in users)
-    XP_SUMMARY["results"] = len(results)
-    return problems
-
-
-XP_SUMMARY: dict = {}
-
-
-def check_answers(database_url: str, record: Record) -> tuple[list[str], int]:
-    """Every saved answer is the submitted attempt's stored answer, with its answers row, and the
-    result counts exactly the saved ones as answered: (problems, answers checked)."""
-    engine = sa.create_engine(database_url)
-    meta = sa.MetaData()
-    aq, answers, results = (sa.Table(name, meta, autoload_with=engine)
-                            for name in ("attempt_questions", "answers", "attempt_results"))
-    problems, checked = [], 0
-    with engine.connect() as conn:
-        for attempt_id in sorted(record.submitted):
-            saved = record.saved.get(attempt_id, {})
-            stored = {row.question_id: row for row in conn.execute(sa.select(aq).where(aq.c.attempt_id == attempt_id))}
-            rows = set(conn.execute(sa.select(answers.c.question_id).where(answers.c.attempt_id == attempt_id)).scalars())
-            result = conn.execute(sa.select(results.c.answered).where(results.c.attempt_id == attempt_id)).scalar()
-            if result is None:
-                problems.append(f"attempt {attempt_id}: submitted but no result")
-                continue
-            for question_id, answer in saved.items():
-                checked += 1
-                row = stored.get(question_id)
-                if row is None:
-                    problems.append(f"attempt {attempt_id}: question {question_id} is not in the attempt")
-                    continue
-                got = sorted(row.selected_choice_ids or []) if isinstance(answer, list) else \
-                    {k: v for k, v in (row.response or {}).items() if k in answer}
-                if got != answer:
-                    problems.append(f"attempt {attempt_id} question {question_id}: saved {answer}, stored {got}")
-                if question_id not in rows:
-                    problems.append(f"attempt {attempt_id} question {question_id}: no answers row after submit")
-            if result != len(saved):
-                problems.append(f"attempt {attempt_id}: the result counts {result} answered, the learner saved {len(saved)}")
-    engine.dispose()
-    return problems + record.api_mismatches, checked
-
-
 # --- the stack ---
 
 @contextmanager
@@ -571,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=300.0, help="seconds of load after the ramp")
     parser.add_argument("--spawn-rate", type=float, default=2.0,
                         help="learners started a second (each one's registration costs a scrypt hash)")
-    parser.add_argument("--think", type=float, default=3.0, help="mean think time before an answer (s)")
+    parser.add_argument("--think", type=float, default=5.0, help="mean think time before an answer (s): at 5 a quiz lasts\n                        over a minute, past XP_MIN_SECONDS_PER_QUESTION, so it earns XP")
     parser.add_argument("--database-url", help="use this database (default: a throwaway PostgreSQL cluster)")
     parser.add_argument("--base-url", help="a running stack's nginx URL (then --database-url is its database)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's default)")
@@ -611,14 +519,17 @@ def main(argv: list[str] | None = None) -> int:
         slow = [f"{r.name} p95 {r.p95:.0f} ms" for r in rows if r.name != "ALL" and r.p95 >= P95_TARGET_MS]
         if slow:
             failures.append(f"p95 at or over {P95_TARGET_MS:.0f} ms: " + ", ".join(slow))
-        xp_problems = check_xp(url, list(RECORD.learners))
-        answer_problems, checked = check_answers(url, RECORD)
+        from webapp import create_app
+
+        checker = create_app(bench_config(url))
+        xp_problems, xp_summary = check_xp(checker, list(RECORD.learners))
+        answer_problems, checked = check_answers(checker, RECORD)
         failures += xp_problems[:20] + answer_problems[:20]
         if not RECORD.submitted:
             failures.append("no quiz was submitted: nothing to check the answers of")
         print(f"learners {len(RECORD.learners)} from {len(set(RECORD.learners.values()))} addresses; quizzes submitted "
               f"{len(RECORD.submitted)}, answers checked {checked}; study sessions finished {RECORD.studies_finished}; "
-              f"XP {XP_SUMMARY.get('xp_total', 0)} over {XP_SUMMARY.get('results', 0)} results; "
+              f"XP {xp_summary['xp_total']} over {xp_summary['results']} results; "
               f"load average {os.getloadavg()[0]:.2f}; this load generator used {generator_cpu():.0f} s of CPU")
         print("\n".join(f"FAIL {f}" for f in failures) if failures else "PASS: 0 errors, every p95 under "
               f"{P95_TARGET_MS:.0f} ms, XP equal to the ledger, no lost answers")
@@ -627,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
                 "operations": [r.__dict__ for r in rows], "failures": failures,
                 "learners": len(RECORD.learners), "addresses": len(set(RECORD.learners.values())),
                 "quizzes_submitted": len(RECORD.submitted), "answers_checked": checked,
-                "studies_finished": RECORD.studies_finished, "xp": XP_SUMMARY,
+                "studies_finished": RECORD.studies_finished, "xp": xp_summary,
                 "seconds": elapsed, "generator_cpu_seconds": generator_cpu(), "load_average": os.getloadavg()},
                 indent=2))
         return 1 if failures else 0
