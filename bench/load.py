@@ -182,16 +182,23 @@ class Learner(HttpUser):
     def think(self, factor: float = 1.0) -> None:
         gevent.sleep(self.rng.uniform(0.5, 1.5) * self.think_seconds * factor)
 
-    def call(self, method: str, path: str, name: str, expect: tuple[int, ...] = (200,), **kwargs):
-        """One request, counted under `name`; a status outside `expect` is an error."""
+    def call(self, method: str, path: str, name: str, expect: tuple[int, ...] = (200,), shows: str | None = None,
+             **kwargs):
+        """One request, counted under `name`; a status outside `expect`, or a body without `shows`
+        (the fragment's root id, say), is an error. The response has `.as_expected`."""
         kwargs.setdefault("allow_redirects", False)
         send_secure_cookies_over_loopback(self.client.cookies)
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as response:
+            response.as_expected = False
             if response.status_code not in expect:
                 response.failure(f"{method} {path}: {response.status_code} (expected {expect}) "
                                  f"{response.text[:200]!r}")
+            elif shows is not None and shows not in response.text:
+                response.failure(f"{method} {path}: {response.status_code} without {shows!r} "
+                                 f"(HX-Redirect {response.headers.get('HX-Redirect')!r})")
             else:
                 response.success()
+                response.as_expected = True
             return response
 
 
@@ -217,13 +224,16 @@ class BrowserLearner(Learner):
         self.page_url = self.host + path
         return response
 
-    def htmx(self, method: str, path: str, name: str, target: str, data=None, expect=(200,), trigger=None):
-        """A request as htmx sends it from the current page."""
+    def htmx(self, method: str, path: str, name: str, target: str, data=None, expect=(200,), trigger=None,
+             shows: str | None = ""):
+        """A request as htmx sends it from the current page; the response must hold `shows`
+        (by default the target's id: the fragment that replaces it)."""
         headers = {"HX-Request": "true", "HX-Current-URL": self.page_url, "HX-Target": target,
                    "X-CSRFToken": self.csrf, "Referer": self.page_url}
         if trigger:
             headers["HX-Trigger"] = trigger
-        return self.call(method, path, name, expect=expect, data=data, headers=headers)
+        shows = f'id="{target}"' if shows == "" else shows
+        return self.call(method, path, name, expect=expect, data=data, headers=headers, shows=shows)
 
     def form(self, path: str, name: str, data, expect=(302,)):
         """A plain form POST (no JavaScript involved)."""
@@ -263,7 +273,7 @@ class BrowserLearner(Learner):
                 fields.append(("confidence", self.rng.choice(list(Confidence)).value))
             # Ticking a choice: the fieldset's own hx-post (hx-trigger="change"), with the whole form.
             if self.htmx("POST", f"{base}/{number}/answer", "quiz answer (htmx change)", f"choices-{number}",
-                         form + fields, trigger=f"choices-{number}").ok:
+                         form + fields, trigger=f"choices-{number}").as_expected:
                 saved[screen.question_id] = stored
             if self.rng.random() < 0.2:
                 self.think(0.3)
@@ -277,13 +287,13 @@ class BrowserLearner(Learner):
                 self.page_url = f"{self.host}{base}/{number + 1}"  # hx-push-url
             else:
                 done = self.htmx("POST", f"{base}/{number}/answer", "quiz review and submit (htmx)", "quiz-panel",
-                                 form + fields + [("go", "review")])
+                                 form + fields + [("go", "review")], shows=None)
                 confirm = self.page(done.headers.get("HX-Redirect", ""), "quiz submit page")
         self.think(0.5)
         token = find(CSRF_INPUT, confirm.text, "submit form token").group(1)
         result = self.htmx("POST", f"/quizzes/{attempt_id}/submit", "quiz submit (htmx)", "main",
-                           {"csrf_token": token})
-        if result.ok:
+                           {"csrf_token": token}, shows='id="by-domain-heading"')
+        if result.as_expected:
             RECORD.submitted.add(attempt_id)
             self.page_url = self.host + result.headers.get("HX-Push-Url", "")
         self.think(0.5)
@@ -301,7 +311,7 @@ class BrowserLearner(Learner):
             self.think()
             fields, _ = pick_answer(screen, self.rng)
             self.htmx("POST", f"/study/{session_id}/q/{number}/answer", "study answer (htmx)",
-                      f"study-answer-{number}", [("csrf_token", token), *fields])
+                      f"study-answer-{number}", [("csrf_token", token), *fields], shows=f'id="study-feedback-{number}"')
             if self.rng.random() < 0.3:
                 self.htmx("POST", f"/bookmarks/{screen.question_id}", "study bookmark toggle (htmx)",
                           f"bookmark-toggle-{screen.question_id}",
@@ -310,7 +320,7 @@ class BrowserLearner(Learner):
             self.think(0.5)
         end = self.page(f"/study/{session_id}/end", "study end page")
         token = find(CSRF_INPUT, end.text, "finish form token").group(1)
-        if self.form(f"/study/{session_id}/finish", "study finish", {"csrf_token": token}).ok:
+        if self.form(f"/study/{session_id}/finish", "study finish", {"csrf_token": token}).as_expected:
             RECORD.studies_finished += 1
 
     @task(2)
@@ -350,12 +360,12 @@ class ApiLearner(Learner):
             if self.rng.random() < 0.5:
                 body["confidence"] = self.rng.choice(list(Confidence)).value
             if self.call("PUT", f"/api/v1/quizzes/{quiz['id']}/answers/{question['id']}", "api quiz answer",
-                         json=body).ok:
+                         json=body).as_expected:
                 saved[question["id"]] = stored
             if self.rng.random() < 0.2:
                 self.call("POST", f"/api/v1/questions/{question['id']}/bookmark", "api bookmark add",
                           expect=(200, 201))
-        if self.call("POST", f"/api/v1/quizzes/{quiz['id']}/submit", "api quiz submit").ok:
+        if self.call("POST", f"/api/v1/quizzes/{quiz['id']}/submit", "api quiz submit").as_expected:
             RECORD.submitted.add(quiz["id"])
         answers = self.call("GET", f"/api/v1/quizzes/{quiz['id']}", "api quiz result").json()["answers"]
         for question_id, stored in saved.items():
