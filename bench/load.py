@@ -10,7 +10,7 @@ names its database, which the checks read).
 Each learner connects from its own loopback address (127.1.x.y: every 127/8 address reaches lo
 on Linux), so nginx and the app see distinct `$remote_addr` values and per-address rate limits
 apply as they would to real people; no X-Forwarded-For is sent. Learners register, then run the
-mix until the time is up:
+mix until the time is up, and then finish the quiz or session they are in (--drain):
 
   browser learners (HTML pages with CSRF tokens, htmx requests as htmx sends them)
     - browse the catalogue (/exams, an exam page);
@@ -30,7 +30,7 @@ gamification rule replayed from the attempts, finds no drift); no lost answers (
 script saw saved is the attempt's stored answer after submit, with its answers row, and the
 result counts exactly those as answered).
 
-Usage: python bench/load.py [--learners 50] [--duration 300] [--spawn-rate 2] [--think 5]
+Usage: python bench/load.py [--learners 50] [--duration 300] [--spawn-rate 2] [--think 5] [--drain 150]
                             [--database-url URL] [--base-url URL] [--workers N] [--json PATH]
 Exit status: 0 all checks passed, 1 a check failed, 2 the load test could not run.
 """
@@ -413,10 +413,12 @@ class OperationStats:
     rps: float
 
 
-def run_load(base_url: str, learners: int, duration: float, spawn_rate: float, think: float):
-    """Start the learners at `spawn_rate` a second and run them `duration` seconds more: (environment, seconds)."""
+def run_load(base_url: str, learners: int, duration: float, spawn_rate: float, think: float, drain: float):
+    """Start the learners at `spawn_rate` a second, run them `duration` seconds more, then let each
+    finish what it is doing (its quiz: submitted, so its answers can be checked) for at most
+    `drain` seconds: (environment, seconds from the first start to the last stop)."""
     Learner.think_seconds = think
-    env = Environment(user_classes=[BrowserLearner, ApiLearner], host=base_url)
+    env = Environment(user_classes=[BrowserLearner, ApiLearner], host=base_url, stop_timeout=drain)
     runner = env.create_local_runner()
     runner.start(learners, spawn_rate=spawn_rate)
     started = time.monotonic()
@@ -496,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spawn-rate", type=float, default=2.0,
                         help="learners started a second (each one's registration costs a scrypt hash)")
     parser.add_argument("--think", type=float, default=5.0, help="mean think time before an answer (s): at 5 a quiz lasts\n                        over a minute, past XP_MIN_SECONDS_PER_QUESTION, so it earns XP")
+    parser.add_argument("--drain", type=float, default=150.0,
+                        help="at the end, at most this long (s) for learners to finish their quiz or session")
     parser.add_argument("--database-url", help="use this database (default: a throwaway PostgreSQL cluster)")
     parser.add_argument("--base-url", help="a running stack's nginx URL (then --database-url is its database)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's default)")
@@ -525,7 +529,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"load: {args.learners} learners, {args.duration:.0f} s after a {args.learners / args.spawn_rate:.0f} s "
               f"ramp, against {base_url}; load average {os.getloadavg()[0]:.2f}", flush=True)
-        env, elapsed = run_load(base_url, args.learners, args.duration, args.spawn_rate, args.think)
+        env, elapsed = run_load(base_url, args.learners, args.duration, args.spawn_rate, args.think,
+                                args.drain)
         rows = operation_table(env, elapsed)
         print_table(rows)
         failures: list[str] = []
