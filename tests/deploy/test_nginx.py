@@ -12,37 +12,16 @@ import urllib.request
 import pytest
 
 from tests.conftest import require_tool
-from tests.tools.servers import find_binary, free_port, start_gunicorn, stop_process
-from tests.tools.stack import start_nginx
+from tests.tools.servers import find_binary
+from tests.tools.stack import production_stack
 
 
 @pytest.fixture(scope="module")
 def stack(app, tmp_path_factory):
     """gunicorn (one worker: no Redis here) and nginx in front of it, both on free loopback ports."""
-    nginx = find_binary("nginx")
-    require_tool(nginx, "nginx")
-    tmp = tmp_path_factory.mktemp("nginx")
-    app_port = free_port()
-    gunicorn_log = tmp / "gunicorn.log"
-    env = {
-        "CERTQUEST_ENV": "production",
-        "SECRET_KEY": "integration-test-secret-0123456789abcdef",
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "PROXY_COUNT": "1",
-        "LOG_LEVEL": "INFO",
-        "TRUSTED_HOSTS": "127.0.0.1",
-    }
-    gunicorn = start_gunicorn(app_port, env, gunicorn_log, workers=1)
-    try:
-        proc, nginx_port = start_nginx(nginx, tmp, app_port)
-    except Exception:
-        stop_process(gunicorn)
-        raise
-    try:
-        yield {"base": f"http://127.0.0.1:{nginx_port}", "app": f"http://127.0.0.1:{app_port}", "log": gunicorn_log}
-    finally:
-        stop_process(proc)
-        stop_process(gunicorn)
+    require_tool(find_binary("nginx"), "nginx")
+    with production_stack(tmp_path_factory.mktemp("nginx"), app.config["SQLALCHEMY_DATABASE_URI"]) as running:
+        yield {"base": running.base_url, "app": running.app_url, "log": running.gunicorn_log}
 
 
 def _get(url: str, headers: dict | None = None):
