@@ -219,3 +219,28 @@ def test_a_rendering_error_for_one_learner_marks_it_failed_and_the_run_goes_on(a
     assert row.status == DigestStatus.FAILED and "RuntimeError: bad data" in row.last_error
     monkeypatch.setattr(services, "build_digest", real)
     assert _send(app).sent == [learner.email]
+
+
+def test_the_digest_lists_the_reviews_due_per_exam(app, smtp, learner):
+    """With the learner's cards built from their answers (the wrong ones are due a learning step
+    later, long past by now), the digest lists the exam's reviews due, linked to its exam page."""
+    from tests.factories import gen_learning_rows
+    from webapp.learning.due import due_by_exam
+
+    gen_learning_rows(app, learner)
+    with app.app_context():
+        [item] = due_by_exam(db.session.get(User, learner.id))
+    assert item.due > 0
+    _send(app)
+    text, html = _parts(smtp.to(learner.email)[0])
+    link = f"https://certquest.example.org/exams/{learner.exam.slug}"
+    assert f"REVIEWS DUE\n- {item.exam.name}: {item.due} reviews due\n  {link}" in text
+    assert f'<li><a href="{link}">{item.exam.name}</a>: {item.due} reviews due</li>' in html
+
+
+def test_no_review_due_leaves_the_section_out(app, smtp, learner):
+    """A learner without cards (answers imported, never rebuilt) gets no "Reviews due" section."""
+    _send(app)
+    text, html = _parts(smtp.to(learner.email)[0])
+    assert "Questions answered" in text and "Weak areas" in html
+    assert "REVIEWS DUE" not in text and 'id="reviews-due"' not in html

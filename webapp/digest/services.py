@@ -118,6 +118,7 @@ class Digest:
     goal_set: bool
     goal_days_met: int
     weak_areas: list[DigestLink]
+    reviews_due: list[DigestLink]  # one per exam with spaced-review cards due when the digest is built
     recommendation: DigestLink | None
     dashboard_url: str
     account_url: str
@@ -206,9 +207,18 @@ def _recommendation(user: User) -> DigestLink | None:
     return DigestLink(items[0].title, items[0].reason, external_url("main.index"))
 
 
+def _reviews_due(user: User) -> list[DigestLink]:
+    """Per exam, the spaced-review cards due as the digest is built, linking to the exam page
+    (its Review now button starts them; an email link cannot POST)."""
+    from webapp.learning.due import due_by_exam
+
+    return [DigestLink(item.exam.name, f"{item.due} review{'s' if item.due != 1 else ''} due",
+                       external_url("questions.show_exam", slug=item.exam.slug))
+            for item in due_by_exam(user) if item.due]
+
+
 def build_digest(user: User, week: IsoWeek) -> Digest:
-    """Everything the learner's digest shows for `week`. Due reviews are not part of it: review
-    scheduling does not exist yet."""
+    """Everything the learner's digest shows for `week`, and the reviews due now."""
     from webapp.analytics.services import weak_areas
 
     weak = weak_areas(user).weak_domains[: current_app.config["DIGEST_WEAK_AREAS"]]
@@ -223,6 +233,7 @@ def build_digest(user: User, week: IsoWeek) -> Digest:
         weak_areas=[DigestLink(f"{item.exam_name} {item.domain} {item.domain_name}",
                                f"{item.accuracy:.0f}% over {item.total_attempts} answers",
                                external_url("questions.show_exam", slug=item.exam_type)) for item in weak],
+        reviews_due=_reviews_due(user),
         recommendation=_recommendation(user),
         dashboard_url=external_url("main.index"),
         account_url=external_url("account.page"),
