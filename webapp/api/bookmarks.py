@@ -12,7 +12,7 @@ import marshmallow as ma
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, objective_code_field, page_body, page_schema
 from webapp.bookmarks import services
 from webapp.bookmarks.tags import MAX_TAG_LENGTH, MAX_TAGS
 
@@ -57,7 +57,7 @@ BookmarkPage = page_schema(BookmarkOut, "BookmarkPage")
 
 class BookmarkArgs(PageArgsSchema):
     exam_type = exam_type_field()
-    domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
+    domain = objective_code_field(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
     tag = ma.fields.String(metadata={"description": "only bookmarks with this tag (case-insensitive)"})
 
 

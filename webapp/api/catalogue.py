@@ -6,7 +6,7 @@ import marshmallow as ma
 
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
-from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, objective_code_field, page_body, page_schema
 from webapp.questions import browse
 from webapp.questions.services import list_exam_catalogue
 
@@ -86,7 +86,7 @@ QuestionPage = page_schema(QuestionOut, "QuestionPage")
 
 class QuestionArgs(PageArgsSchema):
     exam_type = exam_type_field(metadata={"description": "an exam slug (admins may also name a retired exam)"})
-    domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
+    domain = objective_code_field(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
 
 
 def question_body(question, show_answer: bool, choices=None) -> dict:

@@ -22,7 +22,21 @@ goals_bp = Blueprint("api_goals", __name__, description="Daily goals and today's
 exam_dates_bp = Blueprint("api_exam_dates", __name__, description="Exam dates: a countdown and a suggested daily target")
 
 
+def goal_target_ranges() -> dict:
+    """Each goal type's target range as JSON Schema, read from config by `goal_bounds` (the rule
+    the service applies) when the document is built."""
+    ranges = []
+    for kind in GoalType:
+        low, high = services.goal_bounds(kind)
+        ranges.append({"properties": {"type": {"enum": [kind.value]},
+                                      "target": {"minimum": low, "maximum": high}}})
+    return {"oneOf": ranges}
+
+
 class GoalIn(ma.Schema):
+    class Meta:
+        openapi = goal_target_ranges
+
     type = ma.fields.String(required=True, validate=GOAL_TYPES)
     target = ma.fields.Integer(required=True, strict=True, metadata={
         "description": "questions a day (GOAL_DAILY_QUESTIONS_MIN..MAX, 5-500 by default) or minutes a day "
