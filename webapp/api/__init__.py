@@ -82,11 +82,14 @@ class ErrorSchema(ma.Schema):
     request_id = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Dict())
     quiz_id = ma.fields.Integer(metadata={"description": "409 QUIZ_IN_PROGRESS only: the quiz already open"})
+    current_version = ma.fields.Integer(metadata={
+        "description": "409 VERSION_CONFLICT only: the question's version now"})
     study_session_id = ma.fields.Integer(metadata={
         "description": "409 STUDY_IN_PROGRESS only: the study session already open"})
 
 
 LIVE_ENUM = "x-live-enum"
+BLANK_IS_NONE = "x-blank-is-none"  # a filter that takes "" as no filter: "" joins its live enum
 
 
 def _exam_types() -> list[str]:
@@ -118,15 +121,34 @@ def with_live_enums(node: Any, values: dict[str, list[str]]) -> Any:
         return [with_live_enums(item, values) for item in node]
     if not isinstance(node, dict):
         return node
-    copy = {key: with_live_enums(value, values) for key, value in node.items() if key != LIVE_ENUM}
+    copy = {key: with_live_enums(value, values) for key, value in node.items() if key not in (LIVE_ENUM, BLANK_IS_NONE)}
     if LIVE_ENUM in node and values.get(node[LIVE_ENUM]):
-        copy["enum"] = values[node[LIVE_ENUM]]
+        copy["enum"] = ([""] if node.get(BLANK_IS_NONE) else []) + values[node[LIVE_ENUM]]
     return copy
 
 
 def error_response(status: int) -> str:
     """The name of the documented error response (the ErrorSchema body) for `status`."""
     return HTTPStatus(status).name
+
+
+def links(status: int, **targets: dict) -> dict:
+    """`@bp.doc(**links(201, Name=link(...)))`: the OpenAPI links of a response, the operations a
+    client calls next with values from this exchange (schemathesis's state machine follows them)."""
+    return {"responses": {status: {"links": targets}}}
+
+
+def link(method: str, path: str, description: str, parameters: dict | None = None,
+         request_body: dict | None = None) -> dict:
+    """One OpenAPI link to the operation `method path` (a path of this API, e.g. /quizzes/{quiz_id});
+    `parameters` and `request_body` are runtime expressions such as `$response.body#/id`."""
+    pointer = f"{API_PREFIX}{path}".replace("~", "~0").replace("/", "~1")
+    target = {"operationRef": f"#/paths/{pointer}/{method.lower()}", "description": description}
+    if parameters:
+        target["parameters"] = parameters
+    if request_body is not None:
+        target["requestBody"] = request_body
+    return target
 
 
 def shape_errors(path: str, operation: dict) -> list[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from webapp.api import Blueprint, error_response
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_token, api_user, token_required
 from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
                                 UserPatchSchema, UserSchema)
@@ -29,6 +29,9 @@ def user_body(user) -> dict:
 
 
 @auth_bp.route("/register", methods=["POST"])
+@auth_bp.doc(**links(201, CreateToken=link(
+    "post", "/auth/token", "Sign in with the new account",
+    request_body={"login": "$request.body#/username", "password": "$request.body#/password"})))
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, UserEnvelopeSchema)
 @auth_bp.alt_response(409, response=error_response(409))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint, error_response
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
 from webapp.feedback import services
@@ -82,7 +82,8 @@ def report_body(report, with_question: bool = False) -> dict:
 
 
 @feedback_bp.route("/questions/<int:question_id>/feedback", methods=["POST"])
-@feedback_bp.doc(security=BEARER)
+@feedback_bp.doc(security=BEARER, **links(201, TriageReport=link(
+    "patch", "/admin/feedback/{report_id}", "An admin resolves or dismisses it", {"report_id": "$response.body#/id"})))
 @feedback_bp.arguments(ReportIn)
 @feedback_bp.response(201, ReportOut)
 @feedback_bp.alt_response(200, schema=ReportOut, description="Your open report on the question was updated")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.schemas import BEARER
 from webapp.goals import services
@@ -138,7 +138,8 @@ def list_goals():
 
 
 @goals_bp.route("", methods=["POST"])
-@goals_bp.doc(security=BEARER)
+@goals_bp.doc(security=BEARER, **links(201, DeleteGoal=link(
+    "delete", "/goals/{type}", "Remove the goal just set", {"type": "$response.body#/type"})))
 @goals_bp.arguments(GoalIn)
 @goals_bp.response(201, GoalOut)
 @token_required
@@ -177,7 +178,8 @@ def list_exam_dates():
 
 
 @exam_dates_bp.route("/<exam_type>", methods=["PUT"])
-@exam_dates_bp.doc(security=BEARER)
+@exam_dates_bp.doc(security=BEARER, **links(200, ClearExamDate=link(
+    "delete", "/exam-dates/{exam_type}", "Remove the date just set", {"exam_type": "$request.path.exam_type"})))
 @exam_dates_bp.arguments(ExamDateIn)
 @exam_dates_bp.response(200, ExamDateOut)
 @token_required

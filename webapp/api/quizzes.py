@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint, error_response
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.schemas import (BEARER, ConfigRange, PageArgsSchema, exam_type_field, objective_code_field, page_body,
@@ -127,8 +127,17 @@ def summary_body(attempt, result) -> dict:
             "passed": result.passed if result else None}
 
 
+QUIZ_ID = {"quiz_id": "$response.body#/id"}
+
+
 @quizzes_bp.route("", methods=["POST"])
-@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.doc(security=BEARER, **links(
+    201,
+    GetQuiz=link("get", "/quizzes/{quiz_id}", "Read the quiz just started", QUIZ_ID),
+    SaveAnswer=link("put", "/quizzes/{quiz_id}/answers/{question_id}", "Answer its first question",
+                    {**QUIZ_ID, "question_id": "$response.body#/questions/0/id"}),
+    SubmitQuiz=link("post", "/quizzes/{quiz_id}/submit", "Score it", QUIZ_ID),
+    AbandonQuiz=link("post", "/quizzes/{quiz_id}/abandon", "Abandon it", QUIZ_ID)))
 @quizzes_bp.arguments(StartQuizIn)
 @quizzes_bp.response(201, QuizOut)
 @quizzes_bp.alt_response(409, response=error_response(409))

@@ -22,20 +22,24 @@ class ConfigRange(ConfigBounds, ma.validate.Validator):
         return ma.validate.Range(min=self.min, max=self.max)(value)
 
 
-def exam_type_field(live_enum: str = "exam_types", **kwargs) -> ma.fields.String:
+def exam_type_field(live_enum: str = "exam_types", blank_is_none: bool = False, **kwargs) -> ma.fields.String:
     """An exam slug; the document lists the exams learners can see (`all_exam_types`: every exam)
-    when it is served."""
-    metadata = {"x_live_enum": live_enum, "description": "an exam slug", **kwargs.pop("metadata", {})}
-    return ma.fields.String(metadata=metadata, **kwargs)
-
-
-def objective_code_field(**kwargs) -> ma.fields.String:
-    """An objective code such as 2.3; the document lists the codes of the exams learners can see.
-    A code must also be one of the chosen exam's (400 UNKNOWN_OBJECTIVE otherwise)."""
-    metadata = {"x_live_enum": "objective_codes", "description": "an objective code, e.g. 2.3",
+    when it is served. A list filter that reads "" as no filter says so (`blank_is_none`)."""
+    metadata = {"x_live_enum": live_enum, "x_blank_is_none": blank_is_none, "description": "an exam slug",
                 **kwargs.pop("metadata", {})}
     return ma.fields.String(metadata=metadata, **kwargs)
 
+
+def objective_code_field(blank_is_none: bool = False, **kwargs) -> ma.fields.String:
+    """An objective code such as 2.3; the document lists the codes of the exams learners can see.
+    A code must also be one of the chosen exam's (400 UNKNOWN_OBJECTIVE otherwise)."""
+    metadata = {"x_live_enum": "objective_codes", "x_blank_is_none": blank_is_none,
+                "description": "an objective code, e.g. 2.3", **kwargs.pop("metadata", {})}
+    return ma.fields.String(metadata=metadata, **kwargs)
+
+
+# Text that must hold more than white space (trimmed first), and no NUL.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 USERNAME = {"pattern": USERNAME_PATTERN, "description": "3 to 32 lower-case letters, digits, _ and -; "
                                                         "trimmed and lower-cased first"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint, error_response
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.quizzes import SOURCES, AnswerIn
@@ -166,8 +166,21 @@ def summary_body(session, figures: services.Progress) -> dict:
             "created_at": session.created_at, "finished_at": session.finished_at}
 
 
+SESSION_ID = {"session_id": "$response.body#/id"}
+FIRST_QUESTION = {"question_id": "$response.body#/questions/0/id"}
+
+
 @study_bp.route("", methods=["POST"])
-@study_bp.doc(security=BEARER)
+@study_bp.doc(security=BEARER, **links(
+    201,
+    GetStudySession=link("get", "/study-sessions/{session_id}", "Read the session just started", SESSION_ID),
+    AnswerStudyQuestion=link("post", "/study-sessions/{session_id}/answers", "Answer its first question",
+                             SESSION_ID, FIRST_QUESTION),
+    SkipStudyQuestion=link("post", "/study-sessions/{session_id}/skip", "Skip its first question",
+                           SESSION_ID, FIRST_QUESTION),
+    RevealStudyAnswer=link("post", "/study-sessions/{session_id}/reveal", "Show its first answer",
+                           SESSION_ID, FIRST_QUESTION),
+    FinishStudySession=link("post", "/study-sessions/{session_id}/finish", "End it", SESSION_ID)))
 @study_bp.arguments(StartStudyIn)
 @study_bp.response(201, StudySessionOut)
 @study_bp.alt_response(409, response=error_response(409))
