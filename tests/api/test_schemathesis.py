@@ -10,8 +10,16 @@ What runs:
   session, a bookmark, a note, a goal...), with the stateful checks (use_after_free,
   ensure_resource_availability) that need its history.
 
-Runs are reproducible: hypothesis is derandomized (its seed comes from the test), with no example
-database and no shrinking phase (a failure is reported as found, which keeps a run's time bounded).
+Runs are reproducible: hypothesis is derandomized (`derandomize=True`: its seed comes from the
+test itself), with no example database and no shrinking phase (a failure is reported as found, and
+an operation stops after three, which keeps a run's time bounded). The state machine starts each
+scenario from the same data; because responses feed later steps, hypothesis may call a replay
+inconsistent (`Flaky`), which ends the run early as it does in schemathesis's own engine, after at
+least STATE_MACHINE_MIN_SCENARIOS scenarios.
+
+object_level_authorization compares what several identities see and only acts when schemathesis
+is given more than one; with one token per role it has nothing to compare (tests/auth's
+permission matrix covers other users' objects).
 
 What a route author must do so an operation passes (docs/API.md, "Conventions"):
 - describe every input with the schema that validates it (`@bp.arguments`), including what the
