@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from config import ROOT, Config, config_for_environment
@@ -51,12 +52,21 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
 class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in routes, bounded to the 32-bit ids the database holds, so an id such as
-    10**20 is a plain 404 instead of an integer overflow inside the database driver."""
+    10**20 is a plain 404 instead of an integer overflow inside the database driver.
+
+    The bound is checked here rather than by werkzeug: its out-of-range ValidationError makes
+    the router answer 405 when another rule shares the path with other methods."""
 
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("min", 0)
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if not self.min <= number <= self.max:
+            raise NotFound()
+        return number
 
 
 def register_url_converters(app: Flask) -> None:

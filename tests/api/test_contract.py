@@ -26,16 +26,18 @@ def _query_parameter(document: dict, path: str, name: str) -> dict:
 
 
 def test_exam_type_is_an_enum_of_the_exams_the_server_accepts(client, app):
-    """exam_type lists exactly the active exams, in POST /quizzes and GET /questions; the server
-    accepts each listed slug and refuses the retired one."""
+    """exam_type lists exactly the active exams, in POST /quizzes and GET /questions (a list filter
+    also lists "", which means no filter); the server accepts each listed value and refuses the
+    retired exam."""
     gen_bank(app, per_objective=4, slug="alpha")
     gen_exam(app, slug="gone", is_active=False)
     document = _document(client)
     listed = _schema(document, "StartQuizIn")["properties"]["exam_type"]["enum"]
     assert listed == ["alpha"]
-    assert _query_parameter(document, "/api/v1/questions", "exam_type")["schema"]["enum"] == listed
+    assert _query_parameter(document, "/api/v1/questions", "exam_type")["schema"]["enum"] == ["", *listed]
     headers = bearer(gen_token(app, gen_user(app, username="enumerated")))
     assert client.get("/api/v1/questions?exam_type=alpha", headers=headers).status_code == 200
+    assert client.get("/api/v1/questions?exam_type=", headers=headers).status_code == 200
     assert client.get("/api/v1/questions?exam_type=gone", headers=headers).status_code == 400
     assert client.post("/api/v1/quizzes", headers=headers, json={"exam_type": "gone"}).status_code == 400
     assert client.post("/api/v1/quizzes", headers=headers, json={"exam_type": "alpha", "count": 5}).status_code == 201

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import schemathesis
 
 from config import TestingConfig
 from webapp import create_app
+from webapp.auth.services import USERNAME_PATTERN, USERNAME_RE
 
 
 def test_openapi_document_is_served(client):
@@ -36,3 +38,30 @@ def test_health_endpoints_conform_to_the_document(app):
         case = operation.Case()
         response = case.call()
         case.validate_response(response)
+
+
+def test_documented_username_pattern_is_what_registration_accepts():
+    """The OpenAPI username pattern accepts a name exactly when the accounts service would (after
+    trimming and lower-casing), tried with every code point around and inside a name."""
+    documented = re.compile(USERNAME_PATTERN)
+    mismatches = []
+    for point in range(0x110000):
+        char = chr(point)
+        for name in (char + "abc", "ab" + char, "abc" + char):
+            if bool(documented.match(name)) != bool(USERNAME_RE.match(name.strip().lower())):
+                mismatches.append(f"U+{point:04X} in {name!r}")
+    assert mismatches == []
+
+
+def test_document_links_name_operations_it_documents(client):
+    """Every OpenAPI link points at an operation of the same document (schemathesis follows them)."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    targets = []
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values() if isinstance(operation, dict) else []:
+                for link in response.get("links", {}).values():
+                    path, method = link["operationRef"].removeprefix("#/paths/").rsplit("/", 1)
+                    targets.append((path.replace("~1", "/").replace("~0", "~"), method))
+    assert len(targets) >= 10
+    assert [(path, method) for path, method in targets if method not in spec["paths"].get(path, {})] == []

@@ -8,11 +8,16 @@ code. Its own error handler is *not* installed: `webapp.errors` renders every er
 Two things the marshmallow fields cannot say are added to the document here: JSON Schema
 keywords a schema lists in `Meta.openapi` (such as `minProperties`), and enums whose values live
 in the database (`x_live_enum` in a field's metadata), filled in each time the document is served.
+
+Every status an operation can answer is documented (there is no catch-all `default` response):
+the errors that follow from an operation's shape are added here (`shape_errors`), and a view
+declares the ones its rules raise with `@bp.alt_response(status, response=error_response(status))`.
 """
 
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable
 
@@ -30,6 +35,7 @@ from webapp.exceptions import AppError, ValidationError
 from webapp.extensions import csrf
 
 API_PREFIX = "/api/v1"
+ADMIN_PREFIX = f"{API_PREFIX}/admin/"  # every operation under it needs an admin token
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -76,11 +82,14 @@ class ErrorSchema(ma.Schema):
     request_id = ma.fields.String(allow_none=True)
     errors = ma.fields.List(ma.fields.Dict())
     quiz_id = ma.fields.Integer(metadata={"description": "409 QUIZ_IN_PROGRESS only: the quiz already open"})
+    current_version = ma.fields.Integer(metadata={
+        "description": "409 VERSION_CONFLICT only: the question's version now"})
     study_session_id = ma.fields.Integer(metadata={
         "description": "409 STUDY_IN_PROGRESS only: the study session already open"})
 
 
 LIVE_ENUM = "x-live-enum"
+BLANK_IS_NONE = "x-blank-is-none"  # a filter that takes "" as no filter: "" joins its live enum
 
 
 def _exam_types() -> list[str]:
@@ -89,8 +98,21 @@ def _exam_types() -> list[str]:
     return visible_exam_slugs(None)  # what a learner may name; admins may also name retired exams
 
 
+def _all_exam_types() -> list[str]:
+    from webapp.questions.services import all_exam_slugs
+
+    return all_exam_slugs()  # the admin operations name retired exams too
+
+
+def _objective_codes() -> list[str]:
+    from webapp.questions.services import objective_codes
+
+    return objective_codes(None)
+
+
 # Enums whose values are data: the served document lists the values of the moment.
-LIVE_ENUMS: dict[str, Callable[[], list[str]]] = {"exam_types": _exam_types}
+LIVE_ENUMS: dict[str, Callable[[], list[str]]] = {"exam_types": _exam_types, "all_exam_types": _all_exam_types,
+                                                  "objective_codes": _objective_codes}
 
 
 def with_live_enums(node: Any, values: dict[str, list[str]]) -> Any:
@@ -99,23 +121,93 @@ def with_live_enums(node: Any, values: dict[str, list[str]]) -> Any:
         return [with_live_enums(item, values) for item in node]
     if not isinstance(node, dict):
         return node
-    copy = {key: with_live_enums(value, values) for key, value in node.items() if key != LIVE_ENUM}
+    copy = {key: with_live_enums(value, values) for key, value in node.items() if key not in (LIVE_ENUM, BLANK_IS_NONE)}
     if LIVE_ENUM in node and values.get(node[LIVE_ENUM]):
-        copy["enum"] = values[node[LIVE_ENUM]]
+        copy["enum"] = ([""] if node.get(BLANK_IS_NONE) else []) + values[node[LIVE_ENUM]]
     return copy
 
 
+def error_response(status: int) -> str:
+    """The name of the documented error response (the ErrorSchema body) for `status`."""
+    return HTTPStatus(status).name
+
+
+def links(status: int, **targets: dict) -> dict:
+    """`@bp.doc(**links(201, Name=link(...)))`: the OpenAPI links of a response, the operations a
+    client calls next with values from this exchange (schemathesis's state machine follows them)."""
+    return {"responses": {status: {"links": targets}}}
+
+
+def link(method: str, path: str, description: str, parameters: dict | None = None,
+         request_body: dict | None = None) -> dict:
+    """One OpenAPI link to the operation `method path` (a path of this API, e.g. /quizzes/{quiz_id});
+    `parameters` and `request_body` are runtime expressions such as `$response.body#/id`."""
+    pointer = f"{API_PREFIX}{path}".replace("~", "~0").replace("/", "~1")
+    target = {"operationRef": f"#/paths/{pointer}/{method.lower()}", "description": description}
+    if parameters:
+        target["parameters"] = parameters
+    if request_body is not None:
+        target["requestBody"] = request_body
+    return target
+
+
+def shape_errors(path: str, operation: dict) -> list[int]:
+    """The error statuses an operation answers because of its shape, whatever its rules: 400 for
+    invalid input, 401 without a live token, 403 for a learner's token on an admin operation, 404
+    for a path naming nothing, 413 and 415 for a body too large or not JSON, and 503 while the
+    database is unreachable (webapp.errors)."""
+    if not path.startswith(API_PREFIX):
+        return []
+    statuses = [503]
+    if operation.get("parameters") or operation.get("requestBody") or "{" in path:
+        statuses.append(400)
+    if operation.get("security"):
+        statuses.append(401)
+        if path.startswith(ADMIN_PREFIX):
+            statuses.append(403)
+    if "{" in path:
+        statuses.append(404)
+    if operation.get("requestBody"):
+        statuses += [413, 415]
+    return statuses
+
+
+# Every request refuses U+0000 (webapp.security.refuse_nul_characters); a free-text string says so.
+NO_NUL = "^[^\\u0000]*$"
+
+
 class Converter(OpenAPIConverter):
-    """apispec's converter, plus the JSON Schema keywords a schema lists in `Meta.openapi`."""
+    """apispec's converter, plus the JSON Schema keywords a schema lists in `Meta.openapi` (a dict,
+    or a function returning one when the document is built, for keywords read from config), and
+    the NUL rule on every string that no enum, format or pattern already constrains."""
 
     def schema2jsonschema(self, schema) -> dict:
         jsonschema = super().schema2jsonschema(schema)
-        jsonschema.update(getattr(getattr(schema, "Meta", None), "openapi", {}))
+        extra = getattr(getattr(schema, "Meta", None), "openapi", {})
+        jsonschema.update(extra() if callable(extra) else extra)
         return jsonschema
+
+    def field2property(self, field) -> dict:
+        prop = super().field2property(field)
+        if prop.get("type") == "string" and not {"enum", "format", "pattern", LIVE_ENUM} & prop.keys():
+            prop["pattern"] = NO_NUL
+        return prop
 
 
 class MarshmallowPlugin(_MarshmallowPlugin):
+    """apispec's marshmallow plugin with our converter, adding each operation's `shape_errors`."""
+
     Converter = Converter
+
+    def operation_helper(self, path=None, operations=None, **kwargs) -> None:
+        super().operation_helper(path=path, operations=operations, **kwargs)
+        for method, operation in (operations or {}).items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in shape_errors(path or "", operation):
+                if status not in responses and str(status) not in responses:
+                    responses[str(status)] = error_response(status)
 
 
 class Api(_Api):
@@ -123,6 +215,7 @@ class Api(_Api):
     its live enums filled in."""
 
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each status is documented instead (see the module docstring)
 
     def _register_error_handlers(self) -> None:  # the app-wide policy in webapp.errors applies
         return None

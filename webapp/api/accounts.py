@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_token, api_user, token_required
 from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
                                 UserPatchSchema, UserSchema)
@@ -29,8 +29,13 @@ def user_body(user) -> dict:
 
 
 @auth_bp.route("/register", methods=["POST"])
+@auth_bp.doc(**links(201, CreateToken=link(
+    "post", "/auth/token", "Sign in with the new account",
+    request_body={"login": "$request.body#/username", "password": "$request.body#/password"})))
 @auth_bp.arguments(RegisterSchema)
 @auth_bp.response(201, UserEnvelopeSchema)
+@auth_bp.alt_response(409, response=error_response(409))
+@auth_bp.alt_response(429, response=error_response(429))
 @limiter.shared_limit(login_rate_limit, scope=REGISTER_SCOPE, methods=["POST"])
 def register(body):
     """Create an account. Passwords follow the same policy as the web form."""
@@ -41,6 +46,8 @@ def register(body):
 @auth_bp.route("/token", methods=["POST"])
 @auth_bp.arguments(TokenRequestSchema)
 @auth_bp.response(200, TokenSchema)
+@auth_bp.alt_response(401, response=error_response(401))
+@auth_bp.alt_response(429, response=error_response(429))
 @limiter.shared_limit(login_rate_limit, scope=SIGN_IN_SCOPE, methods=["POST"])
 def create_token(body):
     """Exchange an email or username and password for a bearer token (`API_TOKEN_TTL_DAYS`, 30 days)."""
@@ -71,6 +78,7 @@ def me():
 @users_bp.doc(security=BEARER)
 @users_bp.arguments(UserPatchSchema)
 @users_bp.response(200, UserSchema)
+@users_bp.alt_response(409, response=error_response(409))
 @token_required
 def update_me(body):
     """Change username, timezone, leaderboard visibility or the weekly digest. Any other key is refused."""

@@ -27,7 +27,8 @@ analytics_bp = Blueprint("api_analytics", __name__, description="Analytics: prog
 class PerformanceArgs(ma.Schema):
     period = ma.fields.String(load_default=AnalyticsPeriod.MONTH.value, validate=PERIODS, metadata={
         "description": "the learner's last 7, 30 or 90 local days (today included), or all (default 30d)"})
-    exam_type = exam_type_field(metadata={"description": "an exam slug; omitted, every exam counts"})
+    exam_type = exam_type_field(blank_is_none=True, metadata={
+        "description": "an exam slug; omitted (or empty), every exam counts"})
 
 
 class DomainPerformanceArgs(ma.Schema):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import BEARER, NOT_BLANK, PageArgsSchema, exam_type_field, page_body, page_schema
 from webapp.bookmarks import services
 from webapp.bookmarks.tags import MAX_TAG_LENGTH, MAX_TAGS
 
@@ -25,8 +25,10 @@ TAGS_FIELD = (f"up to {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters, case-
 
 
 class BookmarkIn(ma.Schema):
-    notes = ma.fields.String(allow_none=True, metadata={"description": NOTES_FIELD})
-    tags = ma.fields.List(ma.fields.String(), allow_none=True, metadata={"description": TAGS_FIELD})
+    notes = ma.fields.String(allow_none=True, metadata={"description": NOTES_FIELD, "pattern": f"^$|{NOT_BLANK}"})
+    tags = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=MAX_TAG_LENGTH), metadata={"pattern": NOT_BLANK}),
+        allow_none=True, metadata={"description": TAGS_FIELD, "maxItems": MAX_TAGS})
 
 
 class BookmarkPatchIn(BookmarkIn):
@@ -56,14 +58,15 @@ BookmarkPage = page_schema(BookmarkOut, "BookmarkPage")
 
 
 class BookmarkArgs(PageArgsSchema):
-    exam_type = exam_type_field()
+    exam_type = exam_type_field(blank_is_none=True)
     domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
     tag = ma.fields.String(metadata={"description": "only bookmarks with this tag (case-insensitive)"})
 
 
 class NoteIn(ma.Schema):
     body = ma.fields.String(required=True, metadata={
-        "description": "1 to NOTE_MAX_LENGTH characters after trimming; a line break counts as one"})
+        "description": "1 to NOTE_MAX_LENGTH characters after trimming; a line break counts as one",
+        "pattern": NOT_BLANK})
 
 
 class NoteOut(ma.Schema):
@@ -90,7 +93,7 @@ NotePage = page_schema(NoteItemOut, "NotePage")
 
 
 class NoteArgs(PageArgsSchema):
-    exam_type = exam_type_field()
+    exam_type = exam_type_field(blank_is_none=True)
 
 
 def bookmark_body(item: services.BookmarkItem) -> dict:
@@ -121,8 +124,19 @@ def list_bookmarks(args):
     return page_body(found.page, [bookmark_body(item) for item in found.items])
 
 
+SAME_QUESTION = {"question_id": "$request.path.question_id"}
+BOOKMARK_LINKS = {
+    "UpdateBookmark": link("patch", "/questions/{question_id}/bookmark", "Change its notes or tags", SAME_QUESTION),
+    "RemoveBookmark": link("delete", "/questions/{question_id}/bookmark", "Remove it", SAME_QUESTION),
+}
+NOTE_LINKS = {
+    "GetNote": link("get", "/questions/{question_id}/note", "Read the note", SAME_QUESTION),
+    "DeleteNote": link("delete", "/questions/{question_id}/note", "Delete the note", SAME_QUESTION),
+}
+
+
 @bookmarks_bp.route("/questions/<int:question_id>/bookmark", methods=["POST"])
-@bookmarks_bp.doc(security=BEARER)
+@bookmarks_bp.doc(security=BEARER, **links(201, **BOOKMARK_LINKS))
 @bookmarks_bp.arguments(BookmarkIn)
 @bookmarks_bp.response(201, BookmarkOut)
 @bookmarks_bp.alt_response(200, schema=BookmarkOut, description="Already bookmarked: returned as it is, unchanged")
@@ -166,7 +180,7 @@ def get_note(question_id: int):
 
 
 @bookmarks_bp.route("/questions/<int:question_id>/note", methods=["PUT"])
-@bookmarks_bp.doc(security=BEARER)
+@bookmarks_bp.doc(security=BEARER, **links(201, **NOTE_LINKS))
 @bookmarks_bp.arguments(NoteIn)
 @bookmarks_bp.response(200, NoteOut)
 @bookmarks_bp.alt_response(201, schema=NoteOut, description="The note was created")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, link, links
 from webapp.api.auth import api_user, token_required
-from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, objective_code_field, page_body, page_schema
 from webapp.questions import browse
 from webapp.questions.services import list_exam_catalogue
 
@@ -85,8 +85,9 @@ QuestionPage = page_schema(QuestionOut, "QuestionPage")
 
 
 class QuestionArgs(PageArgsSchema):
-    exam_type = exam_type_field(metadata={"description": "an exam slug (admins may also name a retired exam)"})
-    domain = ma.fields.String(metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
+    exam_type = exam_type_field(blank_is_none=True, metadata={
+        "description": "an exam slug (admins may also name a retired exam)"})
+    domain = objective_code_field(blank_is_none=True, metadata={"description": "objective code, e.g. 2.3 (needs exam_type)"})
 
 
 def question_body(question, show_answer: bool, choices=None) -> dict:
@@ -131,8 +132,16 @@ def list_exams():
     } for s in list_exam_catalogue(api_user())]
 
 
+LISTED = {"question_id": "$response.body#/items/0/id"}
+
+
 @catalogue_bp.route("/questions", methods=["GET"])
-@catalogue_bp.doc(security=BEARER)
+@catalogue_bp.doc(security=BEARER, **links(
+    200,
+    GetQuestion=link("get", "/questions/{question_id}", "Read the first question listed", LISTED),
+    BookmarkQuestion=link("post", "/questions/{question_id}/bookmark", "Bookmark it", LISTED),
+    PutNote=link("put", "/questions/{question_id}/note", "Write a note on it", LISTED),
+    ReportQuestion=link("post", "/questions/{question_id}/feedback", "Report a problem with it", LISTED)))
 @catalogue_bp.arguments(QuestionArgs, location="query")
 @catalogue_bp.response(200, QuestionPage)
 @token_required

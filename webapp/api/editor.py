@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, error_response
 from webapp.api.auth import admin_token_required, api_user
 from webapp.api.schemas import BEARER
 from webapp.audit.meta import current_request_meta
@@ -138,6 +138,7 @@ def get_question(question_id: int):
 @editor_bp.doc(security=BEARER)
 @editor_bp.arguments(QuestionPatchIn)
 @editor_bp.response(200, EditOut)
+@editor_bp.alt_response(409, response=error_response(409))
 @admin_token_required
 def edit_question(body, question_id: int):
     """Edit a question with the bank importer's validation (400 VALIDATION_ERROR, field by field);

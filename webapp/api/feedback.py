@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
 from webapp.feedback import services
@@ -23,7 +23,19 @@ COMMENT_FIELD = ("up to FEEDBACK_COMMENT_MAX_LENGTH characters after trimming (a
                  "required for incorrect and other (400 COMMENT_REQUIRED), longer is 400 COMMENT_TOO_LONG")
 
 
+def comment_rule() -> dict:
+    """`FeedbackType.needs_comment` as JSON Schema: those types need a comment with some text."""
+    needing = [kind.value for kind in FeedbackType if kind.needs_comment]
+    others = [kind.value for kind in FeedbackType if not kind.needs_comment]
+    return {"anyOf": [{"properties": {"feedback_type": {"enum": others}}},
+                      {"properties": {"feedback_type": {"enum": needing}, "comment": {"type": "string", "pattern": "\\S"}},
+                       "required": ["comment"]}]}
+
+
 class ReportIn(ma.Schema):
+    class Meta:
+        openapi = comment_rule
+
     # Checked by the service (one rule for the form and the API); the document lists the values.
     feedback_type = ma.fields.String(required=True, metadata={"enum": [t.value for t in FeedbackType],
                                                               "description": TYPE_FIELD})
@@ -70,10 +82,12 @@ def report_body(report, with_question: bool = False) -> dict:
 
 
 @feedback_bp.route("/questions/<int:question_id>/feedback", methods=["POST"])
-@feedback_bp.doc(security=BEARER)
+@feedback_bp.doc(security=BEARER, **links(201, TriageReport=link(
+    "patch", "/admin/feedback/{report_id}", "An admin resolves or dismisses it", {"report_id": "$response.body#/id"})))
 @feedback_bp.arguments(ReportIn)
 @feedback_bp.response(201, ReportOut)
 @feedback_bp.alt_response(200, schema=ReportOut, description="Your open report on the question was updated")
+@feedback_bp.alt_response(429, response=error_response(429))
 @token_required
 def file_report(body, question_id: int):
     """Report a problem with a question you can see (201). While your report is open, another one

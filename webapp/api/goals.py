@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.schemas import BEARER
 from webapp.goals import services
@@ -22,7 +22,21 @@ goals_bp = Blueprint("api_goals", __name__, description="Daily goals and today's
 exam_dates_bp = Blueprint("api_exam_dates", __name__, description="Exam dates: a countdown and a suggested daily target")
 
 
+def goal_target_ranges() -> dict:
+    """Each goal type's target range as JSON Schema, read from config by `goal_bounds` (the rule
+    the service applies) when the document is built."""
+    ranges = []
+    for kind in GoalType:
+        low, high = services.goal_bounds(kind)
+        ranges.append({"properties": {"type": {"enum": [kind.value]},
+                                      "target": {"minimum": low, "maximum": high}}})
+    return {"oneOf": ranges}
+
+
 class GoalIn(ma.Schema):
+    class Meta:
+        openapi = goal_target_ranges
+
     type = ma.fields.String(required=True, validate=GOAL_TYPES)
     target = ma.fields.Integer(required=True, strict=True, metadata={
         "description": "questions a day (GOAL_DAILY_QUESTIONS_MIN..MAX, 5-500 by default) or minutes a day "
@@ -125,7 +139,8 @@ def list_goals():
 
 
 @goals_bp.route("", methods=["POST"])
-@goals_bp.doc(security=BEARER)
+@goals_bp.doc(security=BEARER, **links(201, DeleteGoal=link(
+    "delete", "/goals/{type}", "Remove the goal just set", {"type": "$response.body#/type"})))
 @goals_bp.arguments(GoalIn)
 @goals_bp.response(201, GoalOut)
 @token_required
@@ -164,7 +179,8 @@ def list_exam_dates():
 
 
 @exam_dates_bp.route("/<exam_type>", methods=["PUT"])
-@exam_dates_bp.doc(security=BEARER)
+@exam_dates_bp.doc(security=BEARER, **links(200, ClearExamDate=link(
+    "delete", "/exam-dates/{exam_type}", "Remove the date just set", {"exam_type": "$request.path.exam_type"})))
 @exam_dates_bp.arguments(ExamDateIn)
 @exam_dates_bp.response(200, ExamDateOut)
 @token_required

@@ -13,7 +13,7 @@ from flask import url_for
 from webapp.api import Blueprint
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import BEARER, ConfigRange, exam_type_field
+from webapp.api.schemas import BEARER, ConfigRange, exam_type_field, objective_code_field
 from webapp.bookmarks.tags import MAX_TAG_LENGTH
 from webapp.models import QuestionSource, QuizMode
 from webapp.quiz import services
@@ -31,7 +31,7 @@ class DrawPreviewArgs(ma.Schema):
         "description": "practice (default), study, or exam (a simulation: the exam's length, source all)"})
     count = ma.fields.Integer(validate=ConfigRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT"),
                               metadata={"description": "practice and study (default QUIZ_DEFAULT_COUNT)"})
-    domains = ma.fields.List(ma.fields.String(), metadata={
+    domains = ma.fields.List(objective_code_field(), metadata={
         "description": "objective codes, repeated (`domains=1.1&domains=2.3`) or comma-separated (`domains=1.1,2.3`)"})
     source = ma.fields.String(load_default=QuestionSource.ALL.value, validate=SOURCES, metadata={
         "description": "as in POST /api/v1/quizzes: any but all shrinks `count` to fit"})

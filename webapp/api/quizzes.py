@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
-from webapp.api.schemas import BEARER, ConfigRange, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import (BEARER, ConfigRange, PageArgsSchema, exam_type_field, objective_code_field, page_body,
+                                page_schema)
 from webapp.bookmarks.tags import MAX_TAG_LENGTH
 from webapp.models import AttemptStatus, Confidence, QuestionSource, QuizMode
 from webapp.quiz import services
@@ -26,7 +27,7 @@ class StartQuizIn(ma.Schema):
                             validate=ma.validate.OneOf([mode.value for mode in QuizMode.scored()]))
     count = ma.fields.Integer(validate=ConfigRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT"),
                               metadata={"description": "practice only (default QUIZ_DEFAULT_COUNT)"})
-    domains = ma.fields.List(ma.fields.String(), metadata={"description": "objective codes, practice only"})
+    domains = ma.fields.List(objective_code_field(), metadata={"description": "objective codes, practice only"})
     timed = ma.fields.Boolean(load_default=True)
     source = ma.fields.String(load_default=QuestionSource.ALL.value, validate=SOURCES, metadata={
         "description": "practice only: all (default), unseen, missed (latest answer wrong), bookmarked or marked "
@@ -126,10 +127,21 @@ def summary_body(attempt, result) -> dict:
             "passed": result.passed if result else None}
 
 
+QUIZ_ID = {"quiz_id": "$response.body#/id"}
+
+
 @quizzes_bp.route("", methods=["POST"])
-@quizzes_bp.doc(security=BEARER)
+@quizzes_bp.doc(security=BEARER, **links(
+    201,
+    GetQuiz=link("get", "/quizzes/{quiz_id}", "Read the quiz just started", QUIZ_ID),
+    SaveAnswer=link("put", "/quizzes/{quiz_id}/answers/{question_id}", "Answer its first question",
+                    {**QUIZ_ID, "question_id": "$response.body#/questions/0/id"}),
+    SubmitQuiz=link("post", "/quizzes/{quiz_id}/submit", "Score it", QUIZ_ID),
+    AbandonQuiz=link("post", "/quizzes/{quiz_id}/abandon", "Abandon it", QUIZ_ID)))
 @quizzes_bp.arguments(StartQuizIn)
 @quizzes_bp.response(201, QuizOut)
+@quizzes_bp.alt_response(409, response=error_response(409))
+@quizzes_bp.alt_response(429, response=error_response(429))
 @token_required
 def start(body):
     """Start a practice quiz or an exam simulation (409 QUIZ_IN_PROGRESS if one is open)."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.auth.services import timezone_choices
+from webapp.auth.passwords import MIN_LENGTH as PASSWORD_MIN_LENGTH
+from webapp.auth.services import USERNAME_PATTERN, timezone_choices
 from webapp.config_bounds import ConfigBounds
 from webapp.pagination import MAX_PAGE, MAX_PER_PAGE
 
@@ -21,16 +22,36 @@ class ConfigRange(ConfigBounds, ma.validate.Validator):
         return ma.validate.Range(min=self.min, max=self.max)(value)
 
 
-def exam_type_field(**kwargs) -> ma.fields.String:
-    """An exam slug; the document lists the exams learners can see when it is served."""
-    metadata = {"x_live_enum": "exam_types", "description": "an exam slug", **kwargs.pop("metadata", {})}
+def exam_type_field(live_enum: str = "exam_types", blank_is_none: bool = False, **kwargs) -> ma.fields.String:
+    """An exam slug; the document lists the exams learners can see (`all_exam_types`: every exam)
+    when it is served. A list filter that reads "" as no filter says so (`blank_is_none`)."""
+    metadata = {"x_live_enum": live_enum, "x_blank_is_none": blank_is_none, "description": "an exam slug",
+                **kwargs.pop("metadata", {})}
     return ma.fields.String(metadata=metadata, **kwargs)
+
+
+def objective_code_field(blank_is_none: bool = False, **kwargs) -> ma.fields.String:
+    """An objective code such as 2.3; the document lists the codes of the exams learners can see.
+    A code must also be one of the chosen exam's (400 UNKNOWN_OBJECTIVE otherwise)."""
+    metadata = {"x_live_enum": "objective_codes", "x_blank_is_none": blank_is_none,
+                "description": "an objective code, e.g. 2.3", **kwargs.pop("metadata", {})}
+    return ma.fields.String(metadata=metadata, **kwargs)
+
+
+# Text that must hold more than white space (trimmed first), and no NUL.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+USERNAME = {"pattern": USERNAME_PATTERN, "description": "3 to 32 lower-case letters, digits, _ and -; "
+                                                        "trimmed and lower-cased first"}
 
 
 class RegisterSchema(ma.Schema):
     email = ma.fields.String(required=True, validate=ma.validate.Length(max=254), metadata=EMAIL_FORMAT)
-    username = ma.fields.String(required=True, validate=ma.validate.Length(max=64))
-    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024), load_only=True)
+    username = ma.fields.String(required=True, validate=ma.validate.Length(max=64), metadata=USERNAME)
+    password = ma.fields.String(required=True, validate=ma.validate.Length(max=1024), load_only=True, metadata={
+        "minLength": PASSWORD_MIN_LENGTH, "description": "the password policy (docs/API.md): at least "
+        f"{PASSWORD_MIN_LENGTH} characters, not a common password, not containing the username or the email's "
+        "local part"})
 
 
 class TokenRequestSchema(ma.Schema):
@@ -76,7 +97,7 @@ class UserPatchSchema(ma.Schema):
         unknown = ma.RAISE
         openapi = {"minProperties": 1}
 
-    username = ma.fields.String(validate=ma.validate.Length(max=64))
+    username = ma.fields.String(validate=ma.validate.Length(max=64), metadata=USERNAME)
     timezone = ma.fields.String(metadata={"description": "an IANA time zone name", "enum": timezone_choices()})
     show_on_leaderboard = ma.fields.Boolean()
     digest_opt_in = ma.fields.Boolean(metadata={"description": "switch the weekly digest email on or off"})

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from webapp.api import Blueprint
+from webapp.api import Blueprint, error_response, link, links
 from webapp.api.auth import api_user, token_required
 from webapp.api.catalogue import QuestionOut, question_body
 from webapp.api.quizzes import SOURCES, AnswerIn
-from webapp.api.schemas import BEARER, ConfigRange, PageArgsSchema, exam_type_field, page_body, page_schema
+from webapp.api.schemas import (BEARER, ConfigRange, PageArgsSchema, exam_type_field, objective_code_field, page_body,
+                                page_schema)
 from webapp.bookmarks.tags import MAX_TAG_LENGTH
 from webapp.models import Confidence, QuestionSource
 from webapp.quiz.services import review_entry, shown_choices
@@ -25,7 +26,7 @@ class StartStudyIn(ma.Schema):
     exam_type = exam_type_field(required=True)
     count = ma.fields.Integer(validate=ConfigRange(min_key="QUIZ_MIN_COUNT", max_key="QUIZ_MAX_COUNT"),
                               metadata={"description": "default QUIZ_DEFAULT_COUNT"})
-    domains = ma.fields.List(ma.fields.String(), metadata={"description": "objective codes"})
+    domains = ma.fields.List(objective_code_field(), metadata={"description": "objective codes"})
     source = ma.fields.String(load_default=QuestionSource.ALL.value, validate=SOURCES, metadata={
         "description": "all (default), unseen, missed, bookmarked or marked, as for practice quizzes: any but all "
                        "shrinks `count` to fit (see `notice`); an empty source is a 400 EMPTY_SOURCE on `source`"})
@@ -165,10 +166,25 @@ def summary_body(session, figures: services.Progress) -> dict:
             "created_at": session.created_at, "finished_at": session.finished_at}
 
 
+SESSION_ID = {"session_id": "$response.body#/id"}
+FIRST_QUESTION = {"question_id": "$response.body#/questions/0/id"}
+
+
 @study_bp.route("", methods=["POST"])
-@study_bp.doc(security=BEARER)
+@study_bp.doc(security=BEARER, **links(
+    201,
+    GetStudySession=link("get", "/study-sessions/{session_id}", "Read the session just started", SESSION_ID),
+    AnswerStudyQuestion=link("post", "/study-sessions/{session_id}/answers", "Answer its first question",
+                             SESSION_ID, FIRST_QUESTION),
+    SkipStudyQuestion=link("post", "/study-sessions/{session_id}/skip", "Skip its first question",
+                           SESSION_ID, FIRST_QUESTION),
+    RevealStudyAnswer=link("post", "/study-sessions/{session_id}/reveal", "Show its first answer",
+                           SESSION_ID, FIRST_QUESTION),
+    FinishStudySession=link("post", "/study-sessions/{session_id}/finish", "End it", SESSION_ID)))
 @study_bp.arguments(StartStudyIn)
 @study_bp.response(201, StudySessionOut)
+@study_bp.alt_response(409, response=error_response(409))
+@study_bp.alt_response(429, response=error_response(429))
 @token_required
 def start(body):
     """Start a study session (409 STUDY_IN_PROGRESS if one is open; a quiz in progress is no obstacle)."""

@@ -12,7 +12,7 @@ import marshmallow as ma
 from webapp.api import Blueprint
 from webapp.api.auth import admin_token_required, api_user
 from webapp.api.feedback import ReportOut
-from webapp.api.schemas import BEARER, PageArgsSchema, page_body, page_schema
+from webapp.api.schemas import BEARER, PageArgsSchema, exam_type_field, page_body, page_schema
 from webapp.audit.meta import current_request_meta
 from webapp.models import FeedbackStatus, FeedbackType
 from webapp.pagination import MAX_PER_PAGE
@@ -27,7 +27,8 @@ NOTE = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=service
 
 
 class FlaggedArgs(PageArgsSchema):
-    exam = ma.fields.String(metadata={"description": "an exam slug (retired exams too); unknown is UNKNOWN_EXAM"})
+    exam = exam_type_field("all_exam_types", metadata={
+        "description": "an exam slug (retired exams too); unknown is UNKNOWN_EXAM"})
     feedback_type = ma.fields.String(validate=ma.validate.OneOf(FEEDBACK_TYPES), metadata={
         "description": "only questions with a report of this type (in the chosen status)"})
     status = ma.fields.String(load_default=FeedbackStatus.PENDING.value,

@@ -30,6 +30,11 @@ from webapp.models.user import new_session_secret
 from webapp.rate_limits import KeyedLimit
 
 USERNAME_RE = re.compile(r"^[a-z0-9_-]{3,32}$")
+# What `normalise_username` accepts before it trims and lower-cases, for the API document: the
+# characters `str.strip` removes (`str.isspace`), and those `str.lower` turns into USERNAME_RE's
+# (upper case, and the Kelvin sign U+212A, which lower-cases to k).
+USERNAME_SPACE = "\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+USERNAME_PATTERN = f"^[{USERNAME_SPACE}]*[A-Za-z0-9_\u212a-]{{3,32}}[{USERNAME_SPACE}]*$"
 TOKEN_PREFIX = "cq_"
 TOKEN_BYTES = 32  # secrets.token_urlsafe(32): 256 bits of randomness
 # The kind of sign-in a session identity records: "remember me" or this browser session only.

@@ -96,6 +96,18 @@ def visible_exam_slugs(viewer: User | None = None) -> list[str]:
     return [exam.slug for exam in db.session.scalars(query)]
 
 
+def all_exam_slugs() -> list[str]:
+    """Slugs of every exam, retired ones included, in code order (admin operations name them)."""
+    return list(db.session.scalars(sa.select(Exam.slug).order_by(Exam.code)))
+
+
+def objective_codes(viewer: User | None = None) -> list[str]:
+    """The distinct objective codes of the exams `viewer` may see, sorted (an API enum)."""
+    exams = visible_exams_query(viewer).with_only_columns(Exam.id).scalar_subquery()
+    query = sa.select(Objective.code).where(Objective.exam_id.in_(exams)).distinct().order_by(Objective.code)
+    return list(db.session.scalars(query))
+
+
 def bank_stats(exam_query: sa.Select | None = None) -> list[ExamStats]:
     """Question counts per exam, domain and objective, in blueprint order (four queries in all;
     three when the counts, the one that scans the questions, come from the cache: group BANK).
