@@ -339,12 +339,15 @@ class Simulation:
         exam = db.session.get(Exam, bank.exam_id)
         estimate = readiness(user.id, exam, exam_at)
         truth = [learner.accuracy(d, exam_at) for d in range(len(bank.shares))]
-        a0, b0 = current_app.config["MASTERY_PRIOR"]
-        # The decayed share right behind each posterior mean (the basis rounds the weights to 0.1).
-        observed = [(b.accuracy * (b.effective_answers + a0 + b0) - a0) / b.effective_answers
-                    if b.effective_answers else b.accuracy for b in estimate.basis]
+        # The decayed share right behind each posterior mean: its evidence without the learner's prior.
+        from webapp.learning.mastery import domain_posteriors, objective_posteriors
+
+        base_a, _base_b = objective_posteriors(user.id, exam.id, exam_at).prior
+        posteriors = domain_posteriors(user.id, exam.id, exam_at)
+        pulls = [p.mean - (p.alpha - base_a) / p.weighted_answers if p.weighted_answers else 0.0
+                 for p in posteriors.values()]
         bias = float(np.mean([b.accuracy - t for b, t in zip(estimate.basis, truth)]))
-        pull = float(np.mean([b.accuracy - o for b, o in zip(estimate.basis, observed)]))
+        pull = float(np.mean(pulls))
         passed = self._exam(user, learner, exam_at, behaviour, draws)
         return Outcome(number, None if estimate.missing else estimate.pass_probability, passed,
                        last_score is not None and last_score >= exam.passing_score, oracle_pass(truth, bank),
@@ -570,6 +573,9 @@ def _app(url: str):
 
     class CalibrationConfig(bench_config(url)):
         SLOW_QUERY_MS = 60_000  # a busy machine's slow statements are not what this measures
+        # A model parameter to compare (CALIBRATION_HALF_LIFE_DAYS=14): the default is the app's own.
+        MASTERY_HALF_LIFE_DAYS = float(os.environ.get("CALIBRATION_HALF_LIFE_DAYS")
+                                       or bench_config(url).MASTERY_HALF_LIFE_DAYS)
 
     return create_app(CalibrationConfig)
 
