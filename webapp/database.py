@@ -108,3 +108,24 @@ def database_unavailable(error: BaseException) -> bool:
             return isinstance(error, (sa.exc.OperationalError, sa.exc.InterfaceError))
         return state.startswith(POSTGRES_UNAVAILABLE_STATES)
     return False
+
+
+def upsert_known(model, keys: tuple[str, ...], rows: list[dict], existing: set) -> None:
+    """Write `rows` of `model` in the caller's transaction: one executemany INSERT for the rows
+    whose key (the tuple of `keys`: the whole primary key) is not in `existing`, one executemany
+    UPDATE by primary key for the rest. The caller holds the rows' locks (it read them FOR UPDATE),
+    so no other writer can add one in between; this runs the same on SQLite and PostgreSQL."""
+    def key_of(row: dict) -> tuple:
+        return tuple(row[k] for k in keys)
+
+    inserts = [row for row in rows if key_of(row) not in existing]
+    updates = [row for row in rows if key_of(row) in existing]
+    if inserts:
+        db.session.execute(sa.insert(model), inserts)
+    if updates:
+        table = model.__table__
+        columns = [name for name in updates[0] if name not in keys]
+        db.session.execute(
+            sa.update(table).where(*(table.c[k] == sa.bindparam(f"b_{k}") for k in keys))
+            .values({name: sa.bindparam(name) for name in columns}),
+            [{**row, **{f"b_{k}": row[k] for k in keys}} for row in updates])

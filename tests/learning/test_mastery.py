@@ -164,3 +164,17 @@ def test_an_unanswered_objective_leans_towards_the_learners_own_level(app, ctx, 
     assert others and all(view.mastery == pytest.approx(19 / 22) for view in others)
     newcomer = gen_user(app)
     assert mastery.objective_posteriors(newcomer.id, exam.id, T0).blank().alpha == pytest.approx(1.0)
+
+
+def test_an_update_touches_only_its_own_learners_row(app, ctx, bank):
+    """Two learners on the same objective: a second answer of one moves that learner's row only."""
+    exam, user, question = bank
+    other = gen_user(app, username="neighbour")
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)]))
+    mastery.record_mastery(other.id, exam.id, _facts(question, [(False, T0)]))
+    db.session.commit()
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0 + timedelta(days=1))]))
+    db.session.commit()
+    mine, theirs = _row(user, question), _row(other, question)
+    assert (mine.answers, mine.correct) == (2, 2)
+    assert (theirs.answers, theirs.correct, theirs.weighted_correct, theirs.as_of) == (1, 0, 0.0, T0)

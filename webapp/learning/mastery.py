@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.analytics.stats import beta_cdf, beta_interval
+from webapp.database import upsert_known
 from webapp.extensions import db
 from webapp.learning.reviews import AnswerFact
 from webapp.models import Answer, Domain, Objective, ObjectiveMastery
@@ -87,18 +88,7 @@ def record_mastery(user_id: int, exam_id: int, facts: list[AnswerFact]) -> None:
             entry = sums[fact.objective_id] = _Sums(0.0, 0.0, fact.answered_at, 0, 0)
         entry.add(fact.is_correct, fact.answered_at, half_life)
     values = [{"user_id": user_id, "objective_id": oid, "exam_id": exam_id, **vars(s)} for oid, s in sums.items()]
-    inserts = [v for v in values if v["objective_id"] not in rows]
-    updates = [v for v in values if v["objective_id"] in rows]
-    if inserts:
-        db.session.execute(sa.insert(ObjectiveMastery), inserts)
-    if updates:
-        table = ObjectiveMastery.__table__
-        db.session.execute(
-            sa.update(table).where(table.c.user_id == sa.bindparam("b_user"),
-                                   table.c.objective_id == sa.bindparam("b_objective"))
-            .values({key: sa.bindparam(key) for key in ("weighted_answers", "weighted_correct", "as_of", "answers",
-                                                         "correct")}),
-            [{**v, "b_user": v["user_id"], "b_objective": v["objective_id"]} for v in updates])
+    upsert_known(ObjectiveMastery, ("user_id", "objective_id"), values, {(user_id, oid) for oid in rows})
 
 
 def rebuild(user_ids: list[int] | None = None, objective_ids: list[int] | None = None) -> int:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from fsrs import Card, Rating, Scheduler, State
 
+from webapp.database import upsert_known
 from webapp.extensions import db
 from webapp.learning.ratings import pace_seconds, rating_for
 from webapp.models import Answer, Exam, Question, ReviewCard, ReviewLog
@@ -136,18 +137,9 @@ def record_reviews(user_id: int, facts: list[AnswerFact]) -> None:
             continue
         replay.apply(fact)
     known = {card.question_id for card in existing}
-    inserts = [row for row in replay.rows(replay.cards) if row["question_id"] not in known | late]
-    updates = [row for row in replay.rows(replay.cards) if row["question_id"] in known - late]
-    if inserts:
-        db.session.execute(sa.insert(ReviewCard), inserts)
-    if updates:
-        table = ReviewCard.__table__
-        db.session.execute(
-            sa.update(table).where(table.c.user_id == sa.bindparam("b_user"),
-                                   table.c.question_id == sa.bindparam("b_question"))
-            .values({key: sa.bindparam(key) for key in ("state", "step", "stability", "difficulty", "due",
-                                                         "last_review", "reviews", "lapses")}),
-            [{**row, "b_user": row["user_id"], "b_question": row["question_id"]} for row in updates])
+    upsert_known(ReviewCard, ("user_id", "question_id"),
+                 [row for row in replay.rows(replay.cards) if row["question_id"] not in late],
+                 {(user_id, qid) for qid in known})
     logs = [log for log in replay.logs if log["question_id"] not in late]
     if logs:
         db.session.execute(sa.insert(ReviewLog), logs)
