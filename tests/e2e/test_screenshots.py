@@ -91,8 +91,9 @@ def test_main_pages_render_and_are_photographed(page: Page, live_url, app):
     _shot(page, "progress")
 
     _start_study(page, live_url, "security", count=5)
-    # "Show answer" works for every type (a multiple-answer or ordering question drawn first
-    # would need a complete answer to check): the explanation, each choice's rationale, the key.
+    # Skip, then "Show answer": it works for every type (a multiple-answer or ordering question
+    # drawn first would need a complete answer to check) and shows the key and the explanation.
+    page.get_by_role("button", name="Skip").click()
     page.get_by_role("button", name="Show answer").click()
     expect(page.locator("#feedback-heading-1")).to_be_visible(timeout=SWAP_TIMEOUT)
     _shot(page, "study")
