@@ -24,7 +24,8 @@ mix until the time is up, and then finish the quiz or session they are in (--dra
     - bookmark toggles, the leaderboard, weak areas.
 
 Checks at the end (exit 1 if any fails): 0 errors (HTTP >= 400, bad bodies, exceptions);
-p95 < 300 ms for every operation; every learner's XP equals their ledger (users.xp = the sum of
+p95 < 300 ms for every operation of the mix (account set-up, a scrypt hash per learner inside
+the ramp, is reported but not held to it); every learner's XP equals their ledger (users.xp = the sum of
 xp_events, each result's xp_earned = its attempt's ledger rows, and `recompute_all`, the
 gamification rule replayed from the attempts, finds no drift); no lost answers (every answer the
 script saw saved is the attempt's stored answer after submit, with its answers row, and the
@@ -69,6 +70,10 @@ from bench.load_checks import Record, check_answers, check_xp, stored_answer  # 
 from webapp.models.enums import Confidence, QuestionSource, QuizMode  # noqa: E402
 
 P95_TARGET_MS = 300.0
+# Account set-up, once per learner at the start, not part of the mix (catalogue, quizzes,
+# study, bookmarks, /progress, the leaderboard): each is a deliberately slow scrypt hash, and all
+# learners sign up inside the ramp. Reported, with errors counted, but not held to the p95 target.
+SETUP_OPERATIONS = frozenset({"register page", "register", "api register", "api token"})
 QUIZ_QUESTIONS = 10
 STUDY_QUESTIONS = 5
 API_SHARE = 5  # one learner in five is a machine client of the JSON API
@@ -538,7 +543,8 @@ def main(argv: list[str] | None = None) -> int:
         errors += [f"exception in a task: {e['msg']} (x{e['count']})" for e in env.runner.exceptions.values()]
         if errors:
             failures.append(f"{len(errors)} kinds of error:\n  " + "\n  ".join(errors[:20]))
-        slow = [f"{r.name} p95 {r.p95:.0f} ms" for r in rows if r.name != "ALL" and r.p95 >= P95_TARGET_MS]
+        slow = [f"{r.name} p95 {r.p95:.0f} ms" for r in rows
+                if r.name != "ALL" and r.name not in SETUP_OPERATIONS and r.p95 >= P95_TARGET_MS]
         if slow:
             failures.append(f"p95 at or over {P95_TARGET_MS:.0f} ms: " + ", ".join(slow))
         from webapp import create_app

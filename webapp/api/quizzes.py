@@ -174,6 +174,7 @@ def get(quiz_id: int):
 
 @quizzes_bp.route("/<int:quiz_id>/answers/<int:question_id>", methods=["PUT"])
 @quizzes_bp.doc(security=BEARER)
+@quizzes_bp.alt_response(409, response=error_response(409))
 @quizzes_bp.arguments(AnswerIn)
 @quizzes_bp.response(200, SavedOut)
 @token_required
@@ -188,6 +189,7 @@ def save_answer(body, quiz_id: int, question_id: int):
 
 @quizzes_bp.route("/<int:quiz_id>/submit", methods=["POST"])
 @quizzes_bp.doc(security=BEARER)
+@quizzes_bp.alt_response(409, response=error_response(409))
 @quizzes_bp.response(200)
 @token_required
 def submit(quiz_id: int):
@@ -197,6 +199,7 @@ def submit(quiz_id: int):
 
 @quizzes_bp.route("/<int:quiz_id>/abandon", methods=["POST"])
 @quizzes_bp.doc(security=BEARER)
+@quizzes_bp.alt_response(409, response=error_response(409))
 @quizzes_bp.response(200, QuizSummaryOut)
 @token_required
 def abandon(quiz_id: int):

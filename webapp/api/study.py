@@ -216,6 +216,7 @@ def get(session_id: int):
 
 @study_bp.route("/<int:session_id>/answers", methods=["POST"])
 @study_bp.doc(security=BEARER)
+@study_bp.alt_response(409, response=error_response(409))
 @study_bp.arguments(StudyAnswerIn)
 @study_bp.response(200, FeedbackOut)
 @token_required
@@ -228,6 +229,7 @@ def answer(body, session_id: int):
 
 @study_bp.route("/<int:session_id>/skip", methods=["POST"])
 @study_bp.doc(security=BEARER)
+@study_bp.alt_response(409, response=error_response(409))
 @study_bp.arguments(QuestionIdIn)
 @study_bp.response(200, QuestionStateOut)
 @token_required
@@ -238,6 +240,7 @@ def skip(body, session_id: int):
 
 @study_bp.route("/<int:session_id>/reveal", methods=["POST"])
 @study_bp.doc(security=BEARER)
+@study_bp.alt_response(409, response=error_response(409))
 @study_bp.arguments(QuestionIdIn)
 @study_bp.response(200, FeedbackOut)
 @token_required
