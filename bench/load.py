@@ -509,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-url", help="a running stack's nginx URL (then --database-url is its database)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: the config's default)")
     parser.add_argument("--json", type=Path, help="also write the figures and check results here")
+    parser.add_argument("--report-p95-only", action="store_true",
+                        help="print the p95 figures and any over the target, but do not fail on them (the suite's "
+                             "short run: speed targets belong to this benchmark, not to a timed test)")
     args = parser.parse_args(argv)
     if args.base_url and not args.database_url:
         parser.error("--base-url needs --database-url (the checks read the database)")
@@ -545,7 +548,9 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"{len(errors)} kinds of error:\n  " + "\n  ".join(errors[:20]))
         slow = [f"{r.name} p95 {r.p95:.0f} ms" for r in rows
                 if r.name != "ALL" and r.name not in SETUP_OPERATIONS and r.p95 >= P95_TARGET_MS]
-        if slow:
+        if slow and args.report_p95_only:
+            print(f"NOTE p95 at or over {P95_TARGET_MS:.0f} ms (reported, not a failure): " + ", ".join(slow))
+        elif slow:
             failures.append(f"p95 at or over {P95_TARGET_MS:.0f} ms: " + ", ".join(slow))
         from webapp import create_app
 
@@ -561,8 +566,10 @@ def main(argv: list[str] | None = None) -> int:
               f"load average {os.getloadavg()[0]:.2f}; this load generator used {generator_cpu():.0f} s of CPU")
         if gunicorn_log:
             print(f"inside gunicorn (its access log): {server_times(gunicorn_log)}")
-        print("\n".join(f"FAIL {f}" for f in failures) if failures else "PASS: 0 errors, every p95 under "
-              f"{P95_TARGET_MS:.0f} ms, XP equal to the ledger, no lost answers")
+        p95_result = ("p95 reported above" if args.report_p95_only else
+                      f"every p95 of the mix under {P95_TARGET_MS:.0f} ms")
+        print("\n".join(f"FAIL {f}" for f in failures) if failures else
+              f"PASS: 0 errors, {p95_result}, XP equal to the ledger, no lost answers")
         if args.json:
             args.json.write_text(json.dumps({
                 "operations": [r.__dict__ for r in rows], "failures": failures,
