@@ -134,3 +134,16 @@ def give_cards(app, user, answers: list[tuple[int, bool, datetime]]) -> None:
     with app.app_context():
         learning.rebuild(user_ids=[user.id])
         db.session.commit()
+
+
+def questions_by_objective(app, exam) -> dict[str, list[Question]]:
+    """The exam's questions by objective code, in id order, detached from the session."""
+    from webapp.models import Objective
+
+    with app.app_context():
+        found: dict[str, list[Question]] = {}
+        for question, code in db.session.execute(sa.select(Question, Objective.code).join(Objective)
+                                                 .where(Question.exam_id == exam.id).order_by(Question.id)):
+            db.session.expunge(question)
+            found.setdefault(code, []).append(question)
+        return found

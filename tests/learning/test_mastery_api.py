@@ -10,21 +10,10 @@ from tests.factories import bearer, gen_bank, gen_learning_rows, gen_study_answe
 from webapp.extensions import db
 from webapp.learning import display
 from webapp.models import Exam, Question, User
+from tests.learning.helpers import questions_by_objective
 
 PREFIX = "/api/v1/analytics"
 
-
-def _questions(app, exam) -> dict[str, list[Question]]:
-    """The exam's questions by objective code."""
-    from webapp.models import Objective
-
-    with app.app_context():
-        found: dict[str, list[Question]] = {}
-        for question, code in db.session.execute(sa.select(Question, Objective.code).join(Objective)
-                                                 .where(Question.exam_id == exam.id).order_by(Question.id)):
-            db.session.expunge(question)
-            found.setdefault(code, []).append(question)
-        return found
 
 
 @pytest.fixture
@@ -33,7 +22,7 @@ def learner(app):
     20 answers, 2.0 has 10 (short of the minimum of 15 by 5)."""
     exam = gen_bank(app, per_objective=4)
     user = gen_user(app, username="owner")
-    questions = _questions(app, exam)
+    questions = questions_by_objective(app, exam)
     gen_study_answers(app, user, questions["1.1"][0], [True] * 16 + [False] * 4)
     gen_study_answers(app, user, questions["2.1"][0], [True] * 5 + [False] * 5)
     gen_learning_rows(app, user)
@@ -90,7 +79,7 @@ def test_readiness_lists_what_is_missing_before_an_estimate(client, app, learner
 def test_readiness_is_estimated_once_every_domain_has_the_minimum(client, app, learner):
     """Five more answers on 2.1 give an estimate: probabilities in 0-1, the interval around it, stable between calls."""
     exam, user = learner
-    gen_study_answers(app, user, _questions(app, exam)["2.1"][1], [True] * 5)
+    gen_study_answers(app, user, questions_by_objective(app, exam)["2.1"][1], [True] * 5)
     gen_learning_rows(app, user)
     headers = bearer(gen_token(app, user))
     body = client.get(f"{PREFIX}/readiness?exam_type={exam.slug}", headers=headers).get_json()

@@ -11,21 +11,13 @@ import sqlalchemy as sa
 from tests.factories import gen_bank, gen_learning_rows, gen_study_answers
 from webapp.extensions import db
 from webapp.models import Objective, Question
+from tests.learning.helpers import questions_by_objective
 
-
-def _questions(app, exam) -> dict[str, list[Question]]:
-    with app.app_context():
-        found: dict[str, list[Question]] = {}
-        for question, code in db.session.execute(sa.select(Question, Objective.code).join(Objective)
-                                                 .where(Question.exam_id == exam.id).order_by(Question.id)):
-            db.session.expunge(question)
-            found.setdefault(code, []).append(question)
-        return found
 
 
 def _answer(app, user, exam, plan: dict[str, tuple[int, int]]) -> None:
     """`plan`: objective code -> (right, wrong) study answers, then the engine's rows rebuilt."""
-    questions = _questions(app, exam)
+    questions = questions_by_objective(app, exam)
     for code, (right, wrong) in plan.items():
         gen_study_answers(app, user, questions[code][0], [True] * right + [False] * wrong)
     gen_learning_rows(app, user)

@@ -14,6 +14,7 @@ from tests.factories import gen_bank, gen_exam, gen_learning_rows, gen_study_ans
 from webapp.extensions import db
 from webapp.learning.readiness import pass_mark, readiness, simulate
 from webapp.models import Exam, Objective, Question
+from tests.learning.helpers import questions_by_objective
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 SCALE = (100, 900)
@@ -63,22 +64,13 @@ def _exact_raw_distribution(domains: list[tuple[int, float, float]]) -> list[flo
     return total
 
 
-def _question_by_objective(app, exam) -> dict[str, list[Question]]:
-    with app.app_context():
-        found: dict[str, list[Question]] = {}
-        for question, code in db.session.execute(sa.select(Question, Objective.code).join(Objective)
-                                                 .where(Question.exam_id == exam.id).order_by(Question.id)):
-            db.session.expunge(question)
-            found.setdefault(code, []).append(question)
-        return found
-
 
 @pytest.fixture
 def ready_learner(app):
     """All answered at NOW: 1.1 16 of 20 right (domain 1.0: Beta(17, 5)), 2.1 12 of 15 (2.0: Beta(13, 4))."""
     exam = gen_bank(app, per_objective=4)
     user = gen_user(app, username="ready")
-    questions = _question_by_objective(app, exam)
+    questions = questions_by_objective(app, exam)
     gen_study_answers(app, user, questions["1.1"][0], [True] * 16 + [False] * 4, answered_at=NOW)
     gen_study_answers(app, user, questions["2.1"][0], [True] * 12 + [False] * 3, answered_at=NOW)
     gen_learning_rows(app, user)
@@ -121,7 +113,7 @@ def test_missing_lists_exactly_the_short_domains(app):
     """14 answers on 2.0 (one short) and 15 on 1.0: missing is 2.0 needing 1, and no estimate is made."""
     exam = gen_bank(app, per_objective=4)
     user = gen_user(app, username="short")
-    questions = _question_by_objective(app, exam)
+    questions = questions_by_objective(app, exam)
     gen_study_answers(app, user, questions["1.2"][0], [True] * 15, answered_at=NOW)
     gen_study_answers(app, user, questions["2.1"][0], [True] * 14, answered_at=NOW)
     gen_learning_rows(app, user)
