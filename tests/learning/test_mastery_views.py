@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from tests.factories import gen_bank, gen_learning_rows, gen_study_answers
 from webapp.extensions import db
-from webapp.models import Objective, Question
+from webapp.models import Question
 from tests.learning.helpers import questions_by_objective
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from tests.factories import gen_bank, gen_exam, gen_learning_rows, gen_study_answers, gen_user
 from webapp.extensions import db
 from webapp.learning.readiness import pass_mark, readiness, simulate
-from webapp.models import Exam, Objective, Question
+from webapp.models import Exam, Question
 from tests.learning.helpers import questions_by_objective
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
