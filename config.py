@@ -356,9 +356,9 @@ class Config:
     # Lifetimes (seconds), the roadmap's defaults. Invalidation is explicit (webapp/cache.py); the
     # lifetime only bounds what no event reaches, such as a learner hiding from the leaderboard.
     CACHE_LEADERBOARD_TIMEOUT = 5 * 60
-    CACHE_PROFILE_TIMEOUT = 60
+    CACHE_PROFILE_TIMEOUT = 60  # a learner's own GET /api/v1/users/me, under their id (with Redis only)
     CACHE_CATALOGUE_TIMEOUT = 60 * 60  # the exam catalogue (/exams, /exams/<slug>, /api/v1/exams)
-    CACHE_QUESTION_LIST_TIMEOUT = 60 * 60  # pages of /api/v1/questions
+    CACHE_QUESTION_LIST_TIMEOUT = 60 * 60  # pages of /api/v1/questions (with Redis only)
 
     # Query observability (docs/PERFORMANCE.md). Statements slower than this are logged as JSON
     # ("slow query", logger webapp.sql) with the request id and no parameter values.

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestingConfig
-from tests.factories import META, bearer, choice_ids, gen_bank, gen_question, gen_token, gen_user
+from tests.factories import META, bearer, choice_ids, gen_answer, gen_bank, gen_question, gen_token, gen_user
 from tests.helpers import captured_json_logs
 from webapp import create_app
 from webapp.cache import BANK, LEADERBOARD, group_version
@@ -240,3 +240,190 @@ def test_stopping_redis_under_gunicorn_degrades_to_no_cache_with_a_warning(app, 
     assert [status for status, _ in after] == [200, 200, 200] and page_status == 200
     assert after[0][1]["me"]["rank"] == 1 and after[1][1][0]["domains"]
     assert "cache unavailable; serving from the database" in log
+
+
+# Question lists (`GET /api/v1/questions`) and profiles (`GET /api/v1/users/me`).
+
+@pytest.fixture
+def list_calls(monkeypatch):
+    """Counts how often a page of questions is read from the database."""
+    from webapp.questions import browse
+
+    calls = []
+    original = browse.list_questions
+    monkeypatch.setattr(browse, "list_questions", lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
+@pytest.fixture
+def streak_reads(monkeypatch):
+    """Counts how often a profile is built from the database (its streak read)."""
+    from webapp.api import accounts
+
+    calls = []
+    original = accounts.user_streak
+    monkeypatch.setattr(accounts, "user_streak", lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
+def _questions(client, token: str, query: str = "exam_type=demo&per_page=100") -> dict:
+    response = client.get(f"/api/v1/questions?{query}", headers=bearer(token))
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_question_list_is_read_once_and_shows_each_learner_only_their_own_answers(app, client, list_calls):
+    """Two learners read one cached page; the answer shows only on the question each has answered."""
+    exam = gen_bank(app, per_objective=1)
+    ann, bob = gen_user(app, username="ann"), gen_user(app, username="bob")
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Question).where(Question.exam_id == exam.id)
+                                           .order_by(Question.id).limit(2)).all()
+    gen_answer(app, ann, first)
+    gen_answer(app, bob, second)
+    pages = {name: _questions(client, gen_token(app, user)) for name, user in (("ann", ann), ("bob", bob))}
+    assert len(list_calls) == 1
+    answered = {name: [item["id"] for item in page["items"] if "answer" in item] for name, page in pages.items()}
+    assert answered == {"ann": [first.id], "bob": [second.id]}
+    assert pages["ann"]["total"] == pages["bob"]["total"] == len(pages["ann"]["items"]) > 2
+
+
+def test_cached_question_list_equals_the_uncached_one_for_learner_and_admin(app, client, list_calls):
+    """With the cache on and off, the page is the same for a learner (one answer seen) and an admin."""
+    exam = gen_bank(app, per_objective=1, pbq_per_objective=1, multiple_per_objective=1)
+    learner, boss = gen_user(app, username="ann"), gen_user(app, username="boss", is_admin=True)
+    with app.app_context():
+        answered = db.session.scalar(sa.select(Question).where(Question.exam_id == exam.id, Question.type == "ordering"))
+    gen_answer(app, learner, answered)
+    tokens = [gen_token(app, learner), gen_token(app, boss)]
+    cold = [_questions(client, token, "exam_type=demo&per_page=50&page=1") for token in tokens]
+    warm = [_questions(client, token, "exam_type=demo&per_page=50&page=1") for token in tokens]
+    app.config["CACHE_SHARED"] = False  # the bank group is then never cached
+    try:
+        live = [_questions(client, token, "exam_type=demo&per_page=50&page=1") for token in tokens]
+    finally:
+        app.config["CACHE_SHARED"] = True
+    assert cold == warm == live
+    assert len(list_calls) == 2 + 2  # one per audience while cached, then every request
+    assert [sum("answer" in item for item in page["items"]) for page in live] == [1, len(live[1]["items"])]
+
+
+def test_question_edit_shows_in_the_cached_question_list_at_once(app, ctx, client, list_calls):
+    """An admin's edit of a stem and a deactivation appear in the next page read."""
+    exam = gen_bank(app, per_objective=1)
+    boss = db.session.get(User, gen_user(app, is_admin=True).id)
+    token = gen_token(app, gen_user(app, username="ann"))
+    before = _questions(client, token)
+    question_id = before["items"][0]["id"]
+    edit_question(boss, question_id, {"stem": "Which port does SSH listen on by default?"}, META)
+    edited = _questions(client, token)
+    assert edited["items"][0]["stem"] == "Which port does SSH listen on by default?"
+    edit_question(boss, question_id, {"is_active": False}, META)
+    after = _questions(client, token)
+    assert after["total"] == before["total"] - 1 and question_id not in [item["id"] for item in after["items"]]
+    assert len(list_calls) == 3 and exam.slug == "demo"
+
+
+def test_profile_is_built_once_then_shows_xp_and_name_changes_at_once(app, client, streak_reads):
+    """`me` is cached per learner, and an XP award or a new username shows on the next read."""
+    user = gen_user(app, username="ann")
+    token = gen_token(app, user)
+    first = client.get("/api/v1/users/me", headers=bearer(token)).get_json()
+    again = client.get("/api/v1/users/me", headers=bearer(token)).get_json()
+    assert first == again and len(streak_reads) == 1
+    with app.app_context():
+        award_xp(user.id, "test", "seed", 250, utcnow())  # a bulk UPDATE of the learner's row
+        db.session.commit()
+    assert client.get("/api/v1/users/me", headers=bearer(token)).get_json()["xp"] == 250
+    assert client.patch("/api/v1/users/me", json={"username": "ann_b"}, headers=bearer(token)).status_code == 200
+    renamed = client.get("/api/v1/users/me", headers=bearer(token)).get_json()
+    assert (renamed["username"], renamed["xp"]) == ("ann_b", 250) and len(streak_reads) == 3 + 1  # + the PATCH
+
+
+def test_profile_shows_a_streak_change_at_once(app, client, streak_reads):
+    """A streak row written through the ORM (a study day, a rebuild) bumps that learner's profile."""
+    from webapp.models import Streak
+
+    user = gen_user(app, username="ann")
+    token = gen_token(app, user)
+    assert client.get("/api/v1/users/me", headers=bearer(token)).get_json()["streak"]["longest"] == 0
+    with app.app_context():
+        db.session.add(Streak(user_id=user.id, current=3, longest=4, freezes=1, freezes_used=0,
+                              last_active_day=utcnow().date()))
+        db.session.commit()
+    streak = client.get("/api/v1/users/me", headers=bearer(token)).get_json()["streak"]
+    assert streak == {"current": 3, "longest": 4, "freezes": 1} and len(streak_reads) == 2
+
+
+def test_profile_change_bumps_only_that_learner_and_an_unknown_one_bumps_all(app, client, streak_reads):
+    """Ann's award leaves Bob's entry cached; a bulk write naming no one learner rebuilds both."""
+    ann, bob = gen_user(app, username="ann"), gen_user(app, username="bob")
+    tokens = [gen_token(app, ann), gen_token(app, bob)]
+
+    def read_both():
+        return [client.get("/api/v1/users/me", headers=bearer(token)).get_json()["xp"] for token in tokens]
+
+    assert read_both() == [0, 0] and len(streak_reads) == 2
+    with app.app_context():
+        award_xp(ann.id, "test", "seed", 40, utcnow())
+        db.session.commit()
+    assert read_both() == [40, 0] and len(streak_reads) == 3
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.id.in_([ann.id, bob.id])).values(xp=User.xp + 1)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()
+    assert read_both() == [41, 1] and len(streak_reads) == 5
+
+
+def test_without_a_shared_cache_profiles_and_question_lists_are_read_live(app, client, list_calls, streak_reads):
+    """CACHE_SHARED off: a bump could not reach other workers, so neither profiles nor lists are cached."""
+    gen_bank(app, per_objective=1)
+    token = gen_token(app, gen_user(app, username="ann"))
+    app.config["CACHE_SHARED"] = False
+    try:
+        for _ in range(2):
+            _questions(client, token)
+            client.get("/api/v1/users/me", headers=bearer(token))
+    finally:
+        app.config["CACHE_SHARED"] = True
+    assert (len(list_calls), len(streak_reads)) == (2, 2)
+
+
+def test_shared_redis_profiles_and_question_lists_stay_with_their_learner(app, tmp_path):
+    """Through two gunicorn workers and one Redis, each learner's `me` and answers are only ever their own."""
+    exam = gen_bank(app, per_objective=1)
+    ann, bob = gen_user(app, username="ann"), gen_user(app, username="bob")
+    with app.app_context():
+        first, second = db.session.scalars(sa.select(Question).where(Question.exam_id == exam.id)
+                                           .order_by(Question.id).limit(2)).all()
+    gen_answer(app, ann, first)
+    gen_answer(app, bob, second)
+    with app.app_context():
+        award_xp(ann.id, "test", "seed", 30, utcnow())
+        db.session.commit()
+    tokens = {"ann": gen_token(app, ann), "bob": gen_token(app, bob)}
+    expected = {"ann": ("ann", 30, [first.id]), "bob": ("bob", 0, [second.id])}
+    with _gunicorn_with_redis(app, tmp_path) as (base, _redis, redis_port):
+        seen = []
+        for _ in range(6):
+            for name, token in tokens.items():
+                _status, me = _get(f"{base}/api/v1/users/me", token)
+                _status, page = _get(f"{base}/api/v1/questions?exam_type=demo&per_page=100", token)
+                seen.append((me.get("username"), me.get("xp"),
+                             [item["id"] for item in page.get("items", []) if "answer" in item]) == expected[name])
+        keys = _redis_keys(redis_port)
+    assert all(seen), seen
+    assert any(key.startswith("certquest:bank:") and ":questions:learner:" in key for key in keys), keys
+    assert {f"certquest:version:profile:{ann.id}", f"certquest:version:profile:{bob.id}"} <= set(keys), keys
+
+
+def test_bulk_write_learner_is_read_from_an_id_equality_only():
+    """The hook finds the learner of `WHERE users.id = 7` (or streaks.user_id = 7), and none for other filters."""
+    from webapp.cache import _learner_in_where
+    from webapp.models import Streak
+
+    assert _learner_in_where(sa.update(User).where(User.id == 7).values(xp=1), "users") == 7
+    assert _learner_in_where(sa.update(Streak).where(Streak.user_id == 7).values(current=1), "streaks") == 7
+    assert _learner_in_where(sa.update(User).where(User.id.in_([7, 8])).values(xp=1), "users") is None
+    assert _learner_in_where(sa.update(User).where(User.xp == 7).values(xp=1), "users") is None
+    assert _learner_in_where(sa.update(User).values(xp=1), "users") is None

@@ -9,23 +9,34 @@ from webapp.api.auth import api_token, api_user, token_required
 from webapp.api.schemas import (BEARER, RegisterSchema, TokenRequestSchema, TokenSchema, UserEnvelopeSchema,
                                 UserPatchSchema, UserSchema)
 from webapp.audit.meta import current_request_meta
+from webapp.cache import PROFILES, cached, profile_group
 from webapp.auth import services
 from webapp.auth.session import REGISTER_SCOPE, SIGN_IN_SCOPE, login_rate_limit
 from webapp.extensions import limiter
 from webapp.gamification.levels import level_for_xp
-from webapp.gamification.services import user_streak
+from webapp.gamification.services import local_day, user_streak
+from webapp.models.base import utcnow
 from webapp.privacy.services import export_user_data
 
 auth_bp = Blueprint("api_auth", __name__, description="Registration and bearer tokens")
 users_bp = Blueprint("api_users", __name__, description="The caller's own account")
 
 
-def user_body(user) -> dict:
-    streak = user_streak(user)
+def user_body(user, now=None) -> dict:
+    streak = user_streak(user, now)
     return {"id": user.id, "username": user.username, "email": user.email, "timezone": user.timezone,
             "xp": user.xp, "level": level_for_xp(user.xp), "is_admin": user.is_admin,
             "created_at": user.created_at, "digest_opt_in": user.digest_opt_in,
             "streak": {"current": streak.current, "longest": streak.longest, "freezes": streak.freezes}}
+
+
+def cached_profile(user) -> dict:
+    """`user_body`, kept CACHE_PROFILE_TIMEOUT under this learner's own profile version (webapp/cache.py),
+    which any change to their account or streak bumps; keyed by their day, which the streak depends on."""
+    now = utcnow()
+    day = local_day(now, user.timezone).isoformat()
+    return cached((PROFILES, profile_group(user.id)), f"{user.id}:{day}", "CACHE_PROFILE_TIMEOUT",
+                  lambda: user_body(user, now))
 
 
 @auth_bp.route("/register", methods=["POST"])
@@ -71,7 +82,7 @@ def revoke_token():
 @token_required
 def me():
     """The caller's profile."""
-    return user_body(api_user())
+    return cached_profile(api_user())
 
 
 @users_bp.route("/me", methods=["PATCH"])
