@@ -214,6 +214,10 @@ class Config:
     GOAL_DAILY_MINUTES_MAX = 300
     # The goal history (widget and API) covers this many local days, today included.
     GOAL_HISTORY_DAYS = 14
+    # An exam date may be at most this many days ahead (400 EXAM_DATE_TOO_FAR): a CompTIA voucher
+    # is valid for 12 months and an exam version runs about three years, so two years covers any
+    # real booking, and a typo such as 2299 gets a clear error instead of a 100,000-day countdown.
+    EXAM_DATE_MAX_DAYS_AHEAD = 730
 
     # Analytics (README, "Progress and weak areas"; docs/API.md, "Analytics"). An objective is a
     # weak area when the learner's accuracy on it is below WEAK_AREA_ACCURACY_BELOW percent over at

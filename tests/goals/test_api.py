@@ -123,12 +123,14 @@ def test_exam_dates_put_list_and_delete(client, app, owner):
 
 
 def test_exam_date_errors(client, owner):
-    """A past date is 400 EXAM_DATE_PAST on date, a bad date 400 on date, an unknown exam 404."""
+    """A past date is 400 EXAM_DATE_PAST on date, 2999 is EXAM_DATE_TOO_FAR, a bad date 400, an unknown exam 404."""
     headers = owner[1]
     past = client.put("/api/v1/exam-dates/demo", json={"date": "2000-01-01"}, headers=headers)
     assert past.status_code == 400 and (past.get_json()["code"], past.get_json()["field"]) == ("EXAM_DATE_PAST", "date")
     bad = client.put("/api/v1/exam-dates/demo", json={"date": "soon"}, headers=headers)
     assert bad.status_code == 400 and bad.get_json()["code"] == "VALIDATION_ERROR"
+    far = client.put("/api/v1/exam-dates/demo", json={"date": "2999-01-01"}, headers=headers)
+    assert far.status_code == 400 and (far.get_json()["code"], far.get_json()["field"]) == ("EXAM_DATE_TOO_FAR", "date")
     unknown = client.put("/api/v1/exam-dates/nope", json={"date": "2999-01-01"}, headers=headers)
     assert unknown.status_code == 404 and unknown.get_json()["code"] == "NOT_FOUND"
 

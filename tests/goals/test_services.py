@@ -318,7 +318,8 @@ def test_exam_plans_count_unseen_questions_and_days_left(app, ctx):
 
 
 def test_exam_dates_must_be_today_or_later_on_a_visible_exam(app, ctx):
-    """A past date is 400 EXAM_DATE_PAST on date; an unknown or retired exam is 404; clearing twice is 404."""
+    """A past date is EXAM_DATE_PAST and one past the 730-day bound EXAM_DATE_TOO_FAR, on date; an unknown or
+    retired exam is 404; clearing twice is 404."""
     exam = gen_bank(app, per_objective=1)
     retired = gen_bank(app, per_objective=1, slug="old")
     db.session.execute(sa.text("UPDATE exams SET is_active = false WHERE slug = 'old'"))
@@ -328,6 +329,10 @@ def test_exam_dates_must_be_today_or_later_on_a_visible_exam(app, ctx):
     with pytest.raises(ValidationError) as info:
         services.set_exam_date(user, exam.slug, today - timedelta(days=1))
     assert (info.value.field, info.value.code) == ("date", "EXAM_DATE_PAST")
+    services.set_exam_date(user, exam.slug, today + timedelta(days=app.config["EXAM_DATE_MAX_DAYS_AHEAD"]))
+    with pytest.raises(ValidationError) as info:
+        services.set_exam_date(user, exam.slug, today + timedelta(days=app.config["EXAM_DATE_MAX_DAYS_AHEAD"] + 1))
+    assert (info.value.field, info.value.code) == ("date", "EXAM_DATE_TOO_FAR")
     for slug in ("nope", retired.slug):
         with pytest.raises(NotFound):
             services.set_exam_date(user, slug, today)

@@ -5,7 +5,7 @@ answer save, "goal reached" said once, CSRF, sign-in and no-store."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,6 +22,8 @@ from webapp.models.enums import GoalType, QuizMode
 
 HX = {"HX-Request": "true"}
 
+
+SOON = (date.today() + timedelta(days=60)).isoformat()  # an exam date the bound allows
 
 def _html(response) -> str:
     return response.get_data(as_text=True)
@@ -111,7 +113,7 @@ def test_an_unknown_goal_type_shows_the_reason(client, app, signed_in):
 
 def test_exam_date_forms_set_suggest_and_remove(client, app, signed_in):
     """The exam-date form saves a date; the page shows the countdown and suggestion, whose button sets
-    that goal; a past date is 400 with the reason; remove deletes it."""
+    that goal; a past date or one past the bound is 400 with the reason; remove deletes it."""
     gen_bank(app, per_objective=4)  # 12 questions
     day = local_day(utcnow(), "UTC") + timedelta(days=2)
     assert client.post("/goals/exam-dates", data={"exam": "demo", "exam_on": day.isoformat()}).status_code == 302
@@ -121,6 +123,10 @@ def test_exam_date_forms_set_suggest_and_remove(client, app, signed_in):
     assert _goals(app, signed_in.id) == {"daily_questions": 6}
     past = client.post("/goals/exam-dates", data={"exam": "demo", "exam_on": "2000-01-01"})
     assert past.status_code == 400 and "The exam date must be today or later." in _html(past)
+    far = client.post("/goals/exam-dates", data={"exam": "demo", "exam_on": "2999-01-01"})
+    latest = (local_day(utcnow(), "UTC") + timedelta(days=app.config["EXAM_DATE_MAX_DAYS_AHEAD"])).isoformat()
+    assert far.status_code == 400 and f"The exam date must be on or before {latest}." in _html(far)
+    assert f'max="{latest}"' in _html(far)
     assert client.post("/goals/exam-dates/demo/delete").status_code == 302
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExamDate)) == 0
@@ -237,7 +243,7 @@ def test_goal_forms_need_the_csrf_token(csrf_client):
     """Every goals POST without the token is 400 and changes nothing; with the page's token the goal is set."""
     csrf_app, browser, user = csrf_client
     for url, data in (("/goals", {"goal_type": "daily_questions", "target": "10"}),
-                      ("/goals/daily_questions/delete", {}), ("/goals/exam-dates", {"exam": "demo", "exam_on": "2999-01-01"}),
+                      ("/goals/daily_questions/delete", {}), ("/goals/exam-dates", {"exam": "demo", "exam_on": SOON}),
                       ("/goals/exam-dates/demo/delete", {}), ("/goals/announced", {"day": "2025-01-01"})):
         assert browser.post(url, data=data).status_code == 400, url
     assert _goals(csrf_app, user.id) == {}
@@ -251,7 +257,7 @@ BROWSER_MATRIX = {
     "goals.page": ("GET", "/goals", None),
     "goals.set_goal": ("POST", "/goals", {"goal_type": "daily_questions", "target": "10"}),
     "goals.delete_goal": ("POST", "/goals/daily_questions/delete", {}),
-    "goals.set_exam_date": ("POST", "/goals/exam-dates", {"exam": "demo", "exam_on": "2999-01-01"}),
+    "goals.set_exam_date": ("POST", "/goals/exam-dates", {"exam": "demo", "exam_on": SOON}),
     "goals.clear_exam_date": ("POST", "/goals/exam-dates/demo/delete", {}),
     "goals.mark_announced": ("POST", "/goals/announced", {"day": "2025-01-01"}),
 }

@@ -84,7 +84,7 @@ class GoalProgressOut(ma.Schema):
 
 
 class ExamDateIn(ma.Schema):
-    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD, today or later (else 400 EXAM_DATE_PAST)"})
+    date = ma.fields.Date(required=True, metadata={"description": "YYYY-MM-DD, today or later (else 400 EXAM_DATE_PAST), at most EXAM_DATE_MAX_DAYS_AHEAD (730) days ahead (else 400 EXAM_DATE_TOO_FAR)"})
 
 
 class ExamDateOut(ma.Schema):

@@ -323,13 +323,23 @@ def _exam_for(user: User, slug: str) -> Exam:
     return exam
 
 
+def latest_exam_date(today: date) -> date:
+    """The last day an exam date may name (EXAM_DATE_MAX_DAYS_AHEAD after `today`)."""
+    return today + timedelta(days=int(current_app.config["EXAM_DATE_MAX_DAYS_AHEAD"]))
+
+
 def set_exam_date(user: User, slug: str, exam_on: date, now: datetime | None = None) -> ExamDate:
-    """Set (or move) the day the learner sits a visible exam (404 otherwise): today
-    or later in their time zone (400 EXAM_DATE_PAST on `date`)."""
+    """Set (or move) the day the learner sits a visible exam (404 otherwise): today or later in
+    their time zone (400 EXAM_DATE_PAST on `date`), and at most EXAM_DATE_MAX_DAYS_AHEAD days
+    ahead (400 EXAM_DATE_TOO_FAR)."""
     now = now or utcnow()
     exam = _exam_for(user, slug)
-    if exam_on < local_day(now, user.timezone):
+    today = local_day(now, user.timezone)
+    if exam_on < today:
         raise ValidationError("The exam date must be today or later.", field="date", code="EXAM_DATE_PAST")
+    if exam_on > latest_exam_date(today):
+        raise ValidationError(f"The exam date must be on or before {latest_exam_date(today).isoformat()}.",
+                              field="date", code="EXAM_DATE_TOO_FAR")
     _upsert(ExamDate, {"user_id": user.id, "exam_id": exam.id},
             {"exam_on": exam_on, "updated_at": now})
     db.session.commit()

@@ -58,8 +58,9 @@ def _page(status: int = 200, goal_error: ValidationError | None = None, date_err
     form = ExamDateForm(formdata=None)
     form.exam.choices = [(exam.slug, f"{exam.code} {exam.name}")
                          for exam in db.session.scalars(visible_exams_query(user).order_by(Exam.code))]
+    progress = services.today_progress(user, with_history=True)
     return render_template("goals/page.html", goals=services.goals_of(user), plans=services.exam_plans(user),
-                           progress=services.today_progress(user, with_history=True), date_form=form,
+                           progress=progress, date_form=form, latest_date=services.latest_exam_date(progress.day),
                            goal_form=GoalForm(formdata=None), delete_form=CsrfOnlyForm(formdata=None),
                            bounds={kind: services.goal_bounds(kind) for kind in services.GoalType},
                            goal_error=goal_error, date_error=date_error), status
