@@ -29,13 +29,18 @@ def _active_count(slug: str) -> int:
     return next(s.active for s in catalogue.list_exam_catalogue(None) if s.exam.slug == slug)
 
 
+def _count_calls(monkeypatch, module, name: str) -> list:
+    """Replace `module.name` with a wrapper that records each call's arguments in the returned list."""
+    calls = []
+    original = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(args) or original(*args))
+    return calls
+
+
 @pytest.fixture
 def top_rows_calls(monkeypatch):
     """Counts how often the leaderboard's top list is read from the database."""
-    calls = []
-    original = gamification._top_rows
-    monkeypatch.setattr(gamification, "_top_rows", lambda *args: calls.append(args) or original(*args))
-    return calls
+    return _count_calls(monkeypatch, gamification, "_top_rows")
 
 
 def test_leaderboard_top_list_is_read_once_then_served_from_the_cache(app, ctx, top_rows_calls):
@@ -249,10 +254,7 @@ def list_calls(monkeypatch):
     """Counts how often a page of questions is read from the database."""
     from webapp.questions import browse
 
-    calls = []
-    original = browse.list_questions
-    monkeypatch.setattr(browse, "list_questions", lambda *args: calls.append(args) or original(*args))
-    return calls
+    return _count_calls(monkeypatch, browse, "list_questions")
 
 
 @pytest.fixture
@@ -260,10 +262,7 @@ def streak_reads(monkeypatch):
     """Counts how often a profile is built from the database (its streak read)."""
     from webapp.api import accounts
 
-    calls = []
-    original = accounts.user_streak
-    monkeypatch.setattr(accounts, "user_streak", lambda *args: calls.append(args) or original(*args))
-    return calls
+    return _count_calls(monkeypatch, accounts, "user_streak")
 
 
 def _questions(client, token: str, query: str = "exam_type=demo&per_page=100") -> dict:
@@ -272,8 +271,8 @@ def _questions(client, token: str, query: str = "exam_type=demo&per_page=100") -
     return response.get_json()
 
 
-def test_question_list_is_read_once_and_shows_each_learner_only_their_own_answers(app, client, list_calls):
-    """Two learners read one cached page; the answer shows only on the question each has answered."""
+def _two_learners_one_answer_each(app):
+    """Ann and Bob on a fresh demo bank, Ann having answered its first question and Bob its second."""
     exam = gen_bank(app, per_objective=1)
     ann, bob = gen_user(app, username="ann"), gen_user(app, username="bob")
     with app.app_context():
@@ -281,6 +280,12 @@ def test_question_list_is_read_once_and_shows_each_learner_only_their_own_answer
                                            .order_by(Question.id).limit(2)).all()
     gen_answer(app, ann, first)
     gen_answer(app, bob, second)
+    return ann, bob, first, second
+
+
+def test_question_list_is_read_once_and_shows_each_learner_only_their_own_answers(app, client, list_calls):
+    """Two learners read one cached page; the answer shows only on the question each has answered."""
+    ann, bob, first, second = _two_learners_one_answer_each(app)
     pages = {name: _questions(client, gen_token(app, user)) for name, user in (("ann", ann), ("bob", bob))}
     assert len(list_calls) == 1
     answered = {name: [item["id"] for item in page["items"] if "answer" in item] for name, page in pages.items()}
@@ -391,13 +396,7 @@ def test_without_a_shared_cache_profiles_and_question_lists_are_read_live(app, c
 
 def test_shared_redis_profiles_and_question_lists_stay_with_their_learner(app, tmp_path):
     """Through two gunicorn workers and one Redis, each learner's `me` and answers are only ever their own."""
-    exam = gen_bank(app, per_objective=1)
-    ann, bob = gen_user(app, username="ann"), gen_user(app, username="bob")
-    with app.app_context():
-        first, second = db.session.scalars(sa.select(Question).where(Question.exam_id == exam.id)
-                                           .order_by(Question.id).limit(2)).all()
-    gen_answer(app, ann, first)
-    gen_answer(app, bob, second)
+    ann, bob, first, second = _two_learners_one_answer_each(app)
     with app.app_context():
         award_xp(ann.id, "test", "seed", 30, utcnow())
         db.session.commit()
