@@ -68,6 +68,10 @@ def _base_group(group: str) -> str:
     return group.split(":", 1)[0]
 
 
+def _per_learner(group: str) -> bool:
+    return group.startswith(f"{PROFILES}:")
+
+
 def _enabled(group: str) -> bool:
     if not has_app_context():  # a commit outside the app (a bare script): no cache to bump
         return False
@@ -117,7 +121,7 @@ def group_versions(groups: tuple[str, ...]) -> list[int]:
     versions = list(cache.cache.get_many(*keys))
     for n, (group, key) in enumerate(zip(groups, keys)):
         if versions[n] is None:
-            timeout = PROFILE_VERSION_TIMEOUT if group.startswith(f"{PROFILES}:") else 0
+            timeout = PROFILE_VERSION_TIMEOUT if _per_learner(group) else 0
             cache.cache.add(key, int(time.time() * 1000), timeout=timeout)  # add: a concurrent creator wins
             versions[n] = cache.cache.get(key)
     return [int(version) for version in versions]
@@ -128,8 +132,11 @@ def bump(group: str) -> None:
     if not _enabled(group):
         return
     try:
-        group_version(group)
-        cache.cache.inc(_version_key(group))
+        if _per_learner(group) and cache.cache.get(_version_key(group)) is None:
+            pass  # this learner's profile was never read since its key expired: no entry to drop
+        else:
+            group_version(group)
+            cache.cache.inc(_version_key(group))
     except Exception as error:  # noqa: BLE001  (any backend error means "no cache", never a 500)
         _failed("bump", error)
     else:

@@ -380,6 +380,20 @@ def test_profile_change_bumps_only_that_learner_and_an_unknown_one_bumps_all(app
     assert read_both() == [41, 1] and len(streak_reads) == 5
 
 
+def test_award_to_a_learner_whose_profile_was_never_read_writes_no_version_key(app, client):
+    """A bump of a learner with no version key creates none (no key per learner who never calls `me`)."""
+    from webapp.extensions import cache
+
+    quiet, reader = gen_user(app, username="quiet"), gen_user(app, username="reader")
+    client.get("/api/v1/users/me", headers=bearer(gen_token(app, reader)))
+    with app.app_context():
+        award_xp(quiet.id, "test", "seed", 10, utcnow())
+        award_xp(reader.id, "test", "seed", 10, utcnow())
+        db.session.commit()
+        assert cache.cache.get(f"version:profile:{quiet.id}") is None
+        assert cache.cache.get(f"version:profile:{reader.id}") is not None
+
+
 def test_without_a_shared_cache_profiles_and_question_lists_are_read_live(app, client, list_calls, streak_reads):
     """CACHE_SHARED off: a bump could not reach other workers, so neither profiles nor lists are cached."""
     gen_bank(app, per_objective=1)
