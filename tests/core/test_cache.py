@@ -227,7 +227,8 @@ def test_shared_redis_entries_never_carry_another_learners_data(app, tmp_path):
 
 
 def test_stopping_redis_under_gunicorn_degrades_to_no_cache_with_a_warning(app, tmp_path):
-    """With the real redis-server stopped mid-run, the cached pages still answer 200 and a warning is logged."""
+    """With the real redis-server stopped mid-run, every cached read (leaderboard, catalogue, profile,
+    question list) still answers 200 and a warning is logged."""
     from tests.tools.servers import stop_process
 
     gen_bank(app, per_objective=1)
@@ -236,14 +237,18 @@ def test_stopping_redis_under_gunicorn_degrades_to_no_cache_with_a_warning(app, 
     with _gunicorn_with_redis(app, tmp_path) as (base, redis_proc, _port):
         assert _get(f"{base}/api/v1/leaderboard", token)[0] == 200
         assert _get(f"{base}/api/v1/exams", token)[0] == 200
+        assert _get(f"{base}/api/v1/users/me", token)[0] == 200
+        assert _get(f"{base}/api/v1/questions?exam_type=demo", token)[0] == 200
         stop_process(redis_proc)
         after = [_get(f"{base}/api/v1/leaderboard", token), _get(f"{base}/api/v1/exams", token),
-                 _get(f"{base}/api/v1/leaderboard?period=week", token)]
+                 _get(f"{base}/api/v1/leaderboard?period=week", token), _get(f"{base}/api/v1/users/me", token),
+                 _get(f"{base}/api/v1/questions?exam_type=demo", token)]
         with urllib.request.urlopen(f"{base}/exams", timeout=10) as page:
             page_status = page.status
     log = (tmp_path / "gunicorn.log").read_text()
-    assert [status for status, _ in after] == [200, 200, 200] and page_status == 200
+    assert [status for status, _ in after] == [200] * 5 and page_status == 200
     assert after[0][1]["me"]["rank"] == 1 and after[1][1][0]["domains"]
+    assert after[3][1]["username"] == "carol" and after[4][1]["total"] == len(after[4][1]["items"]) > 0
     assert "cache unavailable; serving from the database" in log
 
 
