@@ -108,7 +108,7 @@ def toggle_bookmark(question_id: int):
     state = services.set_bookmarked(_user(), question_id, form.wanted)
     if is_htmx():
         return render_template("bookmarks/_toggle_saved.html", question_id=question_id, bookmarked=state.bookmarked,
-                               retired=state.retired, next=_next(form.next.data))
+                               retired=state.retired, next=_next(form.next.data), bookmark_total=state.count)
     flash("Bookmarked." if state.bookmarked else "Bookmark removed.", "success")
     return redirect(_back(form.next.data, f"bookmark-toggle-{question_id}"))
 
