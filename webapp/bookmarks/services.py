@@ -172,16 +172,20 @@ def _filtered(user: User, wanted: BookmarkFilter) -> sa.Select:
     return query
 
 
-def list_bookmarks(user: User, wanted: BookmarkFilter, page: int, per_page: int) -> BookmarkPage:
+def list_bookmarks(user: User, wanted: BookmarkFilter, page: int, per_page: int,
+                   with_choices: bool = True) -> BookmarkPage:
     """A page of the user's bookmarks, newest first, filtered; each with its question, tags and note.
 
     The question, its objective and exam come joined to the page's own query (one row each);
-    tags and choices in one query each."""
+    tags and (`with_choices`) choices in one query each. The bookmarks page asks without
+    choices: its cards' question parts are rendered once per question version
+    (webapp/bookmarks/cards.py), which loads the choices only of those it has not rendered yet."""
     question = contains_eager(QuestionBookmark.question)
-    query = (_filtered(user, wanted)
-             .options(selectinload(QuestionBookmark.tags), question.selectinload(Question.choices),
-                      question.joinedload(Question.objective, innerjoin=True),
-                      question.joinedload(Question.exam, innerjoin=True))
+    options = [selectinload(QuestionBookmark.tags), question.joinedload(Question.objective, innerjoin=True),
+               question.joinedload(Question.exam, innerjoin=True)]
+    if with_choices:
+        options.append(question.selectinload(Question.choices))
+    query = (_filtered(user, wanted).options(*options)
              .order_by(QuestionBookmark.created_at.desc(), QuestionBookmark.question_id.desc()))
     found = db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
                         error_out=False)
@@ -209,38 +213,49 @@ def user_tags(user: User) -> list[str]:
     return [name for _key, name in rows]
 
 
+def _holding(user: User) -> sa.Select:
+    """The exam ids of the user's bookmarked active questions."""
+    return (sa.select(Question.exam_id).join(QuestionBookmark, QuestionBookmark.question_id == Question.id)
+            .where(QuestionBookmark.user_id == user.id, Question.is_active.is_(True)))
+
+
 def bookmarked_exams(user: User) -> list[Exam]:
     """Active exams where the user has bookmarked an active question: where "Quiz me on these" can start."""
-    holding = (sa.select(Question.exam_id).join(QuestionBookmark, QuestionBookmark.question_id == Question.id)
-               .where(QuestionBookmark.user_id == user.id, Question.is_active.is_(True)))
-    query = (visible_exams_query(user).where(Exam.is_active.is_(True), Exam.id.in_(holding)).order_by(Exam.code))
+    query = (visible_exams_query(user).where(Exam.is_active.is_(True), Exam.id.in_(_holding(user)))
+             .order_by(Exam.code))
     return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
 class FilterChoices:
     """What the bookmarks page's filter offers: the exams the user may see, the chosen exam's
-    objectives (none until an exam is chosen) and the user's tags."""
+    objectives (none until an exam is chosen) and the user's tags; and, read with the exams,
+    those of them `bookmarked_exams` would give (where the page's start buttons go)."""
 
     exams: list[Exam]
     objectives: list[Objective]
     tags: list[str]
+    bookmarked: list[Exam] = field(default_factory=list)
 
 
 def filter_choices(user: User, exam_slug: str | None) -> FilterChoices:
     """The filter's choices for the user, with `exam_slug` chosen (an unknown slug has no objectives)."""
-    exams = list(db.session.scalars(visible_exams_query(user).order_by(Exam.code)))
+    # bookmarked_exams' rule as a column of the same read: one statement for both lists.
+    holds = (Exam.is_active.is_(True) & Exam.id.in_(_holding(user))).label("holds")
+    rows = db.session.execute(visible_exams_query(user).add_columns(holds).order_by(Exam.code)).all()
+    exams = [exam for exam, _holds in rows]
     chosen = next((exam for exam in exams if exam.slug == exam_slug), None)
     objectives = [] if chosen is None else list(db.session.scalars(
         sa.select(Objective).join(Domain, Domain.id == Objective.domain_id).where(Objective.exam_id == chosen.id)
         .order_by(Domain.position, Objective.position)))
-    return FilterChoices(exams, objectives, user_tags(user))
+    return FilterChoices(exams, objectives, user_tags(user), [exam for exam, held in rows if held])
 
 
-def startable_exams(user: User, wanted: BookmarkFilter) -> list[Exam]:
+def startable_exams(user: User, wanted: BookmarkFilter, choices: FilterChoices | None = None) -> list[Exam]:
     """The exams the page offers "Study these" and "Quiz me on these" for: the filtered exam, or
-    every exam holding the user's bookmarks, each only when a quiz can start on it."""
-    exams = bookmarked_exams(user)
+    every exam holding the user's bookmarks, each only when a quiz can start on it (from
+    `choices` when the page has read them, else read now)."""
+    exams = choices.bookmarked if choices is not None else bookmarked_exams(user)
     return [exam for exam in exams if exam.slug == wanted.exam_slug] if wanted.exam_slug else exams
 
 
