@@ -204,6 +204,9 @@ class Config:
     # The bookmarks page lists this many bookmarks a page. Each is a whole question card (stem,
     # choices, tags, note and four controls): ten keep a page readable on a phone, and fast.
     BOOKMARKS_PER_PAGE = 10
+    # Rendered question parts of bookmark cards kept per process (webapp/bookmarks/cards.py; keyed
+    # by the content itself, so never stale): two per question (answer shown or not) fit the bank.
+    BOOKMARK_CARD_CACHE_SIZE = 4096
 
     # Daily goals (docs/API.md, "Goals"): the bounds of each goal's daily target, which the goal
     # form, the API's 400 and the help text quote. An exam-date suggestion is clamped to the

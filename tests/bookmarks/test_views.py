@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from config import TestingConfig
-from tests.factories import (DEFAULT_PASSWORD, choice_ids, gen_answer, gen_bank, gen_bookmark, gen_exam, gen_note,
-                             gen_question, gen_user, login)
+from tests.factories import (DEFAULT_PASSWORD, META, choice_ids, gen_answer, gen_bank, gen_bookmark, gen_exam,
+                             gen_note, gen_question, gen_user, login, user_in_db)
 from webapp import create_app
+from webapp.editor import services as editor
 from webapp.extensions import db
 from webapp.models import (AttemptQuestion, BookmarkTag, Question, QuestionBookmark, QuestionNote, QuestionSource,
                            QuizAttempt, QuizMode)
@@ -465,3 +466,17 @@ def test_a_failing_count_leaves_the_nav_link_without_a_number(client, app, signe
     response = client.get("/")
     assert response.status_code == 200
     assert 'id="bookmark-count" href="/bookmarks">Bookmarks</a>' in _html(response)
+
+
+def test_an_edited_question_shows_its_new_content_on_the_page_at_once(client, app, signed_in):
+    """The cards' question parts are reused per question version: a page read after an edit (a choice renamed, the stem unchanged) shows the new text."""
+    exam = gen_exam(app, slug="security")
+    question = gen_question(app, exam, stem="Which port does SSH use?")
+    gen_bookmark(app, signed_in, question)
+    assert "Choice 1" in _html(client.get("/bookmarks"))
+    with app.app_context():
+        ids = choice_ids(question.id) + choice_ids(question.id, False)
+        editor.edit_question(user_in_db(app, is_admin=True), question.id, {
+            "choices": [{"id": ids[0]}, {"id": ids[1], "text": "Port 22"}] + [{"id": cid} for cid in ids[2:]]}, META)
+    html = _html(client.get("/bookmarks"))
+    assert "Port 22" in html and "Choice 1" not in html and "Which port does SSH use?" in html

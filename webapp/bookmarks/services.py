@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -172,16 +172,20 @@ def _filtered(user: User, wanted: BookmarkFilter) -> sa.Select:
     return query
 
 
-def list_bookmarks(user: User, wanted: BookmarkFilter, page: int, per_page: int) -> BookmarkPage:
+def list_bookmarks(user: User, wanted: BookmarkFilter, page: int, per_page: int,
+                   with_choices: bool = True) -> BookmarkPage:
     """A page of the user's bookmarks, newest first, filtered; each with its question, tags and note.
 
     The question, its objective and exam come joined to the page's own query (one row each);
-    tags and choices in one query each."""
+    tags and (`with_choices`) choices in one query each. The bookmarks page asks without
+    choices: its cards' question parts are rendered once per question version
+    (webapp/bookmarks/cards.py), which loads the choices only of those it has not rendered yet."""
     question = contains_eager(QuestionBookmark.question)
-    query = (_filtered(user, wanted)
-             .options(selectinload(QuestionBookmark.tags), question.selectinload(Question.choices),
-                      question.joinedload(Question.objective, innerjoin=True),
-                      question.joinedload(Question.exam, innerjoin=True))
+    options = [selectinload(QuestionBookmark.tags), question.joinedload(Question.objective, innerjoin=True),
+               question.joinedload(Question.exam, innerjoin=True)]
+    if with_choices:
+        options.append(question.selectinload(Question.choices))
+    query = (_filtered(user, wanted).options(*options)
              .order_by(QuestionBookmark.created_at.desc(), QuestionBookmark.question_id.desc()))
     found = db.paginate(query, page=bounded_page(page), per_page=per_page, max_per_page=MAX_PER_PAGE,
                         error_out=False)
@@ -209,38 +213,49 @@ def user_tags(user: User) -> list[str]:
     return [name for _key, name in rows]
 
 
+def _holding(user: User) -> sa.Select:
+    """The exam ids of the user's bookmarked active questions."""
+    return (sa.select(Question.exam_id).join(QuestionBookmark, QuestionBookmark.question_id == Question.id)
+            .where(QuestionBookmark.user_id == user.id, Question.is_active.is_(True)))
+
+
 def bookmarked_exams(user: User) -> list[Exam]:
     """Active exams where the user has bookmarked an active question: where "Quiz me on these" can start."""
-    holding = (sa.select(Question.exam_id).join(QuestionBookmark, QuestionBookmark.question_id == Question.id)
-               .where(QuestionBookmark.user_id == user.id, Question.is_active.is_(True)))
-    query = (visible_exams_query(user).where(Exam.is_active.is_(True), Exam.id.in_(holding)).order_by(Exam.code))
+    query = (visible_exams_query(user).where(Exam.is_active.is_(True), Exam.id.in_(_holding(user)))
+             .order_by(Exam.code))
     return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)
 class FilterChoices:
     """What the bookmarks page's filter offers: the exams the user may see, the chosen exam's
-    objectives (none until an exam is chosen) and the user's tags."""
+    objectives (none until an exam is chosen) and the user's tags; and, read with the exams,
+    those of them `bookmarked_exams` would give (where the page's start buttons go)."""
 
     exams: list[Exam]
     objectives: list[Objective]
     tags: list[str]
+    bookmarked: list[Exam] = field(default_factory=list)
 
 
 def filter_choices(user: User, exam_slug: str | None) -> FilterChoices:
     """The filter's choices for the user, with `exam_slug` chosen (an unknown slug has no objectives)."""
-    exams = list(db.session.scalars(visible_exams_query(user).order_by(Exam.code)))
+    # bookmarked_exams' rule as a column of the same read: one statement for both lists.
+    holds = (Exam.is_active.is_(True) & Exam.id.in_(_holding(user))).label("holds")
+    rows = db.session.execute(visible_exams_query(user).add_columns(holds).order_by(Exam.code)).all()
+    exams = [exam for exam, _holds in rows]
     chosen = next((exam for exam in exams if exam.slug == exam_slug), None)
     objectives = [] if chosen is None else list(db.session.scalars(
         sa.select(Objective).join(Domain, Domain.id == Objective.domain_id).where(Objective.exam_id == chosen.id)
         .order_by(Domain.position, Objective.position)))
-    return FilterChoices(exams, objectives, user_tags(user))
+    return FilterChoices(exams, objectives, user_tags(user), [exam for exam, held in rows if held])
 
 
-def startable_exams(user: User, wanted: BookmarkFilter) -> list[Exam]:
+def startable_exams(user: User, wanted: BookmarkFilter, choices: FilterChoices | None = None) -> list[Exam]:
     """The exams the page offers "Study these" and "Quiz me on these" for: the filtered exam, or
-    every exam holding the user's bookmarks, each only when a quiz can start on it."""
-    exams = bookmarked_exams(user)
+    every exam holding the user's bookmarks, each only when a quiz can start on it (from
+    `choices` when the page has read them, else read now)."""
+    exams = choices.bookmarked if choices is not None else bookmarked_exams(user)
     return [exam for exam in exams if exam.slug == wanted.exam_slug] if wanted.exam_slug else exams
 
 
@@ -329,31 +344,35 @@ def add_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
 
     Idempotent: when the bookmark exists it is returned as it is, with False, whatever `notes` and
     `tags` say (changes go through `update_bookmark`), even when a concurrent request created it."""
-    created = _insert_bookmark(user, question_id, notes, tags)
+    created, _count = _insert_bookmark(user, question_id, notes, tags)
     return get_bookmark(user, question_id), created
 
 
-def _insert_bookmark(user: User, question_id: int, notes: object = UNCHANGED, tags: list | None = None) -> bool:
-    """`add_bookmark` without reading the bookmark back (the toggle shows only its state):
-    True when it was created, False when it already existed."""
+def _insert_bookmark(user: User, question_id: int, notes: object = UNCHANGED, tags: list | None = None,
+                     count: bool = False) -> tuple[bool, int | None]:
+    """`add_bookmark` without reading the bookmark back (the toggle shows only its state): (True
+    when it was created, False when it already existed; with `count`, the user's bookmark count
+    afterwards, counted in the same transaction, so the response needs no second one)."""
     question = browse.get_question(user, question_id)
     existing = db.session.get(QuestionBookmark, (user.id, question.id))
     if existing is not None:
-        return False
+        return False, bookmark_count(user) if count else None
     clean_tags(tags)  # refuse bad tags and notes before anything is written
     text = _note_text(notes)
     try:
-        with db.session.no_autoflush:  # a concurrent insert surfaces at the commit below, not mid-way
+        with db.session.no_autoflush:  # a concurrent insert surfaces at the flush below, not mid-way
             bookmark = QuestionBookmark(user_id=user.id, question_id=question.id)
             db.session.add(bookmark)
             _replace_tags(bookmark, user.id, tags)
             _apply_note_text(user.id, question.id, text)
+        db.session.flush()
+        counted = bookmark_count(user) if count else None
         commit_keeping_loaded()
     except IntegrityError:  # a concurrent request bookmarked it first: that one stands
         db.session.rollback()
-        return False
+        return False, bookmark_count(user) if count else None
     logger.info("question bookmarked", extra={"question_id": question.id})
-    return True
+    return True, counted
 
 
 def update_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
@@ -370,11 +389,9 @@ def update_bookmark(user: User, question_id: int, notes: object = UNCHANGED,
     return get_bookmark(user, question_id)
 
 
-def remove_bookmark(user: User, question_id: int) -> None:
-    """Delete a bookmark and its tags (NoBookmark when there is none). The note stays: it is not the bookmark's.
-
-    One DELETE of the row `_own` can see (the tags go with it: ON DELETE CASCADE), committed
-    without expiring the learner, whom the response reads again for the navigation's count."""
+def _delete_bookmark(user: User, question_id: int) -> bool:
+    """Delete the bookmark (its tags go with it: ON DELETE CASCADE), not committed; False when
+    the user had none on this question (or none `_own` can see)."""
     visible = _own(QuestionBookmark, user, QuestionBookmark.question_id).where(
         QuestionBookmark.question_id == question_id)
     removed = db.session.execute(
@@ -383,36 +400,52 @@ def remove_bookmark(user: User, question_id: int) -> None:
                                           QuestionBookmark.question_id.in_(visible))
         .execution_options(synchronize_session=False)).rowcount
     if not removed:
-        db.session.rollback()
-        raise NoBookmark()
+        return False
     gone = db.session.identity_map.get(db.session.identity_key(QuestionBookmark, (user.id, question_id)))
     if gone is not None:  # a copy this request had read: it must not be taken for a live row
         db.session.expunge(gone)
-    commit_keeping_loaded()
     logger.info("bookmark removed", extra={"question_id": question_id})
+    return True
+
+
+def remove_bookmark(user: User, question_id: int) -> None:
+    """Delete a bookmark and its tags (NoBookmark when there is none). The note stays: it is not the bookmark's.
+
+    One DELETE of the row `_own` can see, committed without expiring the learner, whom the
+    response reads again for the navigation's count."""
+    if not _delete_bookmark(user, question_id):
+        db.session.rollback()
+        raise NoBookmark()
+    commit_keeping_loaded()
 
 
 @dataclass(frozen=True)
 class ToggleState:
-    """The toggle after a click: bookmarked or not, and whether the question still takes bookmarks."""
+    """The toggle after a click: bookmarked or not, whether the question still takes bookmarks,
+    and the user's bookmark count afterwards (the navigation's, re-sent with the toggle)."""
 
     bookmarked: bool
     retired: bool
+    count: int | None = field(default=None, compare=False)
 
 
 def set_bookmarked(user: User, question_id: int, wanted: bool) -> ToggleState:
     """The browser toggle: make the bookmark exist or not, whichever was asked (so a repeated click
-    changes nothing). Removing works on a retired question too; adding needs one the user can see."""
+    changes nothing). Removing works on a retired question too; adding needs one the user can see.
+
+    One transaction: the count (and, on removal, whether the question is retired) is read before
+    the commit, so the response does not open a second one (on PostgreSQL a pool checkout with its
+    ping, a BEGIN and a ROLLBACK more)."""
     if wanted:
-        _insert_bookmark(user, question_id)
-        return ToggleState(bookmarked=True, retired=False)
-    try:
-        remove_bookmark(user, question_id)
-    except NoBookmark:
-        pass
-    active = db.session.execute(sa.select(Question.is_active & Exam.is_active).join(Exam, Exam.id == Question.exam_id)
-                                .where(Question.id == question_id)).scalar()
-    return ToggleState(bookmarked=False, retired=not active)
+        _created, count = _insert_bookmark(user, question_id, count=True)
+        return ToggleState(bookmarked=True, retired=False, count=count)
+    removed = _delete_bookmark(user, question_id)
+    active, count = db.session.execute(
+        sa.select(Question.is_active & Exam.is_active, _own(QuestionBookmark, user, sa.func.count()).correlate(None).scalar_subquery())
+        .join(Exam, Exam.id == Question.exam_id).where(Question.id == question_id)).one_or_none() or (False, None)
+    if removed:
+        commit_keeping_loaded()
+    return ToggleState(bookmarked=False, retired=not active, count=count)
 
 
 def save_tags(user: User, question_id: int, tags: list[str]) -> BookmarkItem:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.auth.session import safe_next
 from webapp.bookmarks import services
+from webapp.bookmarks.cards import question_parts
 from webapp.bookmarks.forms import CsrfForm, NoteForm, TagsForm, ToggleForm, filter_form_for, start_forms_for
 from webapp.bookmarks.tags import MAX_TAG_LENGTH, MAX_TAGS
 from webapp.exceptions import ValidationError
@@ -88,7 +89,7 @@ def list_bookmarks():
     found, status = None, 200
     try:
         found = services.list_bookmarks(user, wanted, request.args.get("page", 1, type=int),
-                                        current_app.config["BOOKMARKS_PER_PAGE"])
+                                        current_app.config["BOOKMARKS_PER_PAGE"], with_choices=False)
         if not wanted.active:
             g.bookmark_total = found.page.total  # what bookmark_count would count again
     except ValidationError as exc:
@@ -96,8 +97,9 @@ def list_bookmarks():
         field.errors, status = [exc.message], 400
     return render_page_or_fragment(
         "bookmarks/page.html", "bookmarks/_list_swap.html", status=status, form=form, found=found, wanted=wanted,
+        card_parts=question_parts(found.items) if found else {},
         start_pairs=[(exam, *start_forms_for(exam, wanted.tag, wanted.objective_code))
-                     for exam in (services.startable_exams(user, wanted) if found and found.items else [])],
+                     for exam in (services.startable_exams(user, wanted, choices) if found and found.items else [])],
         focus_list=request.headers.get("HX-Trigger", "").startswith("bookmark-page-"))
 
 
@@ -108,7 +110,7 @@ def toggle_bookmark(question_id: int):
     state = services.set_bookmarked(_user(), question_id, form.wanted)
     if is_htmx():
         return render_template("bookmarks/_toggle_saved.html", question_id=question_id, bookmarked=state.bookmarked,
-                               retired=state.retired, next=_next(form.next.data))
+                               retired=state.retired, next=_next(form.next.data), bookmark_total=state.count)
     flash("Bookmarked." if state.bookmarked else "Bookmark removed.", "success")
     return redirect(_back(form.next.data, f"bookmark-toggle-{question_id}"))
 

@@ -76,10 +76,11 @@ def record_mastery(user_id: int, exam_id: int, facts: list[AnswerFact]) -> None:
         return
     half_life = _half_life()
     objective_ids = sorted({f.objective_id for f in facts})
+    # Plain rows, not ObjectiveMastery objects: only their sums are read.
     rows = {row.objective_id: row for row in db.session.execute(
-        sa.select(ObjectiveMastery).where(ObjectiveMastery.user_id == user_id,
-                                          ObjectiveMastery.objective_id.in_(objective_ids))
-        .with_for_update()).scalars()}
+        sa.select(*ObjectiveMastery.__table__.c).where(ObjectiveMastery.user_id == user_id,
+                                                       ObjectiveMastery.objective_id.in_(objective_ids))
+        .with_for_update())}
     sums = {oid: _Sums(r.weighted_answers, r.weighted_correct, r.as_of, r.answers, r.correct)
             for oid, r in rows.items()}
     for fact in facts:

@@ -55,16 +55,21 @@ def scheduler() -> Scheduler:
 
 
 class _Rater:
-    """The rating of an answer, with each exam's pace looked up once."""
+    """The rating of an answer, with each exam's pace looked up once, when an answer of it comes
+    (a study answer's exam is already in the session: no statement)."""
 
     def __init__(self) -> None:
         config = current_app.config
         self.hard, self.easy = config["REVIEW_HARD_PACE_RATIO"], config["REVIEW_EASY_PACE_RATIO"]
-        self.paces = {exam_id: pace_seconds(exam)
-                      for exam_id, exam in ((e.id, e) for e in db.session.scalars(sa.select(Exam)))}
+        self.paces: dict[int, float] = {}
+
+    def pace(self, exam_id: int) -> float:
+        if exam_id not in self.paces:
+            self.paces[exam_id] = pace_seconds(db.session.get(Exam, exam_id))
+        return self.paces[exam_id]
 
     def __call__(self, fact: AnswerFact) -> Rating:
-        return rating_for(fact.is_correct, fact.confidence, fact.seconds, self.paces[fact.exam_id], self.hard,
+        return rating_for(fact.is_correct, fact.confidence, fact.seconds, self.pace(fact.exam_id), self.hard,
                           self.easy)
 
 
@@ -122,9 +127,10 @@ def record_reviews(user_id: int, facts: list[AnswerFact]) -> None:
     if not facts:
         return
     question_ids = sorted({f.question_id for f in facts})
+    # Plain rows, not ReviewCard objects: the replay only reads their columns.
     existing = db.session.execute(
-        sa.select(ReviewCard).where(ReviewCard.user_id == user_id, ReviewCard.question_id.in_(question_ids))
-        .with_for_update()).scalars().all()
+        sa.select(*ReviewCard.__table__.c).where(ReviewCard.user_id == user_id, ReviewCard.question_id.in_(question_ids))
+        .with_for_update()).all()
     replay = _Replay(user_id)
     for card in existing:
         replay.start(card)

@@ -250,7 +250,8 @@ def bookmark(attempt_id: int, number: int):
         state = bookmarks.set_bookmarked(_user(), aq.question_id, request.form.get("bookmarked") == "1")
         if is_htmx():
             return render_template("bookmarks/_toggle_saved.html", question_id=aq.question_id,
-                                   bookmarked=state.bookmarked, retired=state.retired, form_id="answer-form",
+                                   bookmarked=state.bookmarked, retired=state.retired, bookmark_total=state.count,
+                                   form_id="answer-form",
                                    action=url_for("quiz.bookmark", attempt_id=attempt.id, number=number))
     return redirect(url_for("quiz.question", attempt_id=attempt.id, number=number))
 

@@ -31,7 +31,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from webapp.database import commit_keeping_loaded
 from webapp.exceptions import Conflict, NotFound, ValidationError
@@ -248,6 +248,24 @@ def session_question(session: StudySession, position: int) -> StudyQuestion:
     if sq is None:
         raise NotFound("That question is not part of this study session.")
     return sq
+
+
+def session_and_question(user: User, session_id: int, position: int) -> tuple[StudySession, StudyQuestion | None]:
+    """The learner's session (NotFound for anyone else's) and its question at `position` with what
+    its screen and its check need (choices, objective, exam), both freshly read in one statement;
+    the question is None when `position` is outside the session. An answer POST reads this once:
+    `answer_question(loaded=...)` then finds the session in the identity map."""
+    question = joinedload(StudyQuestion.question, innerjoin=True)
+    sq = db.session.scalars(
+        sa.select(StudyQuestion).join(StudySession, StudySession.id == StudyQuestion.session_id)
+        .where(StudyQuestion.session_id == session_id, StudyQuestion.position == position,
+               StudySession.user_id == user.id)
+        .options(contains_eager(StudyQuestion.session), question.joinedload(Question.objective, innerjoin=True),
+                 question.joinedload(Question.exam, innerjoin=True), question.joinedload(Question.choices))
+        .execution_options(populate_existing=True)).unique().one_or_none()
+    if sq is None:
+        return get_session(user, session_id), None
+    return sq.session, sq
 
 
 def _open_session(user: User, session_id: int) -> StudySession:

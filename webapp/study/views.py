@@ -113,13 +113,13 @@ def question(session_id: int, number: int):
 def _posted_to(session_id: int, number: int):
     """(session, question, None) for an answer-form POST, or (None, None, a redirect) when the
     session has ended or the CSRF token is missing."""
-    session = services.get_session(_user(), session_id)
+    session, sq = services.session_and_question(_user(), session_id, number - 1)
     if not session.is_open:
         flash("This study session has ended.", "info")
         return None, None, redirect(url_for("study.end", session_id=session.id))
     if not StudyActionForm().validate_on_submit():
         return None, None, redirect(url_for("study.question", session_id=session.id, number=number))
-    return session, services.session_question(session, number - 1), None
+    return session, sq or services.session_question(session, number - 1), None  # the latter: its 404
 
 
 @bp.post("/<int:session_id>/q/<int:number>/answer")
