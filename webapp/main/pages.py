@@ -1,7 +1,8 @@
 """What the dashboard shows (templates/main/dashboard.html), read with each learner's fact once:
 the due counts serve both "N reviews due" and the recommendations, and the recommendations'
 answer tallies serve the weak areas, so the heaviest reads (a grouped scan of the learner's
-answers, one of their cards) run once per page."""
+answers, one of their cards) run once per page; today's goal progress serves the goal widget,
+the "goal at risk" rule and the header's meter."""
 
 from __future__ import annotations
 
@@ -27,11 +28,12 @@ def dashboard_context(user: User) -> dict:
     now = utcnow()
     board = dashboard(user, now)
     due = due_counts(user.id, now)
-    advice = advise(user, now, due=due)
+    progress = today_progress(user, now, with_history=True)
+    advice = advise(user, now, due=due, progress=progress)
     # A learner who has signed in before is returning; one who has just registered is not.
     return {"board": board, "current_quiz": in_progress_attempt(user), "current_study": open_session(user),
             "returning": user.last_login_at is not None, "resolutions": unseen_resolutions(user),
-            "goal_progress": today_progress(user, now, with_history=True), "exam_plans": exam_plans(user, now),
+            "goal_progress": progress, "exam_plans": exam_plans(user, now),
             **recommendation_list_context(user, advice.recommendations),
             **reviews_due_context(user, counts=due),
             "week": performance(user, AnalyticsPeriod.WEEK, now=now).summary,

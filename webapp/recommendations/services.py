@@ -74,7 +74,7 @@ from webapp.models.enums import RecommendationKind
 from webapp.models.goals import ExamDate
 from webapp.questions.services import visible_exams_query
 
-from webapp.goals.services import today_progress
+from webapp.goals.services import Progress, today_progress
 
 GOAL_AT_RISK_IMPACT = 50.0  # today only: above any accuracy gap (at most 80 x a weight)
 SIMULATION_IMPACT = 10.0
@@ -296,13 +296,14 @@ class Advice:
     answer_counts: dict[int, tuple[int, int]]  # objective id -> (answers, correct), as weak_areas counts them
 
 
-def advise(user: User, now: datetime | None = None, due: dict[int, DueCount] | None = None) -> Advice:
-    """`recommendations` with the tallies behind them; `due`: `due_counts(user.id, now)` when the
-    caller has read it (the dashboard shows it too)."""
+def advise(user: User, now: datetime | None = None, due: dict[int, DueCount] | None = None,
+           progress: Progress | None = None) -> Advice:
+    """`recommendations` with the tallies behind them; `due` (`due_counts(user.id, now)`) and
+    `progress` (`today_progress(user, now)`) when the caller has read them (the dashboard shows both)."""
     now = now or utcnow()
     context = _load(user, now, due)
     counts = {objective_id: (tally.attempts, tally.correct) for objective_id, tally in context.tallies.items()}
-    return Advice(_ranked(user, context, now), counts)
+    return Advice(_ranked(user, context, now, progress), counts)
 
 
 def recommendations(user: User, now: datetime | None = None) -> list[Recommendation]:
@@ -311,7 +312,7 @@ def recommendations(user: User, now: datetime | None = None) -> list[Recommendat
     return _ranked(user, _load(user, now), now)
 
 
-def _ranked(user: User, context: _Context, now: datetime) -> list[Recommendation]:
+def _ranked(user: User, context: _Context, now: datetime, progress: Progress | None = None) -> list[Recommendation]:
     config = current_app.config
     target = config["RECOMMEND_TARGET_ACCURACY"]
     today = local_day(now, user.timezone)
@@ -404,7 +405,7 @@ def _ranked(user: User, context: _Context, now: datetime) -> list[Recommendation
                 _quiz_action(exam, exam.question_count, "Start an exam simulation", mode=QuizMode.EXAM),
                 round(SIMULATION_IMPACT * pressing, 2), exam.code))
 
-    goal = _goal_at_risk(user, context, per_exam, now)
+    goal = _goal_at_risk(user, context, per_exam, now, progress)
     if goal is not None:
         found.append(goal)
     found.sort(key=lambda r: (-r.score, KIND_ORDER[r.kind], r.exam_code, _code_key(r.objective_code)))
@@ -435,16 +436,17 @@ def _ready_for_simulation(context: _Context, exam_id: int, per_domain: dict[int,
     return lowest
 
 
-def _goal_at_risk(user: User, context: _Context, per_exam: dict[int, _Tally], now: datetime) -> Recommendation | None:
+def _goal_at_risk(user: User, context: _Context, per_exam: dict[int, _Tally], now: datetime,
+                  progress: Progress | None = None) -> Recommendation | None:
     """Late in the learner's day with a goal set and not met: a study session of what is left,
-    on the exam practised most recently."""
+    on the exam practised most recently (`progress`: today's, when the caller has read it)."""
     config = current_app.config
     if not per_exam:
         return None
     local_hour = now.astimezone(ZoneInfo(user.timezone)).hour
     if local_hour < config["RECOMMEND_GOAL_LATE_HOUR"]:
         return None
-    progress = today_progress(user, now)
+    progress = progress or today_progress(user, now)
     if not progress.has_goals or progress.met:
         return None
     exam_id = max((e for e in per_exam if e in context.exams),
