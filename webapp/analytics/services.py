@@ -319,16 +319,20 @@ def _weak_exam_type(exam: Exam, answers: int, quizzes: int, average: float | Non
     return WeakExamType(exam.slug, exam.name, answers, quizzes, rounded, advice)
 
 
-def weak_areas(user: User) -> WeakAreas:
+def weak_areas(user: User, counts: dict[int, tuple[int, int]] | None = None) -> WeakAreas:
     """The learner's weak objectives (worst first by the Wilson upper bound), weak exam types and
-    the suggestions that follow, over the exams the learner may see."""
+    the suggestions that follow, over the exams the learner may see. `counts`: the learner's
+    (answers, correct) per objective id when the caller has tallied them (the dashboard's
+    recommendations do), so the answers are scanned once."""
     config = current_app.config
-    tallies = (sa.select(Answer.objective_id, sa.func.count(), sa.func.sum(sa.case((Answer.is_correct.is_(True), 1),
-                                                                                    else_=0)))
-               .where(Answer.user_id == user.id)
-               # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
-               .group_by(Answer.exam_id, Answer.objective_id))
-    counts = {objective_id: (int(total), int(right or 0)) for objective_id, total, right in db.session.execute(tallies)}
+    if counts is None:
+        tallies = (sa.select(Answer.objective_id, sa.func.count(),
+                             sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0)))
+                   .where(Answer.user_id == user.id)
+                   # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
+                   .group_by(Answer.exam_id, Answer.objective_id))
+        counts = {objective_id: (int(total), int(right or 0))
+                  for objective_id, total, right in db.session.execute(tallies)}
     if not counts:
         return WeakAreas([], [], [])
     # The whole blueprint (a few hundred objectives), rather than an IN list of the learner's.

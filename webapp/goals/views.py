@@ -38,6 +38,12 @@ def meter_globals() -> dict:
     return {"goal_meter": _meter}
 
 
+def share_meter(progress: services.Progress) -> None:
+    """A page that has read today's progress (the dashboard, with its history) shows it in the
+    meter too, rather than reading it again."""
+    g.goal_meter = progress
+
+
 def _meter() -> services.Progress | None:
     if "goal_meter" not in g:
         g.goal_meter = None

@@ -14,7 +14,7 @@ from datetime import datetime
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.learning.reviews import due_counts
+from webapp.learning.reviews import DueCount, due_counts
 from webapp.models import Exam, User
 from webapp.models.base import utcnow
 from webapp.questions.services import exam_visible_to, visible_exam, visible_exams_query
@@ -31,9 +31,11 @@ class ExamDue:
     next_due_at: datetime | None
 
 
-def due_by_exam(user: User, now: datetime | None = None) -> list[ExamDue]:
-    """Every visible exam the learner has cards in, in code order."""
-    counts = due_counts(user.id, now or utcnow())
+def due_by_exam(user: User, now: datetime | None = None, counts: dict[int, DueCount] | None = None) -> list[ExamDue]:
+    """Every visible exam the learner has cards in, in code order (`counts`: `due_counts` when
+    the caller has read them)."""
+    if counts is None:
+        counts = due_counts(user.id, now or utcnow())
     if not counts:
         return []
     exams = db.session.scalars(visible_exams_query(user).where(Exam.id.in_(list(counts))).order_by(Exam.code))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from webapp.learning import display
 from webapp.learning.display import ReadinessPanel
 from webapp.learning.due import ExamDue, due_by_exam, due_for_exam, review_count
+from webapp.learning.reviews import DueCount
 from webapp.models import Exam, QuestionSource, QuizMode, User
 from webapp.quiz.forms import StartShortcutForm, start_shortcut_forms
 
@@ -25,11 +26,11 @@ def review_form(item: ExamDue) -> StartShortcutForm:
     return next(form for form in forms if form.mode.data == QuizMode.STUDY)
 
 
-def reviews_due_context(user: User, exam: Exam | None = None) -> dict:
+def reviews_due_context(user: User, exam: Exam | None = None, counts: dict[int, DueCount] | None = None) -> dict:
     """`reviews_due` (ExamDue per exam: every exam with cards, or just `exam`), `review_forms`
     (exam slug -> the "Review now" form of each exam with reviews due) and `reviews_scope`
-    ("dashboard" or "exam", for the wording)."""
-    items = due_by_exam(user) if exam is None else [due_for_exam(user, exam)]
+    ("dashboard" or "exam", for the wording). `counts`: the dashboard's `due_counts`, read once."""
+    items = due_by_exam(user, counts=counts) if exam is None else [due_for_exam(user, exam)]
     items = [item for item in items if item.cards]
     return {"reviews_due": items, "review_forms": {item.exam.slug: review_form(item) for item in items if item.due},
             "reviews_scope": "dashboard" if exam is None else "exam"}

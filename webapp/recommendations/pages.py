@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from webapp.bookmarks.forms import CsrfForm
 from webapp.models import User
-from webapp.recommendations.services import recommendations
+from webapp.recommendations.services import Recommendation, recommendations
 
 
-def recommendation_list_context(user: User) -> dict:
-    """`recommendations` (ranked) and `recommendation_form`, whose CSRF token every button's POST
-    to quiz.start carries."""
-    return {"recommendations": recommendations(user), "recommendation_form": CsrfForm()}
+def recommendation_list_context(user: User, ranked: list[Recommendation] | None = None) -> dict:
+    """`recommendations` (ranked; `ranked` when the caller has them: the dashboard's `advise`) and
+    `recommendation_form`, whose CSRF token every button's POST to quiz.start carries."""
+    return {"recommendations": recommendations(user) if ranked is None else ranked,
+            "recommendation_form": CsrfForm()}

@@ -67,14 +67,14 @@ from webapp.analytics.services import window_start
 from webapp.extensions import db
 from webapp.gamification.services import local_day
 from webapp.learning.due import review_count
-from webapp.learning.reviews import due_counts
+from webapp.learning.reviews import DueCount, due_counts
 from webapp.models import Answer, Domain, Exam, Objective, Question, QuestionSource, QuizAttempt, QuizMode, User
 from webapp.models.base import utcnow
 from webapp.models.enums import RecommendationKind
 from webapp.models.goals import ExamDate
 from webapp.questions.services import visible_exams_query
 
-from webapp.goals.services import today_progress
+from webapp.goals.services import Progress, today_progress
 
 GOAL_AT_RISK_IMPACT = 50.0  # today only: above any accuracy gap (at most 80 x a weight)
 SIMULATION_IMPACT = 10.0
@@ -137,8 +137,15 @@ def _naive(moment: datetime) -> datetime:
 
 
 def _path(endpoint: str) -> str:
-    """The path of an endpoint, built without a request (the digest runs from the command line)."""
-    return current_app.url_map.bind("", script_name=current_app.config.get("APPLICATION_ROOT") or "/").build(endpoint)
+    """The path of an endpoint, built without a request (the digest runs from the command line).
+    Built once per app and endpoint: a list builds dozens of candidate actions, and binding the
+    URL map for each one cost about 60 us."""
+    paths = current_app.extensions.setdefault("recommendation_paths", {})
+    path = paths.get(endpoint)
+    if path is None:
+        root = current_app.config.get("APPLICATION_ROOT") or "/"
+        path = paths[endpoint] = current_app.url_map.bind("", script_name=root).build(endpoint)
+    return path
 
 
 def _quiz_action(exam: Exam, count: int, button: str, source: QuestionSource = QuestionSource.ALL,
@@ -185,7 +192,8 @@ class _Context:
     due: dict[int, int]  # exam -> cards due now
 
 
-def _load(user: User, now: datetime) -> _Context:
+def _load(user: User, now: datetime, due: dict[int, DueCount] | None = None) -> _Context:
+    """The rules' inputs; `due`: `due_counts(user.id, now)` when the caller has read it."""
     config = current_app.config
     exams = {exam.id: exam for exam in db.session.scalars(visible_exams_query(user).where(Exam.is_active.is_(True)))}
     ids = list(exams)
@@ -220,19 +228,22 @@ def _load(user: User, now: datetime) -> _Context:
 
     unseen, missed, active = {}, {}, {}
     if ids:
-        seen = sa.exists().where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
-                                 Answer.question_id == Question.id)
-        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong.
+        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong. The
+        # same probe tells the unseen ones apart (no answer: NULL, as `is_correct` never is), so
+        # each question costs one read of the answers index, not an EXISTS and then the probe.
         latest = (sa.select(Answer.is_correct)
                   .where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
                          Answer.question_id == Question.id)
                   .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1).scalar_subquery())
         counts = db.session.execute(
-            sa.select(Question.exam_id, sa.func.count(), sa.func.sum(sa.case((~seen, 1), else_=0)),
-                      sa.func.sum(sa.case((latest.is_(False), 1), else_=0)))
-            .where(Question.exam_id.in_(ids), in_draws).group_by(Question.exam_id))
-        for exam_id, total, never, wrong in counts:
-            active[exam_id], unseen[exam_id], missed[exam_id] = int(total), int(never or 0), int(wrong or 0)
+            sa.select(Question.exam_id, latest, sa.func.count())
+            .where(Question.exam_id.in_(ids), in_draws).group_by(Question.exam_id, latest))
+        for exam_id, right, n in counts:
+            active[exam_id] = active.get(exam_id, 0) + n
+            if right is None:
+                unseen[exam_id] = n
+            elif not right:
+                missed[exam_id] = n
 
     last_simulation = dict(db.session.execute(
         sa.select(QuizAttempt.exam_id, sa.func.max(QuizAttempt.started_at))
@@ -242,7 +253,8 @@ def _load(user: User, now: datetime) -> _Context:
     exam_dates = dict(db.session.execute(
         sa.select(ExamDate.exam_id, ExamDate.exam_on).where(ExamDate.user_id == user.id, ExamDate.exam_on >= today)
     ).all())
-    due = {exam_id: count.due for exam_id, count in due_counts(user.id, now).items() if count.due}
+    due = {exam_id: count.due for exam_id, count in (due_counts(user.id, now) if due is None else due).items()
+           if count.due}
     return _Context(exams, domains, objectives, tallies, unseen, missed, active, last_simulation, exam_dates, due)
 
 
@@ -275,12 +287,34 @@ def _exam_note(days_to_exam: int | None) -> str:
     return f" Your exam is in {_plural(days_to_exam, 'day')}."
 
 
+@dataclass(frozen=True)
+class Advice:
+    """The recommendations and the answer tallies they were ranked on, so a page that also
+    shows the weak areas (the dashboard) reads the learner's answers once."""
+
+    recommendations: list[Recommendation]
+    answer_counts: dict[int, tuple[int, int]]  # objective id -> (answers, correct), as weak_areas counts them
+
+
+def advise(user: User, now: datetime | None = None, due: dict[int, DueCount] | None = None,
+           progress: Progress | None = None) -> Advice:
+    """`recommendations` with the tallies behind them; `due` (`due_counts(user.id, now)`) and
+    `progress` (`today_progress(user, now)`) when the caller has read them (the dashboard shows both)."""
+    now = now or utcnow()
+    context = _load(user, now, due)
+    counts = {objective_id: (tally.attempts, tally.correct) for objective_id, tally in context.tallies.items()}
+    return Advice(_ranked(user, context, now, progress), counts)
+
+
 def recommendations(user: User, now: datetime | None = None) -> list[Recommendation]:
     """Up to RECOMMEND_MAX recommendations for the learner, best first (see the module docstring)."""
     now = now or utcnow()
+    return _ranked(user, _load(user, now), now)
+
+
+def _ranked(user: User, context: _Context, now: datetime, progress: Progress | None = None) -> list[Recommendation]:
     config = current_app.config
     target = config["RECOMMEND_TARGET_ACCURACY"]
-    context = _load(user, now)
     today = local_day(now, user.timezone)
     if not context.tallies:
         return _diagnostics(context, today)[: config["RECOMMEND_MAX"]]
@@ -371,7 +405,7 @@ def recommendations(user: User, now: datetime | None = None) -> list[Recommendat
                 _quiz_action(exam, exam.question_count, "Start an exam simulation", mode=QuizMode.EXAM),
                 round(SIMULATION_IMPACT * pressing, 2), exam.code))
 
-    goal = _goal_at_risk(user, context, per_exam, now)
+    goal = _goal_at_risk(user, context, per_exam, now, progress)
     if goal is not None:
         found.append(goal)
     found.sort(key=lambda r: (-r.score, KIND_ORDER[r.kind], r.exam_code, _code_key(r.objective_code)))
@@ -402,16 +436,17 @@ def _ready_for_simulation(context: _Context, exam_id: int, per_domain: dict[int,
     return lowest
 
 
-def _goal_at_risk(user: User, context: _Context, per_exam: dict[int, _Tally], now: datetime) -> Recommendation | None:
+def _goal_at_risk(user: User, context: _Context, per_exam: dict[int, _Tally], now: datetime,
+                  progress: Progress | None = None) -> Recommendation | None:
     """Late in the learner's day with a goal set and not met: a study session of what is left,
-    on the exam practised most recently."""
+    on the exam practised most recently (`progress`: today's, when the caller has read it)."""
     config = current_app.config
     if not per_exam:
         return None
     local_hour = now.astimezone(ZoneInfo(user.timezone)).hour
     if local_hour < config["RECOMMEND_GOAL_LATE_HOUR"]:
         return None
-    progress = today_progress(user, now)
+    progress = progress or today_progress(user, now)
     if not progress.has_goals or progress.met:
         return None
     exam_id = max((e for e in per_exam if e in context.exams),
