@@ -3,12 +3,13 @@ the dashboard includes it, and so can `/progress`."""
 
 from __future__ import annotations
 
+from webapp.analytics.services import ObjectiveTallies
 from webapp.bookmarks.forms import CsrfForm
 from webapp.models import User
 from webapp.recommendations.services import recommendations
 
 
-def recommendation_list_context(user: User) -> dict:
+def recommendation_list_context(user: User, tallies: ObjectiveTallies | None = None) -> dict:
     """`recommendations` (ranked) and `recommendation_form`, whose CSRF token every button's POST
-    to quiz.start carries."""
-    return {"recommendations": recommendations(user), "recommendation_form": CsrfForm()}
+    to quiz.start carries (`tallies`: the page's answer tallies, when it read them already)."""
+    return {"recommendations": recommendations(user, tallies=tallies), "recommendation_form": CsrfForm()}

@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.analytics.services import window_start
+from webapp.analytics.services import ObjectiveTallies, tallies_for
 from webapp.extensions import db
 from webapp.gamification.services import local_day
 from webapp.learning.due import review_count
@@ -185,7 +185,7 @@ class _Context:
     due: dict[int, int]  # exam -> cards due now
 
 
-def _load(user: User, now: datetime) -> _Context:
+def _load(user: User, now: datetime, given: ObjectiveTallies | None) -> _Context:
     config = current_app.config
     exams = {exam.id: exam for exam in db.session.scalars(visible_exams_query(user).where(Exam.is_active.is_(True)))}
     ids = list(exams)
@@ -206,17 +206,10 @@ def _load(user: User, now: datetime) -> _Context:
             seen_domains.add(domain_id)
             domains[exam_id].append((domain_id, number, weight))
 
-    since = window_start(user, config["RECOMMEND_RECENT_DAYS"], now)
-    recent = Answer.answered_at >= since
-    right = Answer.is_correct.is_(True)
-    rows = db.session.execute(
-        sa.select(Answer.objective_id, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0)),
-                  sa.func.sum(sa.case((recent, 1), else_=0)),
-                  sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0)), sa.func.max(Answer.answered_at))
-        .where(Answer.user_id == user.id)
-        .group_by(Answer.exam_id, Answer.objective_id))  # the covering index's order, as weak_areas
-    tallies = {objective_id: _Tally(int(n), int(c or 0), int(r or 0), int(rc or 0), last)
-               for objective_id, n, c, r, rc, last in rows}
+    recent_days = config["RECOMMEND_RECENT_DAYS"]
+    found = tallies_for(user, given, (recent_days,), with_last=True, now=now)
+    tallies = {objective_id: _Tally(t.attempts, t.correct, *t.windows[recent_days], t.last_answered)
+               for objective_id, t in found.by_objective.items()}
 
     unseen, missed, active = {}, {}, {}
     if ids:
@@ -275,12 +268,15 @@ def _exam_note(days_to_exam: int | None) -> str:
     return f" Your exam is in {_plural(days_to_exam, 'day')}."
 
 
-def recommendations(user: User, now: datetime | None = None) -> list[Recommendation]:
-    """Up to RECOMMEND_MAX recommendations for the learner, best first (see the module docstring)."""
-    now = now or utcnow()
+def recommendations(user: User, now: datetime | None = None,
+                    tallies: ObjectiveTallies | None = None) -> list[Recommendation]:
+    """Up to RECOMMEND_MAX recommendations for the learner, best first (see the module docstring).
+    `tallies`: the page's objective_tallies (with the RECOMMEND_RECENT_DAYS window and the last
+    answer), when it already read them for its other parts."""
     config = current_app.config
     target = config["RECOMMEND_TARGET_ACCURACY"]
-    context = _load(user, now)
+    now = now or utcnow()
+    context = _load(user, now, tallies)
     today = local_day(now, user.timezone)
     if not context.tallies:
         return _diagnostics(context, today)[: config["RECOMMEND_MAX"]]
