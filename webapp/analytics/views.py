@@ -66,7 +66,7 @@ def progress():
         # the recommendations do not depend on the filter: the swapped (lazy) body leaves them
         tallies = page_tallies(user, charts=not context["lazy"], recommendations=not context["lazy"])
         weak_entries, weak_more = _weak_entries(user, form.exam.data or None, tallies)
-        chosen = _exams(user, form.exam.data)
+        chosen = [exam for exam in exams if exam.slug == form.exam.data] if form.exam.data else exams
         context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more,
                        **progress_mastery_context(user, chosen))
         if form.exam.data:  # pacing and the confidence lists are per exam

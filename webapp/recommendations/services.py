@@ -220,17 +220,21 @@ def _load(user: User, now: datetime, given: ObjectiveTallies | None) -> _Context
 
     unseen, missed, active = {}, {}, {}
     if ids:
-        seen = sa.exists().where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
-                                 Answer.question_id == Question.id)
-        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong.
+        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong. An
+        # answer always has a verdict, so no latest verdict means never answered: one index probe
+        # per question answers both counts (an EXISTS beside it cost as much again).
         latest = (sa.select(Answer.is_correct)
                   .where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
                          Answer.question_id == Question.id)
                   .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1).scalar_subquery())
+        # MATERIALIZED: PostgreSQL would otherwise inline the verdict into both sums, two probes again.
+        verdicts = (sa.select(Question.exam_id.label("exam_id"), latest.label("verdict"))
+                    .where(Question.exam_id.in_(ids), in_draws).cte("verdicts").prefix_with("MATERIALIZED"))
         counts = db.session.execute(
-            sa.select(Question.exam_id, sa.func.count(), sa.func.sum(sa.case((~seen, 1), else_=0)),
-                      sa.func.sum(sa.case((latest.is_(False), 1), else_=0)))
-            .where(Question.exam_id.in_(ids), in_draws).group_by(Question.exam_id))
+            sa.select(verdicts.c.exam_id, sa.func.count(),
+                      sa.func.sum(sa.case((verdicts.c.verdict.is_(None), 1), else_=0)),
+                      sa.func.sum(sa.case((verdicts.c.verdict.is_(False), 1), else_=0)))
+            .group_by(verdicts.c.exam_id))
         for exam_id, total, never, wrong in counts:
             active[exam_id], unseen[exam_id], missed[exam_id] = int(total), int(never or 0), int(wrong or 0)
 
