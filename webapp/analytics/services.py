@@ -119,11 +119,11 @@ def objective_tallies(user: User, days: tuple[int, ...] = (), with_last: bool = 
     now = now or utcnow()
     starts = {d: window_start(user, d, now) for d in dict.fromkeys(days)}
     right = Answer.is_correct.is_(True)
-    columns = [Answer.objective_id, Answer.exam_id, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0))]
+    # count(*) FILTER (WHERE ...) (SQLite 3.30+, PostgreSQL): cheaper than sum(CASE ...) on both
+    columns = [Answer.objective_id, Answer.exam_id, sa.func.count(), sa.func.count().filter(right)]
     for since in starts.values():
         recent = Answer.answered_at >= since
-        columns += [sa.func.sum(sa.case((recent, 1), else_=0)),
-                    sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0))]
+        columns += [sa.func.count().filter(recent), sa.func.count().filter(sa.and_(recent, right))]
     if with_last:
         columns.append(sa.func.max(Answer.answered_at))
     where = [Answer.user_id == user.id]
