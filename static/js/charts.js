@@ -5,7 +5,9 @@
  * figure are CSS custom properties ("var(--c-primary)"), resolved here from the page's stylesheet
  * so the charts follow its colours. Without JavaScript the data tables are the page; once a chart
  * is drawn, its table folds away under "The numbers". Fragments swapped in by htmx are drawn on
- * `htmx:load`. */
+ * `htmx:load`. The colours are read when a chart is drawn, so a chart follows the light or dark
+ * palette of static/css/app.css, and drawn charts are redrawn when the system's colour scheme
+ * changes. */
 (function () {
   "use strict";
 
@@ -41,6 +43,19 @@
     (root || document).querySelectorAll("[data-figure]").forEach(draw);
   }
 
+  function redrawAll() {
+    if (!window.Plotly) { return; }
+    styles = window.getComputedStyle(document.documentElement);
+    document.querySelectorAll("[data-figure][data-drawn]").forEach(function (container) {
+      var figure = resolve(JSON.parse(container.dataset.figure));
+      window.Plotly.react(container, figure.data, figure.layout, figure.config);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
   document.addEventListener("htmx:load", function (event) { drawAll(event.target); });
+  if (window.matchMedia) {
+    var scheme = window.matchMedia("(prefers-color-scheme: dark)");
+    if (scheme.addEventListener) { scheme.addEventListener("change", redrawAll); }
+  }
 })();

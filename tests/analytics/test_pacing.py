@@ -4,6 +4,8 @@ attempt's pacing and a simulation's finish estimate on both sides of its boundar
 
 from __future__ import annotations
 
+import random
+import statistics
 from datetime import timedelta
 
 import pytest
@@ -200,3 +202,17 @@ def test_a_simulations_estimate_uses_all_its_time_over_the_answered_questions(ap
         quiz = db.session.get(QuizAttempt, practice)
         assert pacing.finish_estimate(quiz, pacing.attempt_pacing(quiz)) is None
     assert (estimate.questions, estimate.answered, estimate.seconds_spent, estimate.runs_out_at) == (4, 2, 250, 3)
+
+
+def test_stats_from_a_histogram_match_the_statistics_of_every_answer():
+    """The histogram's mean, median, over-budget and slow counts equal the statistics module's over the expanded answers."""
+    rng = random.Random(13)
+    for _ in range(300):
+        times = {rng.randint(1, 400): rng.randint(1, 5) for _ in range(rng.randint(1, 12))}
+        every = [s for s, n in times.items() for _ in range(n)]
+        found = pacing._stats(times, 72.0, 144.0)
+        assert found["answers"] == len(every)
+        assert found["median_seconds"] == round(float(statistics.median(every)), 1)
+        assert found["mean_seconds"] == round(sum(every) / len(every), 1)
+        assert found["over_budget"] == sum(1 for s in every if s > 72.0)
+        assert found["slow_answers"] == sum(1 for s in every if s > 144.0)

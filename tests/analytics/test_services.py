@@ -13,6 +13,7 @@ from webapp.analytics import services
 from webapp.exceptions import ValidationError
 from webapp.extensions import db
 from webapp.models import AnalyticsPeriod, Answer, Exam, Objective, Question, QuizMode, Trend, User
+from webapp.models.base import utcnow
 
 NEW_YORK = "America/New_York"
 # 10:00 EST on Tuesday 3 November 2026; New York left daylight saving time (EDT, UTC-4) for EST
@@ -316,3 +317,23 @@ def test_simulations_count_as_quizzes(app, exam, learner):
     with app.app_context():
         summary = services.performance(db.session.get(User, learner.id), "7d").summary
     assert (summary.total_quizzes, summary.average_score) == (1, 80.0)
+
+
+def test_a_pages_shared_tallies_give_the_same_figures_as_each_services_own_read(app, exam, learner):
+    """weak_areas, domain_performances and recommendations answer the same from /progress's one tally read as from their own."""
+    from webapp.analytics.pages import page_tallies
+    from webapp.recommendations.services import recommendations
+
+    other = _weak_fixture(app, learner, exam)
+    gen_scored_quiz(app, learner, _questions(app, exam)[:10], 6, utcnow() - timedelta(days=3))
+    with app.app_context():
+        user = db.session.get(User, learner.id)
+        exams = list(db.session.scalars(sa.select(Exam).where(Exam.id.in_([exam.id, other.id])).order_by(Exam.code)))
+        shared = page_tallies(user, charts=True, recommendations=True)
+        assert len(shared.by_objective) == 5
+        assert services.weak_areas(user, shared) == services.weak_areas(user)
+        assert (services.domain_performances(user, exams, tallies=shared)
+                == services.domain_performances(user, exams))
+        assert recommendations(user, tallies=shared) == recommendations(user)
+        other_user = gen_user(app, username="someone-else")
+        assert services.weak_areas(db.session.get(User, other_user.id), shared).weak_domains == []

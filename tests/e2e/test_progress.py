@@ -85,3 +85,33 @@ def test_with_javascript_off_the_tables_are_the_page(browser, live_url, app):
     expect(page).to_have_url(re.compile(r"period=7d"))
     expect(page.locator("#chart-scores table tbody tr")).to_have_count(2)
     context.close()
+
+
+# The fill Plotly gave the score chart's first x-axis label: the resolved --c-text of its palette.
+TICK_FILL = "getComputedStyle(document.querySelector('#chart-scores .xtick text')).fill"
+
+
+def test_dark_mode_charts_follow_the_dark_palette_and_pass_axe(browser, live_url, app):
+    """In dark mode the chart text takes the dark palette's colour (redrawn on the switch and on a fresh load) and axe finds no violation."""
+    from tests.e2e.test_accessibility import AXE, RUN_AXE
+
+    progress_data(app, "progress-dark", "darkmode")
+    context = browser.new_context(bypass_csp=True)  # axe is injected; the app's CSP forbids inline scripts
+    page = context.new_page()
+    _sign_in(page, live_url, "darkmode")
+    page.emulate_media(color_scheme="light")
+    page.goto(f"{live_url}/progress?period=30d")
+    expect(page.locator("#chart-scores .js-plotly-plot")).to_be_visible(timeout=SWAP_TIMEOUT)
+    light = page.evaluate(TICK_FILL)
+    assert light == "rgb(27, 32, 51)"  # --c-text, light
+
+    page.emulate_media(color_scheme="dark")  # the open page redraws its charts in the new palette
+    page.wait_for_function(f"{TICK_FILL} !== {light!r}", timeout=SWAP_TIMEOUT)
+    page.reload()
+    expect(page.locator("#chart-objectives .js-plotly-plot").first).to_be_visible(timeout=SWAP_TIMEOUT)
+    dark = page.evaluate(TICK_FILL)
+    assert dark == "rgb(230, 233, 242)" and dark != light  # --c-text, dark
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(15, 19, 32)"
+    page.evaluate(AXE)
+    assert page.evaluate(RUN_AXE) == []
+    context.close()

@@ -147,11 +147,13 @@ def objective_figure(domains: list[DomainStat], threshold: float) -> dict:
     }
 
 
-def objective_charts(user: User, exams: list[Exam]) -> list[ObjectiveChart]:
-    """One chart per exam of `exams` on which the learner has answered anything, in the order given."""
+def objective_charts(user: User, exams: list[Exam],
+                     tallies: services.ObjectiveTallies | None = None) -> list[ObjectiveChart]:
+    """One chart per exam of `exams` on which the learner has answered anything, in the order given
+    (`tallies`: the page's answer tallies, when it read them already)."""
     threshold = current_app.config["WEAK_AREA_ACCURACY_BELOW"]
     charts = []
-    for found in services.domain_performances(user, exams):
+    for found in services.domain_performances(user, exams, tallies=tallies):
         exam, domains = found.exam, found.domains
         if domains:
             label = f"{exam.name}: accuracy per objective with 95% intervals, the {threshold:g}% line and trends"

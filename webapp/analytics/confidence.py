@@ -89,15 +89,15 @@ def _source_of(is_correct: bool, confidence: str) -> QuestionSource | None:
 def confidence_lists(user: User, exam: Exam) -> ConfidenceLists:
     """The learner's lists on an exam they may see, by their latest answer to each question
     (the `sure_wrong` and `lucky_guess` sources), in objective order."""
-    rated = db.session.scalar(sa.select(sa.exists().where(Answer.user_id == user.id, Answer.exam_id == exam.id,
-                                                          Answer.confidence.is_not(None))))
-    if not rated:
-        return ConfidenceLists(exam, False, [ConfidenceList(source, [], 0) for source in LIST_SOURCES])
     lists = []
     for source in LIST_SOURCES:
         query = (restrict_to_source(scope_query(exam, None), user, exam, SourceChoice(source))
                  .add_columns(Objective.code, Question.stem))
         rows = sorted(db.session.execute(query), key=lambda row: (_code_key(row.code), row.id))
-        items = [ConfidenceItem(row.id, row.code, stem_excerpt(row.stem), None) for row in rows]
-        lists.append(_capped(source, items))
-    return ConfidenceLists(exam, True, lists)
+        shown = rows[:current_app.config["CONFIDENCE_LIST_SHOWN"]]
+        lists.append(ConfidenceList(source, [ConfidenceItem(row.id, row.code, stem_excerpt(row.stem), None)
+                                             for row in shown], len(rows)))
+    # An item in either list is a rated answer; only with both empty does it take a look.
+    rated = any(found.total for found in lists) or bool(db.session.scalar(sa.select(sa.exists().where(
+        Answer.user_id == user.id, Answer.exam_id == exam.id, Answer.confidence.is_not(None)))))
+    return ConfidenceLists(exam, rated, lists)

@@ -18,7 +18,6 @@ result adds `FinishEstimate`: where its own per-question times would have ended 
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -147,15 +146,32 @@ class FinishEstimate:
         return f"At this pace you would have finished with {minutes} minute{'' if minutes == 1 else 's'} to spare."
 
 
-def _stats(seconds: list[int], pace: float, slow: float) -> dict:
-    if not seconds:
+def _stats(times: dict[int, int], pace: float, slow: float) -> dict:
+    """The PaceStats fields over a histogram of timed answers (seconds -> how many answers took
+    that long): the median walks the sorted seconds, so no list of every answer is built."""
+    answers = sum(times.values())
+    if not answers:
         return {"answers": 0, "mean_seconds": None, "median_seconds": None, "over_budget": 0,
                 "over_budget_percent": None, "slow_answers": 0}
-    over = sum(1 for s in seconds if s > pace)
-    return {"answers": len(seconds), "mean_seconds": round(sum(seconds) / len(seconds), 1),
-            "median_seconds": round(float(statistics.median(seconds)), 1), "over_budget": over,
-            "over_budget_percent": round(100.0 * over / len(seconds), 1),
-            "slow_answers": sum(1 for s in seconds if s > slow)}
+    over = sum(n for s, n in times.items() if s > pace)
+    return {"answers": answers, "mean_seconds": round(sum(s * n for s, n in times.items()) / answers, 1),
+            "median_seconds": round(_median(times, answers), 1), "over_budget": over,
+            "over_budget_percent": round(100.0 * over / answers, 1),
+            "slow_answers": sum(n for s, n in times.items() if s > slow)}
+
+
+def _median(times: dict[int, int], answers: int) -> float:
+    """statistics.median of the histogram's answers: the middle one, or the mean of the middle two."""
+    low_rank, high_rank = (answers - 1) // 2, answers // 2  # 0-based ranks of the middle answer(s)
+    low = None
+    seen = 0
+    for seconds in sorted(times):
+        seen += times[seconds]
+        if low is None and seen > low_rank:
+            low = seconds
+        if seen > high_rank:
+            return (low + seconds) / 2
+    raise AssertionError("unreachable: the ranks lie below the total")
 
 
 def slow_ratio() -> float:
@@ -167,12 +183,12 @@ def _histogram(where: list) -> list[tuple[int, str, int, int]]:
     """(domain id, item type, seconds, answers) over the timed answers matching `where`: the
     database counts, so a learner with 10,000 answers sends back a few hundred rows (the median
     needs every time, and integer seconds repeat)."""
-    return [tuple(row) for row in db.session.execute(
+    return list(db.session.execute(
         sa.select(Objective.domain_id, Question.type, Answer.time_spent_seconds, sa.func.count())
         .join(Question, Question.id == Answer.question_id)
         .join(Objective, Objective.id == Answer.objective_id)
         .where(*where, Answer.time_spent_seconds > 0)
-        .group_by(Objective.domain_id, Question.type, Answer.time_spent_seconds))]
+        .group_by(Objective.domain_id, Question.type, Answer.time_spent_seconds)))
 
 
 def _slowest(where: list, slow: float, with_position: bool) -> list[SlowAnswer]:
@@ -196,12 +212,13 @@ def _summarise(exam: Exam, period: AnalyticsPeriod | None, where: list,
     domains, the slow list)."""
     pace = pace_seconds(exam)
     slow = slow_ratio() * pace
-    everything: list[int] = []
-    by_domain: dict[int, list[int]] = defaultdict(list)
-    by_type: dict[str, list[int]] = defaultdict(list)
+    everything: dict[int, int] = defaultdict(int)
+    by_domain: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    by_type: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for domain_id, kind, seconds, count in _histogram(where):
-        for group in (everything, by_domain[domain_id], by_type[kind]):
-            group.extend([seconds] * count)
+        everything[seconds] += count
+        by_domain[domain_id][seconds] += count
+        by_type[kind][seconds] += count
     domains = db.session.execute(sa.select(Domain.id, Domain.number, Domain.name)
                                  .where(Domain.exam_id == exam.id).order_by(Domain.position)).all()
     type_order = {kind: index for index, kind in enumerate(QUESTION_TYPES)}

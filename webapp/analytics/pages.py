@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from webapp.analytics.services import ObjectiveTallies, objective_tallies
 from webapp.analytics.confidence import ConfidenceLists, attempt_confidence_lists, confidence_lists
 from webapp.analytics.pacing import attempt_pacing, finish_estimate, pacing
 from webapp.models import QuizAttempt, User
@@ -40,3 +41,14 @@ def progress_context(user: User, exam_slug: str, period: str) -> dict:
     found = pacing(user, exam_slug, period)
     lists = confidence_lists(user, found.exam)
     return {"pacing": found, "confidence": lists, "confidence_forms": study_forms(lists)}
+
+
+def page_tallies(user: User, charts: bool, recommendations: bool) -> ObjectiveTallies:
+    """The learner's answers per objective, read once for everything a page (/progress, the
+    dashboard) shows from them: the weak areas, the objective charts' trends (`charts`:
+    ANALYTICS_TREND_DAYS) and the recommendations (`recommendations`: RECOMMEND_RECENT_DAYS and
+    the last answer)."""
+    config = current_app.config
+    days = ((config["ANALYTICS_TREND_DAYS"],) if charts else ()) + ((config["RECOMMEND_RECENT_DAYS"],)
+                                                                    if recommendations else ())
+    return objective_tallies(user, days, with_last=recommendations)

@@ -79,6 +79,74 @@ def window_start(user: User, days: int, now: datetime) -> datetime:
     return local_day_bounds(first_day, user.timezone)[0]
 
 
+# -- the learner's answers per objective --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ObjectiveTally:
+    """One objective's answers by the learner: all of them, and those of each recent window."""
+
+    exam_id: int
+    attempts: int
+    correct: int
+    last_answered: datetime | None  # None unless the tallies were asked `with_last`
+    windows: dict[int, tuple[int, int]]  # days -> (attempts, correct) from that window's start
+
+
+@dataclass(frozen=True)
+class ObjectiveTallies:
+    """The learner's answers per objective answered (objective id -> ObjectiveTally), counted in
+    one grouped scan of their rows on the covering (user, exam, objective, answered_at,
+    is_correct) index. A page that shows weak areas, trends and recommendations reads it once
+    and hands it to each service (they take it as `tallies`), instead of one scan each."""
+
+    user_id: int
+    starts: dict[int, datetime]  # days -> the UTC instant that window of local days begins
+    with_last: bool
+    by_objective: dict[int, ObjectiveTally]
+
+    def covers(self, user: User, days: tuple[int, ...] = (), with_last: bool = False) -> bool:
+        """Whether these tallies answer for `user` with the windows of `days` (and the last answer)."""
+        return self.user_id == user.id and all(d in self.starts for d in days) and (self.with_last or not with_last)
+
+
+def objective_tallies(user: User, days: tuple[int, ...] = (), with_last: bool = False,
+                      exam_ids: list[int] | None = None, now: datetime | None = None) -> ObjectiveTallies:
+    """Attempts and correct answers per objective the learner has answered (on `exam_ids`, else on
+    every exam), also counted over each window of the last `days` local days, and (`with_last`)
+    the latest answer's time: one query. Every answer counts (practice, simulation and study),
+    with its live `is_correct`."""
+    now = now or utcnow()
+    starts = {d: window_start(user, d, now) for d in dict.fromkeys(days)}
+    right = Answer.is_correct.is_(True)
+    # count(*) FILTER (WHERE ...) (SQLite 3.30+, PostgreSQL): cheaper than sum(CASE ...) on both
+    columns = [Answer.objective_id, Answer.exam_id, sa.func.count(), sa.func.count().filter(right)]
+    for since in starts.values():
+        recent = Answer.answered_at >= since
+        columns += [sa.func.count().filter(recent), sa.func.count().filter(sa.and_(recent, right))]
+    if with_last:
+        columns.append(sa.func.max(Answer.answered_at))
+    where = [Answer.user_id == user.id]
+    if exam_ids is not None:
+        where.append(Answer.exam_id == exam_ids[0] if len(exam_ids) == 1 else Answer.exam_id.in_(exam_ids))
+    # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
+    query = sa.select(*columns).where(*where).group_by(Answer.exam_id, Answer.objective_id)
+    found = {}
+    for row in db.session.execute(query):
+        counts = [int(n or 0) for n in row[2:4 + 2 * len(starts)]]
+        windows = {d: (counts[2 + 2 * i], counts[3 + 2 * i]) for i, d in enumerate(starts)}
+        found[row[0]] = ObjectiveTally(row[1], counts[0], counts[1], row[-1] if with_last else None, windows)
+    return ObjectiveTallies(user.id, starts, with_last, found)
+
+
+def tallies_for(user: User, given: ObjectiveTallies | None, days: tuple[int, ...] = (), with_last: bool = False,
+                exam_ids: list[int] | None = None, now: datetime | None = None) -> ObjectiveTallies:
+    """`given` when it covers what the caller needs (its page read them once), else a fresh read."""
+    if given is not None and given.covers(user, days, with_last):
+        return given
+    return objective_tallies(user, days, with_last, exam_ids, now)
+
+
 # -- performance over time ---------------------------------------------------------------------
 
 
@@ -238,37 +306,32 @@ def domain_performance(user: User, exam_slug: str, now: datetime | None = None) 
     return domain_performances(user, [_exam(user, exam_slug)], now)[0]
 
 
-def domain_performances(user: User, exams: list[Exam], now: datetime | None = None) -> list[DomainPerformance]:
+def domain_performances(user: User, exams: list[Exam], now: datetime | None = None,
+                        tallies: ObjectiveTallies | None = None) -> list[DomainPerformance]:
     """`domain_performance` for several exams the learner may see (already loaded), in the order
-    given: one tally query for all of them (the /progress page draws every exam's chart)."""
+    given: one tally query for all of them (the /progress page draws every exam's chart), or
+    none with the page's `tallies` (objective_tallies with the ANALYTICS_TREND_DAYS window)."""
     if not exams:
         return []
-    since = window_start(user, current_app.config["ANALYTICS_TREND_DAYS"], now or utcnow())
-    recent = Answer.answered_at >= since
-    right = Answer.is_correct.is_(True)
+    trend_days = current_app.config["ANALYTICS_TREND_DAYS"]
     exam_ids = [exam.id for exam in exams]
-    tallies = (sa.select(Answer.objective_id, sa.func.count(),
-                         sa.func.sum(sa.case((right, 1), else_=0)),
-                         sa.func.sum(sa.case((recent, 1), else_=0)),
-                         sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0)))
-               .where(Answer.user_id == user.id,
-                      Answer.exam_id == exam_ids[0] if len(exam_ids) == 1 else Answer.exam_id.in_(exam_ids))
-               # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
-               .group_by(Answer.exam_id, Answer.objective_id))
-    counts = {row[0]: [int(n or 0) for n in row[1:]] for row in db.session.execute(tallies)}
+    found = tallies_for(user, tallies, (trend_days,), exam_ids=exam_ids, now=now)
+    counts = {objective_id: tally for objective_id, tally in found.by_objective.items() if tally.exam_id in exam_ids}
     stats: dict[int, list[DomainStat]] = {exam_id: [] for exam_id in exam_ids}
     if counts:
         names = db.session.execute(
             sa.select(Objective.id, Objective.exam_id, Objective.code, Objective.title, Domain.number, Domain.name)
             .join(Domain, Domain.id == Objective.domain_id).where(Objective.id.in_(counts)))
         for objective_id, exam_id, code, title, domain_number, domain_name in names:
-            attempts, correct, recent_attempts, recent_correct = counts[objective_id]
+            tally = counts[objective_id]
+            attempts, correct = tally.attempts, tally.correct
+            recent_attempts, recent_correct = tally.windows[trend_days]
             trend = trend_of(recent_correct, recent_attempts, correct - recent_correct, attempts - recent_attempts)
             stats[exam_id].append(DomainStat(code, title, domain_number, domain_name, attempts, correct,
                                              _percent(correct, attempts), _interval_percent(correct, attempts), trend,
                                              recent_attempts, recent_correct))
-    for found in stats.values():
-        found.sort(key=lambda s: _code_key(s.domain))
+    for found_stats in stats.values():
+        found_stats.sort(key=lambda s: _code_key(s.domain))
     return [DomainPerformance(exam, stats[exam.id]) for exam in exams]
 
 
@@ -319,20 +382,13 @@ def _weak_exam_type(exam: Exam, answers: int, quizzes: int, average: float | Non
     return WeakExamType(exam.slug, exam.name, answers, quizzes, rounded, advice)
 
 
-def weak_areas(user: User, counts: dict[int, tuple[int, int]] | None = None) -> WeakAreas:
+def weak_areas(user: User, tallies: ObjectiveTallies | None = None) -> WeakAreas:
     """The learner's weak objectives (worst first by the Wilson upper bound), weak exam types and
-    the suggestions that follow, over the exams the learner may see. `counts`: the learner's
-    (answers, correct) per objective id when the caller has tallied them (the dashboard's
-    recommendations do), so the answers are scanned once."""
+    the suggestions that follow, over the exams the learner may see (`tallies`: the page's
+    objective_tallies, read once for several services)."""
     config = current_app.config
-    if counts is None:
-        tallies = (sa.select(Answer.objective_id, sa.func.count(),
-                             sa.func.sum(sa.case((Answer.is_correct.is_(True), 1), else_=0)))
-                   .where(Answer.user_id == user.id)
-                   # exam first: groups in the order of the (user, exam, objective, ...) index, no sort
-                   .group_by(Answer.exam_id, Answer.objective_id))
-        counts = {objective_id: (int(total), int(right or 0))
-                  for objective_id, total, right in db.session.execute(tallies)}
+    counts = {objective_id: (tally.attempts, tally.correct)
+              for objective_id, tally in tallies_for(user, tallies).by_objective.items()}
     if not counts:
         return WeakAreas([], [], [])
     # The whole blueprint (a few hundred objectives), rather than an IN list of the learner's.

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 
 from webapp.analytics import charts, services
 from webapp.analytics.pages import progress_context as learning_context
+from webapp.analytics.pages import page_tallies
 from webapp.analytics.forms import filter_form_for, weak_start_forms
 from webapp.exceptions import ValidationError
 from webapp.htmx import render_page_or_fragment, wants_fragment
@@ -44,10 +45,10 @@ def _exams(user, slug: str | None) -> list:
     return [exam for exam in exams if exam.slug == slug] if slug else exams
 
 
-def _weak_entries(user, slug: str | None) -> tuple[list[tuple], int]:
+def _weak_entries(user, slug: str | None, tallies=None) -> tuple[list[tuple], int]:
     """The worst PROGRESS_WEAK_AREAS_SHOWN weak objectives (on the chosen exam, if any), each with
     its study and quiz start forms, and how many more there are."""
-    weak = [w for w in services.weak_areas(user).weak_domains if not slug or w.exam_type == slug]
+    weak = [w for w in services.weak_areas(user, tallies).weak_domains if not slug or w.exam_type == slug]
     shown = weak[:current_app.config["PROGRESS_WEAK_AREAS_SHOWN"]]
     sizes = services.objective_quiz_sizes(shown)
     return [(w, *weak_start_forms(w, sizes.get((w.exam_type, w.domain), 0))) for w in shown], len(weak) - len(shown)
@@ -62,16 +63,17 @@ def progress():
     context, status = {"form": form, "lazy": wants_fragment()}, 200
     try:
         score = charts.score_chart(user, form.period.data, form.exam.data or None)
-        weak_entries, weak_more = _weak_entries(user, form.exam.data or None)
-        chosen = _exams(user, form.exam.data)
+        # the recommendations do not depend on the filter: the swapped (lazy) body leaves them
+        tallies = page_tallies(user, charts=not context["lazy"], recommendations=not context["lazy"])
+        weak_entries, weak_more = _weak_entries(user, form.exam.data or None, tallies)
+        chosen = [exam for exam in exams if exam.slug == form.exam.data] if form.exam.data else exams
         context.update(summary=score.performance.summary, weak_entries=weak_entries, weak_more=weak_more,
                        **progress_mastery_context(user, chosen))
         if form.exam.data:  # pacing and the confidence lists are per exam
             context.update(learning_context(user, form.exam.data, form.period.data))
         if not context["lazy"]:
-            context.update(score=score, objective_charts=charts.objective_charts(user, chosen))
-        if not wants_fragment():  # the list does not depend on the filter: the swapped body leaves it
-            context.update(recommendation_list_context(user))
+            context.update(score=score, objective_charts=charts.objective_charts(user, chosen, tallies),
+                           **recommendation_list_context(user, tallies=tallies))
     except ValidationError as exc:
         (form.exam if exc.field == "exam_type" else form.period).errors = [exc.message]
         status = 400

@@ -63,7 +63,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from webapp.analytics.services import window_start
+from webapp.analytics.services import ObjectiveTallies, tallies_for
 from webapp.extensions import db
 from webapp.gamification.services import local_day
 from webapp.learning.due import review_count
@@ -138,14 +138,14 @@ def _naive(moment: datetime) -> datetime:
 
 def _path(endpoint: str) -> str:
     """The path of an endpoint, built without a request (the digest runs from the command line).
-    Built once per app and endpoint: a list builds dozens of candidate actions, and binding the
-    URL map for each one cost about 60 us."""
+    Kept per app: a call builds an action for every candidate (dozens), and binding the URL map
+    costs about 0.2 ms each time, for a path that is fixed once the app is made."""
+    root = current_app.config.get("APPLICATION_ROOT") or "/"
     paths = current_app.extensions.setdefault("recommendation_paths", {})
-    path = paths.get(endpoint)
-    if path is None:
-        root = current_app.config.get("APPLICATION_ROOT") or "/"
-        path = paths[endpoint] = current_app.url_map.bind("", script_name=root).build(endpoint)
-    return path
+    key = (endpoint, root)
+    if key not in paths:
+        paths[key] = current_app.url_map.bind("", script_name=root).build(endpoint)
+    return paths[key]
 
 
 def _quiz_action(exam: Exam, count: int, button: str, source: QuestionSource = QuestionSource.ALL,
@@ -192,8 +192,10 @@ class _Context:
     due: dict[int, int]  # exam -> cards due now
 
 
-def _load(user: User, now: datetime, due: dict[int, DueCount] | None = None) -> _Context:
-    """The rules' inputs; `due`: `due_counts(user.id, now)` when the caller has read it."""
+def _load(user: User, now: datetime, given: ObjectiveTallies | None = None,
+          due: dict[int, DueCount] | None = None) -> _Context:
+    """The rules' inputs; `given` (objective_tallies) and `due` (`due_counts(user.id, now)`) when
+    the caller has read them for its other parts."""
     config = current_app.config
     exams = {exam.id: exam for exam in db.session.scalars(visible_exams_query(user).where(Exam.is_active.is_(True)))}
     ids = list(exams)
@@ -214,36 +216,30 @@ def _load(user: User, now: datetime, due: dict[int, DueCount] | None = None) -> 
             seen_domains.add(domain_id)
             domains[exam_id].append((domain_id, number, weight))
 
-    since = window_start(user, config["RECOMMEND_RECENT_DAYS"], now)
-    recent = Answer.answered_at >= since
-    right = Answer.is_correct.is_(True)
-    rows = db.session.execute(
-        sa.select(Answer.objective_id, sa.func.count(), sa.func.sum(sa.case((right, 1), else_=0)),
-                  sa.func.sum(sa.case((recent, 1), else_=0)),
-                  sa.func.sum(sa.case((sa.and_(recent, right), 1), else_=0)), sa.func.max(Answer.answered_at))
-        .where(Answer.user_id == user.id)
-        .group_by(Answer.exam_id, Answer.objective_id))  # the covering index's order, as weak_areas
-    tallies = {objective_id: _Tally(int(n), int(c or 0), int(r or 0), int(rc or 0), last)
-               for objective_id, n, c, r, rc, last in rows}
+    recent_days = config["RECOMMEND_RECENT_DAYS"]
+    found = tallies_for(user, given, (recent_days,), with_last=True, now=now)
+    tallies = {objective_id: _Tally(t.attempts, t.correct, *t.windows[recent_days], t.last_answered)
+               for objective_id, t in found.by_objective.items()}
 
     unseen, missed, active = {}, {}, {}
     if ids:
-        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong. The
-        # same probe tells the unseen ones apart (no answer: NULL, as `is_correct` never is), so
-        # each question costs one read of the answers index, not an EXISTS and then the probe.
+        # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong. An
+        # answer always has a verdict, so no latest verdict means never answered: one index probe
+        # per question answers both counts (an EXISTS beside it cost as much again).
         latest = (sa.select(Answer.is_correct)
                   .where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
                          Answer.question_id == Question.id)
                   .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1).scalar_subquery())
+        # MATERIALIZED: PostgreSQL would otherwise inline the verdict into both sums, two probes again.
+        verdicts = (sa.select(Question.exam_id.label("exam_id"), latest.label("verdict"))
+                    .where(Question.exam_id.in_(ids), in_draws).cte("verdicts").prefix_with("MATERIALIZED"))
         counts = db.session.execute(
-            sa.select(Question.exam_id, latest, sa.func.count())
-            .where(Question.exam_id.in_(ids), in_draws).group_by(Question.exam_id, latest))
-        for exam_id, right, n in counts:
-            active[exam_id] = active.get(exam_id, 0) + n
-            if right is None:
-                unseen[exam_id] = n
-            elif not right:
-                missed[exam_id] = n
+            sa.select(verdicts.c.exam_id, sa.func.count(),
+                      sa.func.sum(sa.case((verdicts.c.verdict.is_(None), 1), else_=0)),
+                      sa.func.sum(sa.case((verdicts.c.verdict.is_(False), 1), else_=0)))
+            .group_by(verdicts.c.exam_id))
+        for exam_id, total, never, wrong in counts:
+            active[exam_id], unseen[exam_id], missed[exam_id] = int(total), int(never or 0), int(wrong or 0)
 
     last_simulation = dict(db.session.execute(
         sa.select(QuizAttempt.exam_id, sa.func.max(QuizAttempt.started_at))
@@ -287,29 +283,14 @@ def _exam_note(days_to_exam: int | None) -> str:
     return f" Your exam is in {_plural(days_to_exam, 'day')}."
 
 
-@dataclass(frozen=True)
-class Advice:
-    """The recommendations and the answer tallies they were ranked on, so a page that also
-    shows the weak areas (the dashboard) reads the learner's answers once."""
-
-    recommendations: list[Recommendation]
-    answer_counts: dict[int, tuple[int, int]]  # objective id -> (answers, correct), as weak_areas counts them
-
-
-def advise(user: User, now: datetime | None = None, due: dict[int, DueCount] | None = None,
-           progress: Progress | None = None) -> Advice:
-    """`recommendations` with the tallies behind them; `due` (`due_counts(user.id, now)`) and
-    `progress` (`today_progress(user, now)`) when the caller has read them (the dashboard shows both)."""
+def recommendations(user: User, now: datetime | None = None, tallies: ObjectiveTallies | None = None,
+                    due: dict[int, DueCount] | None = None, progress: Progress | None = None) -> list[Recommendation]:
+    """Up to RECOMMEND_MAX recommendations for the learner, best first (see the module docstring).
+    `tallies` (the page's objective_tallies, with the RECOMMEND_RECENT_DAYS window and the last
+    answer), `due` (`due_counts(user.id, now)`) and `progress` (`today_progress(user, now)`): when
+    the caller has already read them for its other parts (the dashboard shows all three)."""
     now = now or utcnow()
-    context = _load(user, now, due)
-    counts = {objective_id: (tally.attempts, tally.correct) for objective_id, tally in context.tallies.items()}
-    return Advice(_ranked(user, context, now, progress), counts)
-
-
-def recommendations(user: User, now: datetime | None = None) -> list[Recommendation]:
-    """Up to RECOMMEND_MAX recommendations for the learner, best first (see the module docstring)."""
-    now = now or utcnow()
-    return _ranked(user, _load(user, now), now)
+    return _ranked(user, _load(user, now, tallies, due), now, progress)
 
 
 def _ranked(user: User, context: _Context, now: datetime, progress: Progress | None = None) -> list[Recommendation]:
