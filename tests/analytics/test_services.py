@@ -337,3 +337,5 @@ def test_a_pages_shared_tallies_give_the_same_figures_as_each_services_own_read(
         assert recommendations(user, tallies=shared) == recommendations(user)
         other_user = gen_user(app, username="someone-else")
         assert services.weak_areas(db.session.get(User, other_user.id), shared).weak_domains == []
+        one_exam = services.objective_tallies(user, exam_ids=[other.id])
+        assert services.weak_areas(user, one_exam) == services.weak_areas(user)  # not every exam: read again

@@ -103,11 +103,16 @@ class ObjectiveTallies:
     user_id: int
     starts: dict[int, datetime]  # days -> the UTC instant that window of local days begins
     with_last: bool
+    exam_ids: frozenset[int] | None  # the exams counted; None: every exam
     by_objective: dict[int, ObjectiveTally]
 
-    def covers(self, user: User, days: tuple[int, ...] = (), with_last: bool = False) -> bool:
-        """Whether these tallies answer for `user` with the windows of `days` (and the last answer)."""
-        return self.user_id == user.id and all(d in self.starts for d in days) and (self.with_last or not with_last)
+    def covers(self, user: User, days: tuple[int, ...] = (), with_last: bool = False,
+               exam_ids: list[int] | None = None) -> bool:
+        """Whether these tallies answer for `user` on `exam_ids` (None: every exam) with the
+        windows of `days` (and the last answer)."""
+        exams_counted = self.exam_ids is None or (exam_ids is not None and self.exam_ids.issuperset(exam_ids))
+        return (self.user_id == user.id and exams_counted and all(d in self.starts for d in days)
+                and (self.with_last or not with_last))
 
 
 def objective_tallies(user: User, days: tuple[int, ...] = (), with_last: bool = False,
@@ -136,13 +141,13 @@ def objective_tallies(user: User, days: tuple[int, ...] = (), with_last: bool = 
         counts = [int(n or 0) for n in row[2:4 + 2 * len(starts)]]
         windows = {d: (counts[2 + 2 * i], counts[3 + 2 * i]) for i, d in enumerate(starts)}
         found[row[0]] = ObjectiveTally(row[1], counts[0], counts[1], row[-1] if with_last else None, windows)
-    return ObjectiveTallies(user.id, starts, with_last, found)
+    return ObjectiveTallies(user.id, starts, with_last, None if exam_ids is None else frozenset(exam_ids), found)
 
 
 def tallies_for(user: User, given: ObjectiveTallies | None, days: tuple[int, ...] = (), with_last: bool = False,
                 exam_ids: list[int] | None = None, now: datetime | None = None) -> ObjectiveTallies:
     """`given` when it covers what the caller needs (its page read them once), else a fresh read."""
-    if given is not None and given.covers(user, days, with_last):
+    if given is not None and given.covers(user, days, with_last, exam_ids):
         return given
     return objective_tallies(user, days, with_last, exam_ids, now)
 
