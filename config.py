@@ -105,17 +105,31 @@ DB_POOL_TIMEOUT_SECONDS = _int_env("DB_POOL_TIMEOUT", 10)  # wait this long for 
 # PostgreSQL cancels any statement running longer than this (milliseconds; 0 turns it off). Below
 # gunicorn's 30 s worker timeout, so a runaway query ends as an error, not as a killed worker.
 DB_STATEMENT_TIMEOUT_MS = _int_env("DB_STATEMENT_TIMEOUT_MS", 25000)
+# PostgreSQL's plan_cache_mode for every connection ("" leaves the server's own, `auto`). psycopg
+# prepares a statement after 5 runs, and PostgreSQL may then keep one generic plan for it whatever
+# the learner: a plan fitted to a heavy learner's rows served a typical one 2 to 3 times slower
+# in SQL (bench/study_bench.py; docs/PERFORMANCE.md, "Plans per learner"). A custom plan per run
+# costs a little planning instead.
+DB_PLAN_CACHE_MODE = _env("DB_PLAN_CACHE_MODE", "force_custom_plan")
 
 
 def engine_options_for(url: str, pool_size: int = DB_POOL_SIZE, max_overflow: int = DB_MAX_OVERFLOW,
                        pool_timeout: int = DB_POOL_TIMEOUT_SECONDS,
-                       statement_timeout_ms: int = DB_STATEMENT_TIMEOUT_MS) -> dict:
-    """Engine options per backend: on PostgreSQL a bounded pool per worker, recovery from restarts
-    and a server-side statement_timeout; on SQLite, waiting on locks."""
+                       statement_timeout_ms: int = DB_STATEMENT_TIMEOUT_MS,
+                       plan_cache_mode: str = DB_PLAN_CACHE_MODE) -> dict:
+    """Engine options per backend: on PostgreSQL a bounded pool per worker, recovery from restarts,
+    a server-side statement_timeout and plan_cache_mode; on SQLite, waiting on locks."""
     if url.startswith("postgresql"):
         connect_args: dict = {"connect_timeout": 2}
+        settings = []
         if statement_timeout_ms:
-            connect_args["options"] = f"-c statement_timeout={int(statement_timeout_ms)}"
+            settings.append(f"-c statement_timeout={int(statement_timeout_ms)}")
+        if plan_cache_mode:
+            if plan_cache_mode not in ("auto", "force_custom_plan", "force_generic_plan"):
+                raise ValueError(f"DB_PLAN_CACHE_MODE must be auto, force_custom_plan or force_generic_plan, not {plan_cache_mode!r}")
+            settings.append(f"-c plan_cache_mode={plan_cache_mode}")
+        if settings:
+            connect_args["options"] = " ".join(settings)
         return {
             "pool_pre_ping": True,
             "pool_recycle": 1800,

@@ -1,4 +1,4 @@
-"""Connection pool and statement_timeout settings come from config and reach PostgreSQL."""
+"""Connection pool, statement_timeout and plan_cache_mode settings come from config and reach PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ def test_postgresql_engine_options_bound_the_pool_and_set_statement_timeout():
     options = engine_options_for("postgresql+psycopg://app@db/certquest", pool_size=4, max_overflow=1,
                                  pool_timeout=7, statement_timeout_ms=1500)
     assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (4, 1, 7)
-    assert options["connect_args"]["options"] == "-c statement_timeout=1500"
-    assert "options" not in engine_options_for("postgresql+psycopg://app@db/x", statement_timeout_ms=0)["connect_args"]
+    assert options["connect_args"]["options"] == "-c statement_timeout=1500 -c plan_cache_mode=force_custom_plan"
+    assert "options" not in engine_options_for("postgresql+psycopg://app@db/x", statement_timeout_ms=0,
+                                               plan_cache_mode="")["connect_args"]
+    with pytest.raises(ValueError):
+        engine_options_for("postgresql+psycopg://app@db/x", plan_cache_mode="custom")
     defaults = engine_options_for("postgresql+psycopg://app@db/certquest")
     assert (defaults["pool_size"], defaults["max_overflow"]) == (DB_POOL_SIZE, DB_MAX_OVERFLOW)
 
@@ -33,6 +36,18 @@ def test_postgresql_sessions_run_with_the_configured_statement_timeout(app):
         shown = db.session.scalar(sa.text("SHOW statement_timeout"))
         db.session.remove()
     assert shown == f"{DB_STATEMENT_TIMEOUT_MS // 1000}s"
+
+
+def test_postgresql_sessions_plan_each_statement_for_its_own_parameters(app):
+    """On PostgreSQL every connection of the app's pool runs with plan_cache_mode from config (force_custom_plan)."""
+    from config import DB_PLAN_CACHE_MODE
+
+    if db_name(app) != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no plan cache setting")
+    with app.app_context():
+        shown = db.session.scalar(sa.text("SHOW plan_cache_mode"))
+        db.session.remove()
+    assert shown == DB_PLAN_CACHE_MODE == "force_custom_plan"
 
 
 def db_name(app) -> str:
