@@ -30,24 +30,24 @@ def test_sqlite_engine_options_have_no_server_settings():
 
 def test_postgresql_sessions_run_with_the_configured_statement_timeout(app):
     """On PostgreSQL every connection of the app's pool has statement_timeout set from config."""
-    if db_name(app) != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no statement_timeout")
-    with app.app_context():
-        shown = db.session.scalar(sa.text("SHOW statement_timeout"))
-        db.session.remove()
-    assert shown == f"{DB_STATEMENT_TIMEOUT_MS // 1000}s"
+    assert _postgresql_setting(app, "statement_timeout") == f"{DB_STATEMENT_TIMEOUT_MS // 1000}s"
 
 
 def test_postgresql_sessions_plan_each_statement_for_its_own_parameters(app):
     """On PostgreSQL every connection of the app's pool runs with plan_cache_mode from config (force_custom_plan)."""
     from config import DB_PLAN_CACHE_MODE
 
+    assert _postgresql_setting(app, "plan_cache_mode") == DB_PLAN_CACHE_MODE == "force_custom_plan"
+
+
+def _postgresql_setting(app, name: str) -> str:
+    """`SHOW name` on a connection of the app's pool (the test is skipped on SQLite, which has no such setting)."""
     if db_name(app) != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no plan cache setting")
+        pytest.skip(f"PostgreSQL only: SQLite has no {name}")
     with app.app_context():
-        shown = db.session.scalar(sa.text("SHOW plan_cache_mode"))
+        shown = db.session.scalar(sa.text(f"SHOW {name}"))
         db.session.remove()
-    assert shown == DB_PLAN_CACHE_MODE == "force_custom_plan"
+    return shown
 
 
 def db_name(app) -> str:
