@@ -105,12 +105,12 @@ DB_POOL_TIMEOUT_SECONDS = _int_env("DB_POOL_TIMEOUT", 10)  # wait this long for 
 # PostgreSQL cancels any statement running longer than this (milliseconds; 0 turns it off). Below
 # gunicorn's 30 s worker timeout, so a runaway query ends as an error, not as a killed worker.
 DB_STATEMENT_TIMEOUT_MS = _int_env("DB_STATEMENT_TIMEOUT_MS", 25000)
-# PostgreSQL's plan_cache_mode for every connection ("" leaves the server's own, `auto`). psycopg
-# prepares a statement after 5 runs, and PostgreSQL may then keep one generic plan for it whatever
-# the learner: a plan fitted to a heavy learner's rows served a typical one 2 to 3 times slower
-# in SQL (bench/study_bench.py; docs/PERFORMANCE.md, "Plans per learner"). A custom plan per run
-# costs a little planning instead.
-DB_PLAN_CACHE_MODE = _env("DB_PLAN_CACHE_MODE", "force_custom_plan")
+# PostgreSQL's plan_cache_mode for every connection ("": the server's own, `auto`). psycopg
+# prepares a statement after 5 runs, and PostgreSQL may then keep one generic plan for it.
+# Measured both ways (docs/PERFORMANCE.md, "Plans per learner"): force_custom_plan made the
+# typical learner's study answer and bookmarks page 2 to 3 times faster in SQL, but the heavy
+# learner's analytics 3 times slower, past their 20 ms target, so the default stays `auto`.
+DB_PLAN_CACHE_MODE = _env("DB_PLAN_CACHE_MODE", "")
 
 
 def engine_options_for(url: str, pool_size: int = DB_POOL_SIZE, max_overflow: int = DB_MAX_OVERFLOW,

@@ -14,7 +14,9 @@ def test_postgresql_engine_options_bound_the_pool_and_set_statement_timeout():
     options = engine_options_for("postgresql+psycopg://app@db/certquest", pool_size=4, max_overflow=1,
                                  pool_timeout=7, statement_timeout_ms=1500)
     assert (options["pool_size"], options["max_overflow"], options["pool_timeout"]) == (4, 1, 7)
-    assert options["connect_args"]["options"] == "-c statement_timeout=1500 -c plan_cache_mode=force_custom_plan"
+    assert options["connect_args"]["options"] == "-c statement_timeout=1500"
+    custom = engine_options_for("postgresql+psycopg://app@db/x", statement_timeout_ms=1500, plan_cache_mode="force_custom_plan")
+    assert custom["connect_args"]["options"] == "-c statement_timeout=1500 -c plan_cache_mode=force_custom_plan"
     assert "options" not in engine_options_for("postgresql+psycopg://app@db/x", statement_timeout_ms=0,
                                                plan_cache_mode="")["connect_args"]
     with pytest.raises(ValueError):
@@ -33,11 +35,11 @@ def test_postgresql_sessions_run_with_the_configured_statement_timeout(app):
     assert _postgresql_setting(app, "statement_timeout") == f"{DB_STATEMENT_TIMEOUT_MS // 1000}s"
 
 
-def test_postgresql_sessions_plan_each_statement_for_its_own_parameters(app):
-    """On PostgreSQL every connection of the app's pool runs with plan_cache_mode from config (force_custom_plan)."""
+def test_postgresql_sessions_keep_the_servers_plan_cache_mode_by_default(app):
+    """DB_PLAN_CACHE_MODE is empty by default, so the app's connections plan as the server does (auto)."""
     from config import DB_PLAN_CACHE_MODE
 
-    assert _postgresql_setting(app, "plan_cache_mode") == DB_PLAN_CACHE_MODE == "force_custom_plan"
+    assert DB_PLAN_CACHE_MODE == "" and _postgresql_setting(app, "plan_cache_mode") == "auto"
 
 
 def _postgresql_setting(app, name: str) -> str:
