@@ -70,7 +70,7 @@ DRAW_COUNT = 30
 TAG_NAMES = ("PKI", "ports", "Cloud", "wireless", "Review later", "acronyms", "hard", "lab")
 NOTE_TEXT = ("Remember: the exam wants the most secure option that still meets the requirement; "
              "reread the stem for words like FIRST, BEST and MOST before choosing.")
-COVERING_INDEX = "ix_answers_user_id_exam_id_question_id_answered_at_is_correct"
+COVERING_INDEX = "ix_answers_user_id_exam_id_question_id_answered_at_id"
 # Read-only operations first: the study answers write `answers` rows, which change the missed pool.
 OPERATIONS = (
     ("missed_draw", "missed draw (30)"),

@@ -188,10 +188,16 @@ class Answer(db.Model):
         sa.Index("ix_answers_user_id_objective_id", "user_id", "objective_id", "is_correct"),
         # The "answered before" API rule (any exam).
         sa.Index("ix_answers_user_id_question_id_answered_at", "user_id", "question_id", "answered_at"),
-        # "Unseen first, then longest ago" draws and the `missed` source (is the latest answer to
-        # each question wrong?): a covering scan of one user's answers in one exam.
-        sa.Index("ix_answers_user_id_exam_id_question_id_answered_at_is_correct", "user_id", "exam_id",
-                 "question_id", "answered_at", "is_correct"),
+        # "Unseen first, then longest ago" draws and the latest verdict per question (the `missed`,
+        # `sure_wrong` and `lucky_guess` sources, the recommendations' counts): one backward probe
+        # per question, in the rule's own order (answered_at, then id), read from the index alone
+        # (migration 0016; before it PostgreSQL sorted and read the row for every probe).
+        sa.Index("ix_answers_user_id_exam_id_question_id_answered_at_id", "user_id", "exam_id",
+                 "question_id", "answered_at", "id", "is_correct", "confidence"),
+        # Pacing (webapp/analytics/pacing.py): the timed answers of one exam, read from the index
+        # alone, and the slowest ones in order (migration 0016).
+        sa.Index("ix_answers_user_id_exam_id_time_spent_seconds", "user_id", "exam_id", "time_spent_seconds",
+                 "objective_id", "question_id", "answered_at"),
         # Analytics (webapp/analytics/services.py): per-objective tallies of one exam, split at the
         # trend window, read from the index alone (migration 0012).
         sa.Index("ix_answers_user_id_exam_id_objective_id_answered_at_is_correct", "user_id", "exam_id",

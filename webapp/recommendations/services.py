@@ -68,11 +68,12 @@ from webapp.extensions import db
 from webapp.gamification.services import local_day
 from webapp.learning.due import review_count
 from webapp.learning.reviews import DueCount, due_counts
-from webapp.models import Answer, Domain, Exam, Objective, Question, QuestionSource, QuizAttempt, QuizMode, User
+from webapp.models import Domain, Exam, Objective, Question, QuestionSource, QuizAttempt, QuizMode, User
 from webapp.models.base import utcnow
 from webapp.models.enums import RecommendationKind
 from webapp.models.goals import ExamDate
 from webapp.questions.services import visible_exams_query
+from webapp.quiz.sources import latest_verdict
 
 from webapp.goals.services import Progress, today_progress
 
@@ -226,10 +227,7 @@ def _load(user: User, now: datetime, given: ObjectiveTallies | None = None,
         # The `missed` source's rule (webapp/quiz/sources.py): the latest answer was wrong. An
         # answer always has a verdict, so no latest verdict means never answered: one index probe
         # per question answers both counts (an EXISTS beside it cost as much again).
-        latest = (sa.select(Answer.is_correct)
-                  .where(Answer.user_id == user.id, Answer.exam_id == Question.exam_id,
-                         Answer.question_id == Question.id)
-                  .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(1).scalar_subquery())
+        latest = latest_verdict(user.id)
         # MATERIALIZED: PostgreSQL would otherwise inline the verdict into both sums, two probes again.
         verdicts = (sa.select(Question.exam_id.label("exam_id"), latest.label("verdict"))
                     .where(Question.exam_id.in_(ids), in_draws).cte("verdicts").prefix_with("MATERIALIZED"))
