@@ -9,11 +9,17 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Flask
+from typing import Callable, TypeVar
+
+from flask import Flask, has_request_context, request
 
 from webapp.extensions import db
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Request methods that change nothing, so a read made once serves the whole request.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 # SQLite's primary result codes for a database that cannot serve right now (locked past the busy
 # timeout, read-only, disk I/O failure, disk full, file unreachable), as opposed to a bad statement.
@@ -129,3 +135,18 @@ def upsert_known(model, keys: tuple[str, ...], rows: list[dict], existing: set) 
             sa.update(table).where(*(table.c[k] == sa.bindparam(f"b_{k}") for k in keys))
             .values({name: sa.bindparam(name) for name in columns}),
             [{**row, **{f"b_{k}": row[k] for k in keys}} for row in updates])
+
+
+def per_request(key: str, build: Callable[[], T]) -> T:
+    """`build()` once per GET or HEAD request, then the same result for the rest of it; built
+    afresh outside a request and in a request that may write (its own change must show).
+
+    For reads several services of one page make alike (the exam list, the objectives), that
+    nothing a page reads can change while it renders. The memo lives in the request's WSGI
+    environ, so it dies with the request: no later request, worker or test can see it."""
+    if not has_request_context() or request.method not in SAFE_METHODS:
+        return build()
+    memo = request.environ.setdefault("certquest.per_request", {})
+    if key not in memo:
+        memo[key] = build()
+    return memo[key]

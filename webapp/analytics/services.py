@@ -35,7 +35,7 @@ from webapp.gamification.services import local_day, local_day_bounds
 from webapp.models import (AnalyticsPeriod, Answer, AttemptResult, AttemptStatus, Domain, Exam, Objective, Question,
                            QuizAttempt, QuizMode, Trend, User)
 from webapp.models.base import utcnow
-from webapp.questions.services import exam_visible_to, visible_exam
+from webapp.questions.services import all_exams, exam_visible_to, objective_rows, visible_exam
 from webapp.quiz.services import UnknownExam
 
 # `all` reports its improvement as the last this-many local days against everything before.
@@ -397,8 +397,8 @@ def weak_areas(user: User, tallies: ObjectiveTallies | None = None) -> WeakAreas
     if not counts:
         return WeakAreas([], [], [])
     # The whole blueprint (a few hundred objectives), rather than an IN list of the learner's.
-    objectives = db.session.execute(sa.select(Objective.id, Objective.code, Objective.title, Objective.exam_id))
-    exams = {exam.id: exam for exam in db.session.scalars(sa.select(Exam))}
+    objectives = objective_rows()
+    exams = {exam.id: exam for exam in all_exams()}
     quiz_rows = db.session.execute(
         sa.select(QuizAttempt.exam_id, sa.func.count(), sa.func.avg(AttemptResult.score_percent))
         .join(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)

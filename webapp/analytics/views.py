@@ -20,9 +20,7 @@ from webapp.analytics.forms import filter_form_for, weak_start_forms
 from webapp.exceptions import ValidationError
 from webapp.htmx import render_page_or_fragment, wants_fragment
 from webapp.learning.pages import progress_mastery_context
-from webapp.extensions import db
-from webapp.models import Exam
-from webapp.questions.services import visible_exams_query
+from webapp.questions.services import visible_exams
 from webapp.recommendations.pages import recommendation_list_context
 from webapp.quiz.services import UnknownExam
 
@@ -41,7 +39,7 @@ def _user():
 
 def _exams(user, slug: str | None) -> list:
     """The exams whose objective charts to draw: the chosen one, else every exam the learner may see."""
-    exams = list(db.session.scalars(visible_exams_query(user).order_by(Exam.code)))
+    exams = visible_exams(user)
     return [exam for exam in exams if exam.slug == slug] if slug else exams
 
 

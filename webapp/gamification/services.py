@@ -27,6 +27,7 @@ from webapp.cache import LEADERBOARD, cached
 from webapp.extensions import db
 from webapp.gamification.achievements import ACHIEVEMENTS, COMEBACK_POINTS, AchievementStats, achievement_by_code
 from webapp.gamification.levels import level_for_xp, level_progress
+from webapp.questions.services import all_exams
 from webapp.models import (AttemptQuestion, AttemptResult, AttemptStatus, Answer, Exam, QuizAttempt, QuizMode, Streak,
                            StudySession, User, UserAchievement, WeeklyXp, XpEvent)
 from webapp.models.base import utcnow
@@ -544,7 +545,7 @@ def dashboard(user: User, now: datetime | None = None) -> Dashboard:
         sa.select(QuizAttempt, AttemptResult).outerjoin(AttemptResult, AttemptResult.attempt_id == QuizAttempt.id)
         .where(QuizAttempt.user_id == user.id, QuizAttempt.status == AttemptStatus.COMPLETED)
         .order_by(QuizAttempt.started_at.desc()).limit(5)))
-    exams = list(db.session.scalars(sa.select(Exam).where(Exam.is_active.is_(True)).order_by(Exam.code)))
+    exams = [exam for exam in all_exams() if exam.is_active]
     return Dashboard(level_progress(user.xp), user_streak(user, now), attempts, recent_achievements(user), exams)
 
 

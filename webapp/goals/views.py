@@ -21,7 +21,7 @@ from webapp.goals import services
 from webapp.goals.forms import AnnouncedForm, CsrfOnlyForm, ExamDateForm, GoalForm
 from webapp.htmx import is_htmx
 from webapp.models import Exam
-from webapp.questions.services import visible_exams_query
+from webapp.questions.services import visible_exams
 
 bp = Blueprint("goals", __name__, url_prefix="/goals")
 
@@ -63,7 +63,7 @@ def _page(status: int = 200, goal_error: ValidationError | None = None, date_err
     user = _user()
     form = ExamDateForm(formdata=None)
     form.exam.choices = [(exam.slug, f"{exam.code} {exam.name}")
-                         for exam in db.session.scalars(visible_exams_query(user).order_by(Exam.code))]
+                         for exam in visible_exams(user)]
     progress = services.today_progress(user, with_history=True)
     return render_template("goals/page.html", goals=services.goals_of(user), plans=services.exam_plans(user),
                            progress=progress, date_form=form, latest_date=services.latest_exam_date(progress.day),

@@ -13,11 +13,10 @@ from datetime import datetime
 
 from flask import current_app
 
-from webapp.extensions import db
 from webapp.learning.reviews import DueCount, due_counts
 from webapp.models import Exam, User
 from webapp.models.base import utcnow
-from webapp.questions.services import exam_visible_to, visible_exam, visible_exams_query
+from webapp.questions.services import exam_visible_to, visible_exam, visible_exams
 from webapp.quiz.services import UnknownExam
 
 
@@ -38,7 +37,7 @@ def due_by_exam(user: User, now: datetime | None = None, counts: dict[int, DueCo
         counts = due_counts(user.id, now or utcnow())
     if not counts:
         return []
-    exams = db.session.scalars(visible_exams_query(user).where(Exam.id.in_(list(counts))).order_by(Exam.code))
+    exams = [exam for exam in visible_exams(user) if exam.id in counts]
     return [ExamDue(exam, counts[exam.id].due, counts[exam.id].cards, counts[exam.id].next_due) for exam in exams]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from webapp.cache import BANK, cached
+from webapp.database import per_request
 from webapp.exceptions import NotFound
 from webapp.extensions import db
 from webapp.models import Domain, Exam, Objective, Question, User
@@ -70,6 +71,23 @@ def count_questions() -> int:
 
 def _sees_retired_exams(viewer: User | None) -> bool:
     return viewer is not None and bool(viewer.is_admin)
+
+
+def all_exams() -> list[Exam]:
+    """Every exam, retired ones included, in code order: read once per page (`per_request`), for
+    the services that each filter it (`exam_visible_to`, `is_active`)."""
+    return per_request("exams", lambda: list(db.session.scalars(sa.select(Exam).order_by(Exam.code))))
+
+
+def visible_exams(viewer: User | None) -> list[Exam]:
+    """The exams `viewer` may see, in code order: `visible_exams_query`'s rule over `all_exams`."""
+    return [exam for exam in all_exams() if exam_visible_to(viewer, exam)]
+
+
+def objective_rows() -> list[tuple[int, str, str, int]]:
+    """(id, code, title, exam id) of every objective, in id order, once per page (`per_request`)."""
+    return per_request("objectives", lambda: [tuple(row) for row in db.session.execute(
+        sa.select(Objective.id, Objective.code, Objective.title, Objective.exam_id).order_by(Objective.id))])
 
 
 def visible_exams_query(viewer: User | None) -> sa.Select:

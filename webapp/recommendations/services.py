@@ -72,7 +72,7 @@ from webapp.models import Domain, Exam, Objective, Question, QuestionSource, Qui
 from webapp.models.base import utcnow
 from webapp.models.enums import RecommendationKind
 from webapp.models.goals import ExamDate
-from webapp.questions.services import visible_exams_query
+from webapp.questions.services import visible_exams
 from webapp.quiz.sources import latest_verdict
 
 from webapp.goals.services import Progress, today_progress
@@ -198,7 +198,7 @@ def _load(user: User, now: datetime, given: ObjectiveTallies | None = None,
     """The rules' inputs; `given` (objective_tallies) and `due` (`due_counts(user.id, now)`) when
     the caller has read them for its other parts."""
     config = current_app.config
-    exams = {exam.id: exam for exam in db.session.scalars(visible_exams_query(user).where(Exam.is_active.is_(True)))}
+    exams = {exam.id: exam for exam in visible_exams(user) if exam.is_active}
     ids = list(exams)
     domains: dict[int, list] = defaultdict(list)
     objectives = {}
