@@ -7,10 +7,9 @@ writer commits, and busy_timeout makes a writer wait for a lock instead of faili
 from __future__ import annotations
 
 import logging
-
-import sqlalchemy as sa
 from typing import Callable, TypeVar
 
+import sqlalchemy as sa
 from flask import Flask, has_request_context, request
 
 from webapp.extensions import db
