@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 # The 97.5th percentile of the standard normal distribution: a two-sided 95% interval.
 Z_95 = 1.959963984540054
@@ -103,7 +104,12 @@ def beta_cdf(x: float, a: float, b: float) -> float:
 def beta_ppf(q: float, a: float, b: float) -> float:
     """The q-quantile of Beta(a, b): the x with beta_cdf(x) = q (to about 1e-10)."""
     low, high = 0.0, 1.0
-    x = min(max(a / (a + b), 1e-6), 1 - 1e-6)
+    # Start at the normal approximation's quantile (the Beta's mean and spread): for the many
+    # answers of a practised objective it is within a few 1e-3, and Newton needs half the steps
+    # it took from the mean.
+    mean = a / (a + b)
+    spread = math.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+    x = min(max(NormalDist(mean, spread).inv_cdf(min(max(q, 1e-12), 1 - 1e-12)), 1e-6), 1 - 1e-6)
     log_norm = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
     for _ in range(100):
         error = beta_cdf(x, a, b) - q
