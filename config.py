@@ -311,6 +311,12 @@ class Config:
     # (under MASTERY_PRIOR), this many answers strong (docs/LEARNING.md, "Mastery").
     MASTERY_PRIOR_STRENGTH = 2.0
     MASTERY_HALF_LIFE_DAYS = 30
+    # Every answer teaches: the posterior's mean is moved up by MASTERY_LEARNING_RATE logits per
+    # unit of ln(1 + answers) the learner stands past their answers (the power law of practice,
+    # fading with MASTERY_HALF_LIFE_DAYS after the last answer; docs/LEARNING.md, "Mastery").
+    # Estimated from answer histories, not from exam outcomes: the fixed-effects logistic
+    # learning curve that bench/calibration.py reports (0.143 +- 0.012 on its development run).
+    MASTERY_LEARNING_RATE = 0.14
     MASTERY_TARGET = 0.8
     MASTERY_CONFIDENCE = 0.9
     MASTERY_INTERVAL = 0.8

@@ -257,9 +257,18 @@ class Outcome:
     oracle: float  # P(pass) from the true accuracies at the exam
     answers: int  # practice and study answers before the exam
     posterior_bias: float  # mean over domains of (posterior mean - true accuracy)
-    prior_pull: float  # the part of it the prior makes: posterior mean - decayed share right
+    prior_pull: float  # the part the prior and the learning term make: posterior mean - decayed share right
     lag: float  # the rest: decayed share right - true accuracy (learning and forgetting)
     exam_gap_days: int
+    # Per domain (by position), for the diagnostics: the true accuracy at the exam, the posterior
+    # mean readiness used, and the answers behind it. Empty in records made before they existed.
+    truth: list[float] = field(default_factory=list)
+    estimate: list[float] = field(default_factory=list)
+    domain_answers: list[int] = field(default_factory=list)
+    exam_at: str = ""
+    learning_term: float = 0.0  # the part of prior_pull the learning term makes (its mean over domains)
+    # Per domain, the practice answers in order ("1" right, "0" wrong): the learning curve's data.
+    sequences: list[str] = field(default_factory=list)
 
 
 def _plan(learner: Learner, bank: Bank, rng: random.Random, world: World) -> list[tuple[str, int, int | None, float]]:
@@ -314,6 +323,7 @@ class Simulation:
         start = EPOCH + timedelta(days=behaviour.randrange(START_SPREAD_DAYS), hours=18)
         user = self._user(number, start - timedelta(days=1))
         counts = [0] * len(bank.shares)
+        self._sequences = [[] for _ in bank.shares]
         now = start
         activities = _plan(learner, bank, behaviour, world)
         last_score = None
@@ -342,16 +352,21 @@ class Simulation:
         # The decayed share right behind each posterior mean: its evidence without the learner's prior.
         from webapp.learning.mastery import domain_posteriors, objective_posteriors
 
-        base_a, _base_b = objective_posteriors(user.id, exam.id, exam_at).prior
+        base_a, base_b = objective_posteriors(user.id, exam.id, exam_at).prior
         posteriors = domain_posteriors(user.id, exam.id, exam_at)
-        pulls = [p.mean - (p.alpha - base_a) / p.weighted_answers if p.weighted_answers else 0.0
+        pulls = [p.mean - p.weighted_correct / p.weighted_answers if p.weighted_answers else 0.0
+                 for p in posteriors.values()]
+        # The learning term: the posterior mean less the mean of the same evidence without it.
+        terms = [p.mean - (base_a + p.weighted_correct) / (base_a + base_b + p.weighted_answers)
                  for p in posteriors.values()]
         bias = float(np.mean([b.accuracy - t for b, t in zip(estimate.basis, truth)]))
         pull = float(np.mean(pulls))
         passed = self._exam(user, learner, exam_at, behaviour, draws)
         return Outcome(number, None if estimate.missing else estimate.pass_probability, passed,
                        last_score is not None and last_score >= exam.passing_score, oracle_pass(truth, bank),
-                       sum(counts), bias, pull, bias - pull, gap)
+                       sum(counts), bias, pull, bias - pull, gap, [round(t, 5) for t in truth],
+                       [round(b.accuracy, 5) for b in estimate.basis], [b.answers for b in estimate.basis],
+                       exam_at.isoformat(), float(np.mean(terms)), ["".join(seq) for seq in self._sequences])
 
     def _answer(self, learner: Learner, item: Item, now: datetime, behaviour: random.Random,
                 learn: bool) -> tuple[dict, str, bool]:
@@ -360,6 +375,7 @@ class Simulation:
         confidence = behaviour.choices(CONFIDENCES, weights)[0].value
         if learn:
             learner.practise(item.domain, now, self.world)
+            self._sequences[item.domain].append("1" if right else "0")
         return answer_for(item, right, behaviour), confidence, right
 
     def _pace(self, now: datetime, behaviour: random.Random, most: float | None = None) -> datetime:
@@ -462,6 +478,50 @@ def read_outcomes(path: Path) -> list[Outcome]:
 # -- the report ----------------------------------------------------------------------------------
 
 
+def learning_curve(outcomes: list[Outcome], iterations: int = 30) -> tuple[float, float, int] | None:
+    """The learning rate in the practice answers, estimated without the exams: the fixed-effects
+    logistic regression logit P(right) = a(learner, domain) + rate * ln(1 + earlier answers on the
+    domain), the learning curve behind MASTERY_LEARNING_RATE. Returns (rate, its standard error,
+    learner-domains used): those with 3 or more answers, not all right or all wrong (the others
+    say nothing about the slope). None when there are none (records made before `sequences`)."""
+    group, x, y = [], [], []
+    groups = 0
+    for outcome in outcomes:
+        for sequence in outcome.sequences:
+            if len(sequence) < 3 or len(set(sequence)) < 2:
+                continue
+            group.extend([groups] * len(sequence))
+            groups += 1
+            x.extend(math.log1p(j) for j in range(len(sequence)))
+            y.extend(1.0 if c == "1" else 0.0 for c in sequence)
+    if not group:
+        return None
+    g, x, y = np.array(group), np.array(x), np.array(y)
+    intercepts, rate = np.zeros(groups), 0.0
+    for _ in range(iterations):
+        for _ in range(3):  # Newton steps on each intercept, the rate fixed
+            p = 1.0 / (1.0 + np.exp(-(intercepts[g] + rate * x)))
+            step = np.bincount(g, y - p, groups) / np.maximum(np.bincount(g, p * (1 - p), groups), 1e-12)
+            intercepts += np.clip(step, -2.0, 2.0)
+        p = 1.0 / (1.0 + np.exp(-(intercepts[g] + rate * x)))
+        w = p * (1 - p)  # a Newton step on the rate, profiled over the intercepts
+        centred = x - (np.bincount(g, w * x, groups) / np.maximum(np.bincount(g, w, groups), 1e-12))[g]
+        information = float((w * centred * centred).sum())
+        rate += float(((y - p) * centred).sum()) / information
+    return rate, 1.0 / math.sqrt(information), groups
+
+
+def _split(values: np.ndarray, by: np.ndarray, edges: list[float]) -> str:
+    """Mean of `values` in the ranges of `by` cut at `edges`."""
+    parts, low = [], -math.inf
+    for high in [*edges, math.inf]:
+        mask = (by >= low) & (by < high)
+        label = (f"< {high:g}" if low == -math.inf else f">= {low:g}" if high == math.inf else f"{low:g}-{high:g}")
+        parts.append(f"{label}: {values[mask].mean():+.4f} (n {int(mask.sum())})" if mask.any() else f"{label}: -")
+        low = high
+    return ", ".join(parts)
+
+
 @dataclass(frozen=True)
 class Bin:
     low: float
@@ -554,8 +614,23 @@ class Report:
                    f"mean oracle {np.mean([o.oracle for o in counted]):.3f}, "
                    f"actual pass rate {np.mean([o.passed for o in counted]):.3f}; "
                    f"posterior mean - true accuracy {np.mean([o.posterior_bias for o in counted]):+.4f} "
-                   f"(prior {np.mean([o.prior_pull for o in counted]):+.4f}, "
-                   f"learning and forgetting {np.mean([o.lag for o in counted]):+.4f})")
+                   f"(prior and learning term {np.mean([o.prior_pull for o in counted]):+.4f}, of which "
+                   f"the learning term {np.mean([o.learning_term for o in counted]):+.4f}; "
+                   f"evidence behind the truth {np.mean([o.lag for o in counted]):+.4f})")
+        bias = np.array([o.posterior_bias for o in counted])
+        volume = np.array([o.answers for o in counted], dtype=float)
+        thirds = [float(v) for v in np.quantile(volume, [1 / 3, 2 / 3]).round()]
+        out.append(f"  bias by answers before the exam: {_split(bias, volume, thirds)}")
+        out.append(f"  bias by days from the last practice to the exam: "
+                   f"{_split(bias, np.array([o.exam_gap_days for o in counted], dtype=float), [5, 10])}")
+        curve = learning_curve(counted)
+        if curve is not None:
+            from config import Config
+
+            rate, error, groups = curve
+            out.append(f"learning curve of the practice answers (fixed-effects logit on ln(1 + earlier answers "
+                       f"on the domain), {groups} learner-domains): {rate:.3f} +- {error:.3f} "
+                       f"(MASTERY_LEARNING_RATE {Config.MASTERY_LEARNING_RATE})")
         if self.seconds:
             out.append(f"run time: {self.seconds:.1f} s with {self.workers} worker process(es), "
                        f"{self.seconds / len(self.outcomes) * 1000:.0f} ms per learner")

@@ -1,8 +1,10 @@
 """Building blocks of the spaced-review tests: answers given through the app's own study and quiz
-services at chosen moments, and snapshots of the stored cards and review log."""
+services at chosen moments, and snapshots of the stored cards and review log; and the mastery
+model's learning term computed by hand."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -147,3 +149,16 @@ def questions_by_objective(app, exam) -> dict[str, list[Question]]:
             db.session.expunge(question)
             found.setdefault(code, []).append(question)
         return found
+
+
+LEARNING_RATE = 0.14  # MASTERY_LEARNING_RATE
+HALF_LIFE_DAYS = 30.0  # MASTERY_HALF_LIFE_DAYS
+
+
+def with_learning(alpha: float, beta: float, answers: int, days_since_last: float = 0.0) -> tuple[float, float]:
+    """Beta(alpha, beta) with the learning term added by hand: the mean moved up by
+    0.14 x (ln(1 + n) - ln(n!) / n) x 2^(-days / 30) logits, alpha + beta kept."""
+    lag = math.log(1 + answers) - math.lgamma(answers + 1) / answers
+    shift = LEARNING_RATE * lag * 2 ** (-days_since_last / HALF_LIFE_DAYS)
+    mean = 1 / (1 + math.exp(-(math.log(alpha / beta) + shift)))
+    return (alpha + beta) * mean, (alpha + beta) * (1 - mean)

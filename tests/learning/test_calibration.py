@@ -11,7 +11,9 @@ bundled Security+ bank) is `python bench/calibration.py`.
 No bound on the expected calibration error here: with 100 learners and a 10-question exam the
 sampling noise alone gives an ECE of about 0.15 (the report's oracle, which predicts from the
 learners' true accuracies, scores that), so a bound loose enough to pass would catch nothing.
-The Brier score against the baseline is the stable check.
+The Brier score against the baseline is the stable check, with two of the model's own: the
+learning rate the practice answers show agrees with MASTERY_LEARNING_RATE, and the posterior mean
+keeps up with the learners' true accuracy (the lag the learning term removes).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bench.calibration import Report, Scores, World, simulate
+from bench.calibration import Report, Scores, World, learning_curve, simulate
 from tests.factories import gen_bank
 from webapp.extensions import db
 from webapp.models import Exam, User
@@ -49,6 +51,18 @@ def test_the_small_calibration_gives_every_learner_an_estimate_and_beats_the_bas
     assert len(report.counted) == LEARNERS
     assert 0.15 < sum(o.passed for o in report.counted) / LEARNERS < 0.85
     assert report.model.brier < report.baseline.brier, report.lines()
+
+
+def test_the_small_calibration_learns_as_the_model_assumes_and_the_estimate_keeps_up(app, report):
+    """The practice answers' learning curve (fixed-effects logit on ln(1 + earlier answers)) is
+    within 3 standard errors of MASTERY_LEARNING_RATE, and the posterior mean is within 2 points
+    of the true accuracy on average (without the learning term it trails by about 2.4)."""
+    rate, error, groups = learning_curve(report.counted)
+    assert groups >= LEARNERS and 0 < error < 0.1
+    assert abs(rate - app.config["MASTERY_LEARNING_RATE"]) < 3 * error, (rate, error)
+    bias = sum(o.posterior_bias for o in report.counted) / len(report.counted)
+    assert abs(bias) < 0.02, report.lines()
+    assert sum(o.learning_term for o in report.counted) > 0
 
 
 def test_the_scores_are_the_hand_computed_ones():

@@ -3,6 +3,7 @@ hand, answers out of order, stored equal to rebuilt, the prior alone, and the di
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,6 +15,7 @@ from webapp.learning import display, mastery
 from webapp.learning.reviews import AnswerFact
 from webapp.learning.services import facts_of, record_answers
 from webapp.models import Answer, Exam, Objective, ObjectiveMastery, Question, User
+from tests.learning.helpers import with_learning
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 HALF_LIFE = 30.0  # MASTERY_HALF_LIFE_DAYS
@@ -73,7 +75,8 @@ def test_answers_recorded_out_of_order_give_the_same_sums(app, ctx, bank):
 
 def test_the_posterior_read_later_decays_the_evidence(app, ctx, bank):
     """Read 30 days after the last answer, the evidence halves; the prior is the learner's own:
-    2 pseudo-answers at (1 + right) / (2 + total) over the exam, here this one objective."""
+    2 pseudo-answers at (1 + right) / (2 + total) over the exam, here this one objective; the
+    learning term of 3 answers, 0.14 x (ln 4 - ln(3!) / 3) logits, has halved too."""
     exam, user, question = bank
     mastery.record_mastery(user.id, exam.id, _facts(question, ANSWERS))
     db.session.commit()
@@ -81,9 +84,14 @@ def test_the_posterior_read_later_decays_the_evidence(app, ctx, bank):
     posterior = mastery.objective_posteriors(user.id, exam.id, later)[question.objective_id]
     right, total = (W[0] + W[2]) / 2, sum(W) / 2
     level = (1 + right) / (2 + total)
-    assert posterior.alpha == pytest.approx(2 * level + right, rel=1e-12)
-    assert posterior.beta == pytest.approx(2 * (1 - level) + (total - right), rel=1e-12)
+    alpha, beta = 2 * level + right, 2 * (1 - level) + (total - right)
+    shift = 0.14 * (math.log(4) - math.log(6) / 3) / 2
+    mean = 1 / (1 + math.exp(-(math.log(alpha / beta) + shift)))
+    assert posterior.alpha == pytest.approx((alpha + beta) * mean, rel=1e-12)
+    assert posterior.beta == pytest.approx((alpha + beta) * (1 - mean), rel=1e-12)
+    assert (posterior.alpha, posterior.beta) == pytest.approx(with_learning(alpha, beta, 3, 30.0), rel=1e-12)
     assert posterior.weighted_answers == pytest.approx(total, rel=1e-12)
+    assert posterior.weighted_correct == pytest.approx(right, rel=1e-12)
 
 
 def test_the_stored_rows_equal_a_rebuild_from_the_answers(app, bank):
@@ -124,15 +132,18 @@ def test_nothing_answered_is_the_prior_alone(app, ctx, bank):
 
 
 def test_many_right_answers_make_an_objective_mastered(app, ctx, bank):
-    """40 right answers today: the learner's prior is 2 answers at 41/42, so the posterior is
-    Beta(40 + 82/42, 2/42), P(accuracy >= 0.8) > 0.9 (scipy's survival function), mastered."""
+    """40 right answers today: the learner's prior is 2 answers at 41/42, so the evidence is
+    Beta(40 + 82/42, 2/42), moved by the learning term of 40 answers; P(accuracy >= 0.8) > 0.9
+    (scipy's survival function), mastered."""
     from scipy import stats
 
     exam, user, question = bank
     mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)] * 40))
     db.session.commit()
     first = mastery.exam_mastery(user.id, exam.id, T0).objectives[0]
-    assert first.p_mastered == pytest.approx(stats.beta.sf(0.8, 40 + 82 / 42, 2 / 42), abs=1e-9)
+    alpha, beta = with_learning(40 + 82 / 42, 2 / 42, 40)
+    assert first.mastery == pytest.approx(alpha / (alpha + beta), rel=1e-12) and first.mastery > 40.5 / 42
+    assert first.p_mastered == pytest.approx(stats.beta.sf(0.8, alpha, beta), abs=1e-9)
     assert first.mastered is True and first.interval[0] < first.mastery < first.interval[1]
 
 
@@ -178,3 +189,38 @@ def test_an_update_touches_only_its_own_learners_row(app, ctx, bank):
     mine, theirs = _row(user, question), _row(other, question)
     assert (mine.answers, mine.correct) == (2, 2)
     assert (theirs.answers, theirs.correct, theirs.weighted_correct, theirs.as_of) == (1, 0, 0.0, T0)
+
+
+def test_the_learning_lag_is_the_power_law_gap_computed_by_hand():
+    """ln(1 + n) - ln(n!) / n: 0 with no answer, ln 2 after one, ln 3 - ln(2) / 2 after two, 1 - 0.0034 after 1,000."""
+    assert mastery.learning_lag(0) == 0.0
+    assert mastery.learning_lag(1) == pytest.approx(math.log(2), rel=1e-12)
+    assert mastery.learning_lag(2) == pytest.approx(math.log(3) - math.log(2) / 2, rel=1e-12)
+    assert mastery.learning_lag(1000) == pytest.approx(1 - 0.0034, abs=1e-4)
+
+
+def test_a_domain_takes_the_learning_term_of_all_its_answers_from_its_latest(app, ctx, bank):
+    """1.1: 3 of 4 right at T0; 1.2: 1 of 2 right at T0 + 6 days; read at T0 + 12: domain 1.0 pools
+    the decayed evidence on its prior and moves it by the learning term of its 6 answers, faded by
+    the 6 days since its latest answer; objective 1.1 by that of its own 4, faded by 12 days."""
+    exam, user, question = bank
+    with app.app_context():
+        sibling = db.session.scalars(sa.select(Question).join(Objective).where(Objective.code == "1.2")).first()
+        domain_id = db.session.get(Objective, question.objective_id).domain_id
+        db.session.expunge(sibling)
+    later = T0 + timedelta(days=6)
+    mastery.record_mastery(user.id, exam.id, _facts(question, [(True, T0)] * 3 + [(False, T0)]))
+    mastery.record_mastery(user.id, exam.id, _facts(sibling, [(True, later), (False, later)]))
+    db.session.commit()
+    read = T0 + timedelta(days=12)
+    old, new = 2 ** (-12 / HALF_LIFE), 2 ** (-6 / HALF_LIFE)
+    right, total = 3 * old + new, 4 * old + 2 * new
+    level = (1 + right) / (2 + total)
+    pa, pb = 2 * level, 2 * (1 - level)
+    domain = mastery.domain_posteriors(user.id, exam.id, read)[domain_id]
+    assert (domain.alpha, domain.beta) == pytest.approx(with_learning(pa + right, pb + total - right, 6, 6.0),
+                                                        rel=1e-12)
+    assert (domain.answers, domain.correct, domain.last_answer) == (6, 4, later)
+    objective = mastery.objective_posteriors(user.id, exam.id, read)[question.objective_id]
+    assert (objective.alpha, objective.beta) == pytest.approx(
+        with_learning(pa + 3 * old, pb + old, 4, 12.0), rel=1e-12)

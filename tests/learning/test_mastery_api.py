@@ -10,7 +10,7 @@ from tests.factories import bearer, gen_bank, gen_learning_rows, gen_study_answe
 from webapp.extensions import db
 from webapp.learning import display
 from webapp.models import Exam, Question, User
-from tests.learning.helpers import questions_by_objective
+from tests.learning.helpers import questions_by_objective, with_learning
 
 PREFIX = "/api/v1/analytics"
 
@@ -42,9 +42,11 @@ def test_mastery_contract(client, app, learner):
     first, unanswered, third = body["objectives"]
     assert set(first) == {"domain", "domain_name", "exam_domain", "answers", "mastery", "interval", "p_mastered",
                           "mastered"}
-    # All answered now, 21 of 30 over the exam: the learner's prior is 2 answers at 22/32, so 1.1 is
-    # Beta(16 + 1.375, 4 + 0.625), mean 17.375 / 22.
-    assert (first["answers"], first["mastery"], first["exam_domain"]) == (20, round(17.375 / 22, 4), "1.0")
+    # All answered now, 21 of 30 over the exam: the learner's prior is 2 answers at 22/32, so 1.1's
+    # evidence is Beta(16 + 1.375, 4 + 0.625), mean 17.375 / 22, moved by the learning term of 20 answers.
+    alpha, beta = with_learning(17.375, 4.625, 20)
+    assert (first["answers"], first["exam_domain"]) == (20, "1.0")
+    assert first["mastery"] == pytest.approx(alpha / (alpha + beta), abs=1e-4) and first["mastery"] > 17.375 / 22
     assert first["interval"][0] < first["mastery"] < first["interval"][1] and first["mastered"] is False
     # Unanswered: the learner's prior alone, Beta(1.375, 0.625), mean 0.6875 (scipy for the rest).
     from scipy import stats
@@ -53,8 +55,9 @@ def test_mastery_contract(client, app, learner):
     assert unanswered == {"domain": "1.2", "domain_name": "Compare the options", "exam_domain": "1.0", "answers": 0,
                           "mastery": 0.6875, "interval": [round(prior.ppf(0.1), 4), round(prior.ppf(0.9), 4)],
                           "p_mastered": round(prior.sf(0.8), 4), "mastered": False}
-    # 2.1, 5 of 10: Beta(5 + 1.375, 5 + 0.625), mean 6.375 / 12.
-    assert third["mastery"] == pytest.approx(6.375 / 12, abs=1e-4) and third["answers"] == 10
+    # 2.1, 5 of 10: Beta(5 + 1.375, 5 + 0.625), mean 6.375 / 12, with the learning term of 10 answers.
+    alpha, beta = with_learning(6.375, 5.625, 10)
+    assert third["mastery"] == pytest.approx(alpha / (alpha + beta), abs=1e-4) and third["answers"] == 10
 
 
 def test_readiness_lists_what_is_missing_before_an_estimate(client, app, learner):

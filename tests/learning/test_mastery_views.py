@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from tests.factories import gen_bank, gen_learning_rows, gen_study_answers
 from webapp.extensions import db
 from webapp.models import Question
-from tests.learning.helpers import questions_by_objective
+from tests.learning.helpers import questions_by_objective, with_learning
 
 
 
@@ -30,7 +30,11 @@ def test_the_exam_page_shows_mastery_bars_and_what_is_missing(app, client, signe
     html = client.get(f"/exams/{exam.slug}").get_data(as_text=True)
     assert 'id="mastery-demo"' in html and html.count('class="mastery-bar"') == 3
     assert "<strong>Mastered</strong> means we are at least 90% sure your recent accuracy on the objective is 80%" in html
-    assert "Estimated accuracy 79%, between" in html and "from 20 answers; not mastered yet." in html
+    # 1.1: Beta(16 + 1.375, 4 + 0.625) (the learner's prior at 22/32), 79%, moved by the learning term
+    # of 20 answers to 81%.
+    alpha, beta = with_learning(17.375, 4.625, 20)
+    assert round(100 * alpha / (alpha + beta)) == 81
+    assert "Estimated accuracy 81%, between" in html and "from 20 answers; not mastered yet." in html
     assert 'id="readiness-demo"' in html and "No estimate yet." in html
     assert "Answer 5 more in 2.0 Operations" in html
 

@@ -1,23 +1,36 @@
-"""Mastery per objective: a Beta posterior over the learner's recent accuracy (docs/LEARNING.md).
+"""Mastery per objective: a Beta posterior over the learner's accuracy now (docs/LEARNING.md).
 
 The model. An answer given `age` days ago counts with weight w = 2^(-age / MASTERY_HALF_LIFE_DAYS).
-The posterior on an objective is Beta(a + sum(w * right), b + sum(w * wrong)). Its prior (a, b)
+The evidence on an objective is Beta(a + sum(w * right), b + sum(w * wrong)). Its prior (a, b)
 is the learner's own (`learner_prior`): MASTERY_PRIOR_STRENGTH pseudo-answers at the learner's
 recent accuracy over the whole exam (itself under the MASTERY_PRIOR hyperprior), so a thinly
-answered objective leans towards how this learner does elsewhere, not towards 50%. Old answers fade, so a learner who has improved (or forgotten) is
-judged on what they do now, and the interval widens again when an objective is left alone.
+answered objective leans towards how this learner does elsewhere, not towards 50%. Old answers
+fade, so a learner who has improved (or forgotten) is judged on what they do now, and the
+interval widens again when an objective is left alone.
 
-Storage. `objective_mastery` keeps the weighted sums as of `as_of`. Because the decay is
-exponential, a later read multiplies both sums by 2^(-(now - as_of) / half-life) and gets
-exactly the live figure; an answer adds its weight relative to `as_of` (earlier or later). So
-each answer updates one row per objective, in the answer's own transaction, and a page reads a
-handful of rows instead of the learner's history. `rebuild` recomputes the rows from `answers`.
+Learning. Every answer teaches, so the answers show the learner as they were while answering,
+a little behind where they are after them. On the power law of practice (logit accuracy rising
+by MASTERY_LEARNING_RATE x ln(1 + answers so far), the Additive Factors Model's learning curve
+with a log opportunity count), n answers average the learner at opportunities 0 to n - 1 while
+they now stand at n: `learning_lag` = ln(1 + n) - ln(n!) / n of those units (0.69 after one
+answer, 0.91 after 15, tending to 1). The posterior's mean moves up by MASTERY_LEARNING_RATE x
+that many logits, its strength (alpha + beta, how much is known) unchanged, and the move fades
+with the same half-life as the evidence from the last answer behind it (what practice taught is
+forgotten when practice stops). The counts and the last answer are stored, so this is read-side
+only: the stored rows are unchanged.
+
+Storage. `objective_mastery` keeps the weighted sums as of `as_of` (the latest answer). Because
+the decay is exponential, a later read multiplies both sums by 2^(-(now - as_of) / half-life) and
+gets exactly the live figure; an answer adds its weight relative to `as_of` (earlier or later).
+So each answer updates one row per objective, in the answer's own transaction, and a page reads
+a handful of rows instead of the learner's history. `rebuild` recomputes the rows from `answers`.
 
 "Mastered" means P(accuracy >= MASTERY_TARGET) >= MASTERY_CONFIDENCE under the posterior.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,13 +138,15 @@ def rebuild(user_ids: list[int] | None = None, objective_ids: list[int] | None =
 
 @dataclass(frozen=True)
 class Posterior:
-    """Beta(alpha, beta) over an accuracy, with the plain counts behind it."""
+    """Beta(alpha, beta) over an accuracy now (the learning term included), with the evidence behind it."""
 
     alpha: float
     beta: float
     answers: int
     correct: int
     weighted_answers: float  # the effective number of answers after the decay
+    weighted_correct: float = 0.0  # the decayed right answers among them
+    last_answer: datetime | None = None  # the latest answer behind it
 
     @property
     def mean(self) -> float:
@@ -147,6 +162,7 @@ class Posteriors(dict):
     """Posterior per objective id, with the learner's own prior (`prior`) for the rest."""
 
     prior: tuple[float, float] = (1.0, 1.0)
+    now: datetime | None = None  # when the posteriors were read
 
     def blank(self) -> Posterior:
         """The posterior of an objective or domain with no answer: the learner's prior alone."""
@@ -165,6 +181,38 @@ def learner_prior(right: float, total: float) -> tuple[float, float]:
     return strength * mean, strength * (1.0 - mean)
 
 
+def learning_lag(answers: int) -> float:
+    """How far past its answers, in units of ln(1 + answers), a learner stands after `answers`
+    answers on the power law of practice: ln(1 + n) - ln(n!) / n (the opportunity they are at,
+    less the mean of the opportunities the answers were given at); 0 with no answer."""
+    if answers <= 0:
+        return 0.0
+    return math.log1p(answers) - math.lgamma(answers + 1) / answers
+
+
+def learning_shift(answers: int, last_answer: datetime | None, now: datetime) -> float:
+    """The learning term in logits: MASTERY_LEARNING_RATE x learning_lag(answers), faded by the
+    recency decay since the last answer."""
+    if answers <= 0 or last_answer is None:
+        return 0.0
+    rate = float(current_app.config["MASTERY_LEARNING_RATE"])
+    return rate * learning_lag(answers) * decay(last_answer, now, _half_life())
+
+
+def posterior_of(prior_ab: tuple[float, float], right: float, total: float, answers: int, correct: int,
+                 last_answer: datetime | None, now: datetime) -> Posterior:
+    """The posterior on decayed evidence (`right` of `total`) over `prior_ab`, its mean moved by the
+    learning term (`learning_shift`) on the logit scale with its strength alpha + beta kept."""
+    alpha, beta = prior_ab[0] + right, prior_ab[1] + (total - right)
+    shift = learning_shift(answers, last_answer, now)
+    if shift:
+        strength = alpha + beta
+        logit = math.log(alpha / beta) + shift
+        mean = 1.0 / (1.0 + math.exp(-logit))
+        alpha, beta = strength * mean, strength * (1.0 - mean)
+    return Posterior(alpha, beta, answers, correct, total, right, last_answer)
+
+
 def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> Posteriors:
     """The learner's posterior per objective of the exam they have answered, as of `now`."""
     now = now or utcnow()
@@ -174,23 +222,21 @@ def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None
                                                                     ObjectiveMastery.exam_id == exam_id)).scalars():
         factor = decay(row.as_of, now, half_life)
         evidence.append((row.objective_id, row.weighted_correct * factor, row.weighted_answers * factor, row.answers,
-                         row.correct))
+                         row.correct, row.as_of))
     found = Posteriors()
     found.prior = learner_prior(sum(e[1] for e in evidence), sum(e[2] for e in evidence))
-    pa, pb = found.prior
-    for objective_id, right, total, answers, correct in evidence:
-        found[objective_id] = Posterior(pa + right, pb + (total - right), answers, correct, total)
+    found.now = now
+    for objective_id, right, total, answers, correct, as_of in evidence:
+        found[objective_id] = posterior_of(found.prior, right, total, answers, correct, as_of, now)
     return found
 
 
-def pooled(posteriors: list[Posterior], base: tuple[float, float]) -> Posterior:
+def pooled(posteriors: list[Posterior], base: tuple[float, float], now: datetime) -> Posterior:
     """One posterior over several objectives' answers (a domain): their evidence added to one
-    prior, `base` (the prior each of them was built on)."""
-    pa, pb = base
-    right = sum(p.alpha - pa for p in posteriors)
-    wrong = sum(p.beta - pb for p in posteriors)
-    return Posterior(pa + right, pb + wrong, sum(p.answers for p in posteriors),
-                     sum(p.correct for p in posteriors), sum(p.weighted_answers for p in posteriors))
+    prior, `base` (the prior each of them was built on), with the learning term of all of them."""
+    last = max((p.last_answer for p in posteriors if p.last_answer is not None), default=None)
+    return posterior_of(base, sum(p.weighted_correct for p in posteriors), sum(p.weighted_answers for p in posteriors),
+                        sum(p.answers for p in posteriors), sum(p.correct for p in posteriors), last, now)
 
 
 # -- mastery as shown --------------------------------------------------------------------------
@@ -262,4 +308,5 @@ def domain_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -
         domain_ids.append(domain_id)
         if objective_id in posteriors:
             by_domain[domain_id].append(posteriors[objective_id])
-    return {domain_id: pooled(by_domain.get(domain_id, []), posteriors.prior) for domain_id in dict.fromkeys(domain_ids)}
+    return {domain_id: pooled(by_domain.get(domain_id, []), posteriors.prior, posteriors.now)
+            for domain_id in dict.fromkeys(domain_ids)}

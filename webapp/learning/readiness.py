@@ -3,7 +3,8 @@
 The method, vectorised with numpy (no Python loop over the simulated exams):
 
 1. Each 1.0-level domain's accuracy has a Beta posterior (webapp/learning/mastery.py: the
-   decayed answers of its objectives, one prior).
+   decayed answers of its objectives, one prior, and the learning term of the domain's answers:
+   the learner now stands a little past the answers that taught them).
 2. READINESS_SIMULATIONS times: draw every domain's accuracy from its posterior, then the number
    right out of the domain's share of the exam's questions (Binomial). The shares are the app's
    own simulation blueprint: the exam's question count split by the domain weights with the
