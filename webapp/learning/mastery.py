@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.analytics.stats import beta_cdf, beta_interval
-from webapp.database import upsert_known
+from webapp.database import per_request, upsert_known
 from webapp.extensions import db
 from webapp.learning.reviews import AnswerFact
 from webapp.models import Answer, Domain, Objective, ObjectiveMastery
@@ -214,15 +214,23 @@ def posterior_of(prior_ab: tuple[float, float], right: float, total: float, answ
 
 
 def objective_posteriors(user_id: int, exam_id: int, now: datetime | None = None) -> Posteriors:
-    """The learner's posterior per objective of the exam they have answered, as of `now`."""
-    now = now or utcnow()
+    """The learner's posterior per objective of the exam they have answered, as of `now` (read
+    once per page when `now` is not given: the readiness, its focus and the mastery bars of one
+    exam share one read, at the instant of the first)."""
+    if now is not None:
+        return _objective_posteriors(user_id, exam_id, now)
+    return per_request(f"posteriors:{user_id}:{exam_id}", lambda: _objective_posteriors(user_id, exam_id, utcnow()))
+
+
+def _objective_posteriors(user_id: int, exam_id: int, now: datetime) -> Posteriors:
     half_life = _half_life()
     evidence = []
-    for row in db.session.execute(sa.select(ObjectiveMastery).where(ObjectiveMastery.user_id == user_id,
-                                                                    ObjectiveMastery.exam_id == exam_id)).scalars():
-        factor = decay(row.as_of, now, half_life)
-        evidence.append((row.objective_id, row.weighted_correct * factor, row.weighted_answers * factor, row.answers,
-                         row.correct, row.as_of))
+    m = ObjectiveMastery
+    for objective_id, weighted_correct, weighted_answers, answers, correct, as_of in db.session.execute(
+            sa.select(m.objective_id, m.weighted_correct, m.weighted_answers, m.answers, m.correct, m.as_of)
+            .where(m.user_id == user_id, m.exam_id == exam_id)):
+        factor = decay(as_of, now, half_life)
+        evidence.append((objective_id, weighted_correct * factor, weighted_answers * factor, answers, correct, as_of))
     found = Posteriors()
     found.prior = learner_prior(sum(e[1] for e in evidence), sum(e[2] for e in evidence))
     found.now = now
