@@ -96,3 +96,28 @@ def test_a_visitor_sees_the_exam_page_without_mastery_or_readiness(app, client):
     exam = gen_bank(app, per_objective=4)
     html = client.get(f"/exams/{exam.slug}").get_data(as_text=True)
     assert "Explain the basics" in html and 'id="mastery-demo"' not in html and 'id="readiness-demo"' not in html
+
+
+def test_a_cold_exam_page_reads_the_posteriors_once(app, client, signed_in, monkeypatch):
+    """With nothing remembered, the exam page's readiness, its focus and its mastery bars share one
+    read of the learner's mastery rows, and show the same figures as a page computed afresh."""
+    exam = gen_bank(app, per_objective=4)
+    _answer(app, signed_in, exam, {"1.1": (16, 4), "1.2": (8, 2), "2.1": (12, 8)})
+    first = client.get(f"/exams/{exam.slug}").get_data(as_text=True)
+    reads = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM objective_mastery" in statement and "weighted_correct" in statement:
+            reads.append(statement)
+
+    monkeypatch.setitem(app.config, "LEARNING_MEMO_SIZE", 0)
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        cold = client.get(f"/exams/{exam.slug}").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1
+    bars = re.compile(r'<span class="visually-hidden">Estimated accuracy [^<]*</span>')
+    assert bars.findall(cold) == bars.findall(first) and len(bars.findall(cold)) == 3
