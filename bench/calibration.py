@@ -34,7 +34,9 @@ user id is fixed by its number, so a run is the same whatever the number of work
 Report: the reliability table (10 bins of predicted probability: n, mean predicted, actual pass
 rate), the expected calibration error (bins weighted by size), the Brier score, the same for
 the baseline, diagnostics (the "oracle" probability from the true accuracies, the posterior's
-bias) and the run time. Targets: ECE <= 0.05, every bin with >= 50 learners within 8 points,
+bias split into the prior and learning term and the evidence's lag, the bias by practice volume
+and by days to the exam, and the learning curve of the practice answers, `learning_curve`, the
+estimate behind MASTERY_LEARNING_RATE) and the run time. Targets: ECE <= 0.05, every bin with >= 50 learners within 8 points,
 Brier better than the baseline's.
 
 Usage: python bench/calibration.py [--learners 2000] [--seed 1501] [--database URL]

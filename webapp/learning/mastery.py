@@ -205,7 +205,7 @@ def posterior_of(prior_ab: tuple[float, float], right: float, total: float, answ
     learning term (`learning_shift`) on the logit scale with its strength alpha + beta kept."""
     alpha, beta = prior_ab[0] + right, prior_ab[1] + (total - right)
     shift = learning_shift(answers, last_answer, now)
-    if shift:
+    if shift and alpha > 0 and beta > 0:  # (a zero-strength prior could leave one side empty)
         strength = alpha + beta
         logit = math.log(alpha / beta) + shift
         mean = 1.0 / (1.0 + math.exp(-logit))
