@@ -71,6 +71,9 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
         "positive_data_acceptance": "a question_id that is not one of the session's is a 400 NOT_IN_SESSION, "
                                     "and which ids belong depends on the session's draw"}
        for action in ("answers", "skip", "reveal")},
+    ("PUT", "/api/v1/quizzes/{quiz_id}/answers/{question_id}"): {
+        "positive_data_acceptance": "a confidence rating on an exam simulation is a 400 CONFIDENCE_NOT_ALLOWED (the "
+                                    "real exam asks for none): it depends on the quiz's mode, not on the request"},
     ("POST", "/api/v1/auth/register"): {
         "positive_data_acceptance": "the password policy also refuses common passwords and passwords containing the "
                                     "username or the email's local part: a list and a cross-field rule",

@@ -37,6 +37,9 @@ def _answer(page: Page, app, number: int, total: int, correct: bool, confidence_
     """Answer the question on screen by keyboard: the choice's digit, the confidence key, Enter."""
     expect(page.get_by_role("heading", name=f"Question {number} of {total}")).to_be_visible(timeout=SWAP_TIMEOUT)
     _settled(page)
+    # The shortcuts exist once the deferred study.js has run, which shows their help: on a page
+    # just loaded, a key pressed before that does nothing.
+    expect(page.locator(".keyboard-help")).to_be_visible()
     choice = _choice(app, _question_id(page), correct)
     page.keyboard.press(page.locator(f"#choice-{choice}").get_attribute("data-key"))
     expect(page.locator(f"#choice-{choice}")).to_be_checked()
